@@ -1,0 +1,91 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "driftwatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "driftwatch", targets: ["driftwatch"]),
+        .library(name: "DriftKernels", targets: ["DriftKernels"]),
+        .library(name: "DriftMonitor", targets: ["DriftMonitor"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "KafkaIO", targets: ["KafkaIO"]),
+        .library(name: "Agent", targets: ["Agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (pkg-config)
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]
+        ),
+        .target(name: "InferenceProto", dependencies: ["CProtobufC"]),
+
+        // MARK: - Modules
+        .target(name: "DriftKernels", dependencies: ["COpenBLAS"]),
+        .target(name: "DriftMonitor", dependencies: ["DriftKernels"]),
+        .target(name: "Ingest", dependencies: ["DriftMonitor", "InferenceProto"]),
+        .target(name: "KafkaIO", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "DriftMonitor",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Agent",
+            dependencies: [
+                "DriftKernels", "DriftMonitor", "Ingest", "KafkaIO", "Telemetry",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "driftwatch",
+            dependencies: [
+                "Agent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["DriftKernels"], path: "Tests/TestSupport"),
+        .testTarget(name: "DriftKernelsTests", dependencies: ["DriftKernels", "TestSupport"]),
+        .testTarget(name: "DriftMonitorTests", dependencies: ["DriftMonitor", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
+        .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "KafkaIO", "TestSupport"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,48 @@
+/// Counts and value sums per bin of fixed edges; mergeable by addition.
+///
+/// The per-bin sums make the binned Wasserstein distance exact wherever the two CDFs do
+/// not cross inside a bin.
+public struct Histogram: Sendable, Hashable, Codable {
+    public private(set) var counts: [Int]
+    public private(set) var sums: [Double]
+
+    public init(binCount: Int) {
+        counts = [Int](repeating: 0, count: binCount)
+        sums = [Double](repeating: 0, count: binCount)
+    }
+
+    public init(counts: [Int], sums: [Double]) {
+        precondition(counts.count == sums.count, "one sum per bin")
+        self.counts = counts
+        self.sums = sums
+    }
+
+    public var binCount: Int { counts.count }
+    public var total: Int { counts.reduce(0, +) }
+
+    public mutating func merge(_ other: Histogram) {
+        precondition(other.binCount == binCount, "histograms over different bins")
+        for i in counts.indices {
+            counts[i] += other.counts[i]
+            sums[i] += other.sums[i]
+        }
+    }
+
+    public mutating func reset() {
+        for i in counts.indices {
+            counts[i] = 0
+            sums[i] = 0
+        }
+    }
+
+    /// Adds the non-NaN `values`, located by `locator`, and returns how many were NaN.
+    @discardableResult
+    public mutating func add(_ values: UnsafeBufferPointer<Double>, locator: BinLocator) -> Int {
+        precondition(binCount == locator.edges.binCount, "histogram and locator disagree on bins")
+        return counts.withUnsafeMutableBufferPointer { counts in
+            sums.withUnsafeMutableBufferPointer { sums in
+                locator.accumulate(values, counts: counts, sums: sums)
+            }
+        }
+    }
+}
