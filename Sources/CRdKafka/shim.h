@@ -2,4 +2,21 @@
 #define DRIFTWATCH_CRDKAFKA_SHIM_H
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+
+/// rd_kafka_producev takes C varargs, which Swift cannot call: this fixes the argument list.
+/// The payload and key are copied; `headers` (may be NULL) is owned by librdkafka on success.
+static inline rd_kafka_resp_err_t driftwatch_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                                     const void *key, size_t key_len,
+                                                     const void *value, size_t value_len,
+                                                     rd_kafka_headers_t *headers, void *opaque) {
+    return rd_kafka_producev(rk,
+                             RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_PARTITION(partition),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_KEY(key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_HEADERS(headers),
+                             RD_KAFKA_V_OPAQUE(opaque),
+                             RD_KAFKA_V_END);
+}
 #endif

@@ -1,0 +1,172 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// An idempotent producer whose callers can wait for the broker's acknowledgement.
+///
+/// ``send(topic:key:value:headers:partition:)`` enqueues a copy and returns a ticket;
+/// ``waitForDelivery(of:timeoutMilliseconds:)`` blocks until the broker acknowledged (or
+/// refused) those tickets. Blocking calls belong on a dedicated thread.
+public final class KafkaProducer: Sendable {
+    private let handle: NativeHandle
+    private let reports: Unmanaged<DeliveryReports>
+    private let nextTicket = Atomic<UInt64>(1)
+
+    /// - Parameter configuration: client properties; idempotence is switched on unless set.
+    public init(configuration: KafkaConfiguration) throws(KafkaError) {
+        var configuration = configuration
+        configuration["enable.idempotence"] = configuration["enable.idempotence"] ?? "true"
+        configuration["linger.ms"] = configuration["linger.ms"] ?? "5"
+        let conf = try configuration.makeNative(for: "creating the producer")
+        let reports = Unmanaged.passRetained(DeliveryReports())
+        rd_kafka_conf_set_opaque(conf, reports.toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback)
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let pointer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            reports.release()
+            throw .client(String(errorBuffer: errorText), while: "creating the producer")
+        }
+        handle = NativeHandle(pointer: pointer)
+        self.reports = reports
+    }
+
+    deinit {
+        rd_kafka_flush(handle.pointer, 5000)
+        rd_kafka_destroy(handle.pointer)
+        reports.release()
+    }
+
+    /// A message handed to the producer, to wait for.
+    public struct Ticket: Sendable, Hashable {
+        let number: UInt64
+    }
+
+    /// Enqueues a copy of the message. Waits (serving delivery reports) while librdkafka's
+    /// queue is full, so a burst slows the caller down rather than failing.
+    @discardableResult
+    public func send(
+        topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: [MessageHeader] = [],
+        partition: Int32 = RD_KAFKA_PARTITION_UA
+    ) throws(KafkaError) -> Ticket {
+        let ticket = Ticket(number: nextTicket.add(1, ordering: .relaxed).oldValue)
+        reports.takeUnretainedValue().expect(ticket.number)
+        while true {
+            let nativeHeaders = headers.isEmpty ? nil : makeHeaders(headers)
+            let error = driftwatch_produce(
+                handle.pointer, topic, partition, key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0,
+                nativeHeaders, UnsafeMutableRawPointer(bitPattern: UInt(ticket.number)))
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR { return ticket }
+            if let nativeHeaders { rd_kafka_headers_destroy(nativeHeaders) }
+            if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                rd_kafka_poll(handle.pointer, 10)
+                continue
+            }
+            reports.takeUnretainedValue().forget(ticket.number)
+            throw .rdKafka(error, while: "producing to \(topic)")
+        }
+    }
+
+    /// Convenience for byte arrays.
+    @discardableResult
+    public func send(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [MessageHeader] = [], partition: Int32 = RD_KAFKA_PARTITION_UA) throws(KafkaError) -> Ticket {
+        try withOptionalBytes(key) { (key) throws(KafkaError) in
+            try withOptionalBytes(value) { (value) throws(KafkaError) in
+                try send(topic: topic, key: key, value: value, headers: headers, partition: partition)
+            }
+        }
+    }
+
+    /// Blocks until every ticket is acknowledged, then throws the first refusal if any.
+    /// - Throws: a ``KafkaError`` naming the refusal, or a timeout.
+    public func waitForDelivery(of tickets: [Ticket], timeoutMilliseconds: Int = 30_000) throws(KafkaError) {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        let numbers = tickets.map(\.number)
+        while true {
+            if let outcome = reports.takeUnretainedValue().collect(numbers) {
+                if let failure = outcome { throw failure }
+                return
+            }
+            if ContinuousClock.now >= deadline {
+                throw .client("no acknowledgement within \(timeoutMilliseconds) ms", while: "waiting for delivery")
+            }
+            rd_kafka_poll(handle.pointer, 5)
+        }
+    }
+
+    /// Serves delivery reports without waiting.
+    public func poll() {
+        rd_kafka_poll(handle.pointer, 0)
+    }
+
+    /// Waits until everything enqueued is delivered or `timeoutMilliseconds` passed.
+    public func flush(timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) {
+        let error = rd_kafka_flush(handle.pointer, timeoutMilliseconds)
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "flushing the producer") }
+    }
+
+    private func makeHeaders(_ headers: [MessageHeader]) -> OpaquePointer {
+        let native = rd_kafka_headers_new(headers.count)!
+        for header in headers {
+            if let value = header.value {
+                value.withUnsafeBytes { bytes in
+                    _ = rd_kafka_header_add(native, header.name, -1, bytes.baseAddress, bytes.count)
+                }
+            } else {
+                rd_kafka_header_add(native, header.name, -1, nil, 0)
+            }
+        }
+        return native
+    }
+}
+
+private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(KafkaError) -> R) throws(KafkaError) -> R {
+    guard let bytes else { return try body(nil) }
+    let result = bytes.withUnsafeBytes { buffer in Result { () throws(KafkaError) -> R in try body(buffer) } }
+    return try result.get()
+}
+
+/// Delivery outcomes by ticket, written by librdkafka's callback and read by waiters.
+final class DeliveryReports: Sendable {
+    private enum Slot {
+        case pending
+        case delivered
+        case failed(KafkaError)
+    }
+    private let slots = Mutex<[UInt64: Slot]>([:])
+
+    func expect(_ ticket: UInt64) { slots.withLock { $0[ticket] = .pending } }
+    func forget(_ ticket: UInt64) { _ = slots.withLock { $0.removeValue(forKey: ticket) } }
+
+    func report(_ ticket: UInt64, error: KafkaError?) {
+        slots.withLock { slots in
+            guard slots[ticket] != nil else { return }
+            slots[ticket] = error.map { .failed($0) } ?? .delivered
+        }
+    }
+
+    /// `nil` while any ticket is pending; otherwise removes them and gives the first failure.
+    func collect(_ tickets: [UInt64]) -> KafkaError?? {
+        slots.withLock { slots in
+            var failure: KafkaError?
+            for ticket in tickets {
+                switch slots[ticket] {
+                case .pending: return nil
+                case .failed(let error): failure = failure ?? error
+                case .delivered, nil: break
+                }
+            }
+            for ticket in tickets { slots.removeValue(forKey: ticket) }
+            return .some(failure)
+        }
+    }
+}
+
+private func deliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?, _ opaque: UnsafeMutableRawPointer?) {
+    guard let message, let opaque else { return }
+    let reports = Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue()
+    let ticket = UInt64(UInt(bitPattern: message.pointee._private))
+    let error = message.pointee.err
+    let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+    reports.report(ticket, error: error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : .rdKafka(error, while: "delivering to \(topic)"))
+}

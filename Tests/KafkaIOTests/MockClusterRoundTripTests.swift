@@ -1,0 +1,55 @@
+import KafkaIO
+import Logging
+import Testing
+
+@Suite("KafkaIO on librdkafka's mock cluster")
+struct MockClusterRoundTripTests {
+    let logger = Logger(label: "test")
+
+    @Test("Produce with acknowledgement, consume in a group, commit only stored offsets")
+    func roundTrip() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: 3)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        var tickets: [KafkaProducer.Ticket] = []
+        for i in 0..<900 {
+            let value: [UInt8]? = i == 450 ? nil : Array("{\"i\":\(i)}".utf8)
+            tickets.append(
+                try producer.send(
+                    topic: "logs", key: Array("k\(i % 7)".utf8), value: value,
+                    headers: [MessageHeader(name: "seq", string: "\(i)")], partition: Int32(i % 3)))
+        }
+        try producer.waitForDelivery(of: tickets)
+
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: "g1", topics: ["logs"],
+            logger: logger)
+        var seen = 0
+        var tombstones = 0
+        var headerValues: Set<String> = []
+        var nextOffsets: [TopicPartition: Int64] = [:]
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !consumer.isAtEndOfAssignment && ContinuousClock.now < deadline {
+            consumer.poll(timeoutMilliseconds: 100) { message in
+                seen += 1
+                if message.value == nil { tombstones += 1 }
+                if let seq = message.headers().first(where: { $0.name == "seq" })?.value {
+                    headerValues.insert(String(decoding: seq, as: UTF8.self))
+                }
+                // Store offsets for the first 100 records of each partition only.
+                if message.offset < 100 {
+                    nextOffsets[TopicPartition(topic: "logs", partition: message.partition)] = message.offset + 1
+                }
+            }
+        }
+        #expect(seen == 900)
+        #expect(tombstones == 1)
+        #expect(headerValues.count == 900)
+        try consumer.store(nextOffsets)
+        try consumer.commit()
+        let partitions = (0..<3).map { TopicPartition(topic: "logs", partition: Int32($0)) }
+        let committed = try consumer.committed(partitions)
+        #expect(committed.values.sorted() == [100, 100, 100])
+        consumer.close()
+    }
+}
