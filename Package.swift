@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "DriftKernels", "DriftMonitor", "Ingest", "KafkaIO", "Telemetry",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -68,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "driftwatch",
             dependencies: [
-                "Agent",
+                "Agent", "DriftMonitor", "Ingest", "KafkaIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

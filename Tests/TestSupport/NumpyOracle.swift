@@ -1,4 +1,5 @@
 import Foundation
+@_exported import DriftKernels
 
 /// Runs `Tests/Scripts/oracle.py` (numpy/scipy) to get the expected value of a statistic.
 ///

@@ -1,0 +1,94 @@
+import DriftMonitor
+import Foundation
+import Ingest
+import KafkaIO
+import Logging
+import ServiceLifecycle
+import Telemetry
+import UnixSignals
+
+/// Assembles the agent from its configuration: references, monitors, Kafka clients, the
+/// HTTP server and the pipeline, as services for one `ServiceGroup`.
+public enum AgentRuntime {
+    public static let version = "0.1.0"
+
+    /// Loads a reference: a profile (`.json`) or reference records (`.jsonl`) profiled now.
+    public static func loadReference(path: String, model: String?, policy: DriftPolicy = DriftPolicy()) throws -> ReferenceProfile {
+        if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") {
+            let file = JSONLinesFile(path: path)
+            let features = try file.inferSchema()
+            let (batch, dictionaries, _) = try file.read(features: features)
+            return ReferenceProfile(model: model, features: features, batch: batch, dictionaries: dictionaries, bins: policy.bins)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(description: "\(path): cannot read the reference profile")
+        }
+        let profile: ReferenceProfile
+        do {
+            profile = try JSONDecoder().decode(ReferenceProfile.self, from: data)
+        } catch let error as DecodingError {
+            throw ConfigurationError(description: "\(path): not a reference profile: \(ConfigurationError.describe(error))")
+        }
+        guard profile.format == ReferenceProfile.currentFormat else {
+            throw ConfigurationError(description: "\(path): reference format \(profile.format) is not \(ReferenceProfile.currentFormat)")
+        }
+        return profile
+    }
+
+    /// The services of a running agent, in start order (HTTP first, so it stops last).
+    public static func makeServices(
+        configuration: AgentConfiguration, references: [String: ReferenceProfile], catalogue: MetricCatalogue,
+        readiness: Readiness, logger: Logger, observer: @escaping @Sendable (Pipeline.WindowOutcome) -> Void = { _ in }
+    ) throws -> (http: HTTPServer, pipeline: PipelineService) {
+        var space = FeatureSpace()
+        for model in configuration.models {
+            guard let reference = references[model.name] else {
+                throw ConfigurationError(description: "model \(model.name) has no reference")
+            }
+            try space.declare(reference.schema)
+        }
+        let http = HTTPServer(port: configuration.httpPort, catalogue: catalogue, readiness: readiness, logger: logger)
+        let finalSpace = space
+        let pipeline = PipelineService {
+            let monitors = try configuration.models.map { model in
+                try Monitor(
+                    model: model.name, reference: references[model.name]!, policy: model.policy ?? DriftPolicy(),
+                    windowRecords: configuration.windowRecords, space: finalSpace)
+            }
+            var client = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrap)
+            for (key, value) in configuration.kafka.properties.sorted(by: { $0.key < $1.key }) { client[key] = value }
+            let consumer = try KafkaConsumer(
+                configuration: client, groupID: configuration.kafka.group, topics: configuration.kafka.topics, logger: logger)
+            let producer = try KafkaProducer(configuration: client)
+            return Pipeline(
+                settings: .init(
+                    eventsTopic: configuration.kafka.eventsTopic, dlqTopic: configuration.kafka.dlqTopic, untilEnd: configuration.untilEnd),
+                consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,
+                readiness: readiness, logger: logger, observer: observer)
+        }
+        return (http, pipeline)
+    }
+
+    /// Runs the agent until SIGTERM/SIGINT, or until the input ends with `until_end`.
+    public static func run(configuration: AgentConfiguration, logger: Logger) async throws {
+        try configuration.validate()
+        var references: [String: ReferenceProfile] = [:]
+        for model in configuration.models {
+            references[model.name] = try loadReference(path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy())
+            logger.info("reference loaded", metadata: ["model": "\(model.name)", "version": "\(references[model.name]!.version)"])
+        }
+        let catalogue = MetricCatalogue(version: version)
+        let readiness = Readiness()
+        let (http, pipeline) = try makeServices(
+            configuration: configuration, references: references, catalogue: catalogue, readiness: readiness, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: http),
+                    .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}

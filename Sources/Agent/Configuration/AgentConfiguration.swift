@@ -1,0 +1,118 @@
+import DriftMonitor
+import Foundation
+import Yams
+
+/// Everything `driftwatch run` needs: read from YAML, then overridden by flags.
+public struct AgentConfiguration: Sendable, Codable, Hashable {
+    public struct Kafka: Sendable, Codable, Hashable {
+        public var bootstrap: String = "localhost:9092"
+        public var topics: [String] = ["inference-logs"]
+        public var group: String = "driftwatch"
+        public var eventsTopic: String = "driftwatch.events"
+        public var dlqTopic: String = "driftwatch.dlq"
+        /// Extra librdkafka properties (security, tuning).
+        public var properties: [String: String] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case bootstrap, topics, group, properties
+            case eventsTopic = "events_topic"
+            case dlqTopic = "dlq_topic"
+        }
+
+        public init() {}
+    }
+
+    public struct Model: Sendable, Codable, Hashable {
+        public var name: String
+        /// A reference profile (`.json`, from `driftwatch profile`) or reference records (`.jsonl`).
+        public var reference: String
+        public var policy: DriftPolicy?
+
+        public init(name: String, reference: String, policy: DriftPolicy? = nil) {
+            self.name = name
+            self.reference = reference
+            self.policy = policy
+        }
+    }
+
+    public var kafka = Kafka()
+    public var httpPort: Int = 9400
+    public var windowRecords: Int = 10_000
+    public var models: [Model] = []
+    /// Stop once every assigned partition is read to its end.
+    public var untilEnd: Bool = false
+    public var logLevel: String = "info"
+
+    enum CodingKeys: String, CodingKey {
+        case kafka, models
+        case httpPort = "http_port"
+        case windowRecords = "window_records"
+        case untilEnd = "until_end"
+        case logLevel = "log_level"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kafka = try container.decodeIfPresent(Kafka.self, forKey: .kafka) ?? Kafka()
+        httpPort = try container.decodeIfPresent(Int.self, forKey: .httpPort) ?? 9400
+        windowRecords = try container.decodeIfPresent(Int.self, forKey: .windowRecords) ?? 10_000
+        models = try container.decodeIfPresent([Model].self, forKey: .models) ?? []
+        untilEnd = try container.decodeIfPresent(Bool.self, forKey: .untilEnd) ?? false
+        logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
+    }
+
+    /// Reads a YAML configuration file.
+    public static func load(path: String) throws -> AgentConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(description: "\(path): cannot read the file")
+        }
+        do {
+            return try YAMLDecoder().decode(AgentConfiguration.self, from: text)
+        } catch let error as DecodingError {
+            throw ConfigurationError(description: "\(path): \(ConfigurationError.describe(error))")
+        }
+    }
+
+    /// Checks the values make sense; returns the problems found.
+    public func validate() throws {
+        var problems: [String] = []
+        if kafka.topics.isEmpty { problems.append("kafka.topics is empty") }
+        if kafka.bootstrap.isEmpty { problems.append("kafka.bootstrap is empty") }
+        if windowRecords < 1 { problems.append("window_records must be at least 1") }
+        if !(0...65535).contains(httpPort) { problems.append("http_port \(httpPort) is not a port") }
+        if models.isEmpty { problems.append("no model to monitor: add models: or pass --model and --reference") }
+        for model in models {
+            do {
+                try (model.policy ?? DriftPolicy()).validate()
+            } catch {
+                problems.append("model \(model.name): \(error)")
+            }
+        }
+        if Set(models.map(\.name)).count != models.count { problems.append("two models share a name") }
+        if !problems.isEmpty { throw ConfigurationError(description: problems.joined(separator: "; ")) }
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context)): missing key '\(key.stringValue)'"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

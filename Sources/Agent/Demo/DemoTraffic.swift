@@ -1,0 +1,156 @@
+import DriftKernels
+import DriftMonitor
+import Ingest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Synthetic inference logs of a fraud model: 20 numeric and 5 categorical features in
+/// JSON lines of about 390 bytes. After ``driftAfter`` records, three named features drift.
+public struct DemoTraffic: Sendable {
+    public static let model = "fraud-detector"
+    /// The features that drift: a scale change, a mean shift and a new category mix.
+    public static let driftingFeatures = ["transaction_amount", "session_duration_s", "device_type"]
+
+    enum Distribution: Sendable {
+        case normal(mean: Double, sd: Double)
+        case lognormal(mu: Double, sigma: Double)
+        case uniform(low: Double, high: Double)
+    }
+
+    static let numeric: [(name: String, distribution: Distribution)] = [
+        ("transaction_amount", .lognormal(mu: 3.5, sigma: 0.8)),
+        ("account_age_days", .uniform(low: 1, high: 3650)),
+        ("session_duration_s", .normal(mean: 300, sd: 60)),
+        ("clicks_last_hour", .lognormal(mu: 1.5, sigma: 0.5)),
+        ("distance_home_km", .lognormal(mu: 2, sigma: 1)),
+        ("credit_limit", .normal(mean: 5000, sd: 1500)),
+        ("balance_ratio", .uniform(low: 0, high: 1)),
+        ("txn_last_24h", .lognormal(mu: 1, sigma: 0.6)),
+        ("avg_txn_30d", .lognormal(mu: 3.4, sigma: 0.5)),
+        ("hour_of_day", .uniform(low: 0, high: 24)),
+        ("merchant_risk", .normal(mean: 0.3, sd: 0.1)),
+        ("ip_risk", .normal(mean: 0.2, sd: 0.08)),
+        ("age", .normal(mean: 41, sd: 12)),
+        ("income_k", .lognormal(mu: 4, sigma: 0.4)),
+        ("failed_logins", .lognormal(mu: 0, sigma: 0.7)),
+        ("cart_items", .lognormal(mu: 1, sigma: 0.5)),
+        ("discount_pct", .uniform(low: 0, high: 30)),
+        ("latency_ms", .normal(mean: 120, sd: 25)),
+        ("score_v1", .normal(mean: 0, sd: 1)),
+        ("score_v2", .normal(mean: 0, sd: 1)),
+    ]
+
+    static let categorical: [(name: String, values: [String], weights: [Double])] = [
+        ("device_type", ["mobile", "desktop", "tablet"], [0.6, 0.3, 0.1]),
+        ("channel", ["web", "app", "pos"], [0.4, 0.4, 0.2]),
+        ("country", ["DE", "FR", "US", "GB", "ES", "IT"], [0.25, 0.2, 0.2, 0.15, 0.1, 0.1]),
+        ("card_type", ["visa", "mastercard", "amex"], [0.5, 0.4, 0.1]),
+        ("merchant_category", ["grocery", "travel", "electronics", "fashion"], [0.4, 0.2, 0.2, 0.2]),
+    ]
+
+    /// The schema of the records.
+    public static var features: [Feature] {
+        numeric.map { Feature(name: $0.name, kind: .numeric) } + categorical.map { Feature(name: $0.name, kind: .categorical) }
+    }
+
+    public var driftAfter: Int
+    /// One record in `malformedEvery` is broken JSON (0 = none), to exercise the dead-letter path.
+    public var malformedEvery: Int
+    private var generator: SeededGenerator
+    public private(set) var produced = 0
+    private var line: [UInt8] = []
+
+    public init(seed: UInt64 = 7, driftAfter: Int, malformedEvery: Int = 0) {
+        self.driftAfter = driftAfter
+        self.malformedEvery = malformedEvery
+        generator = SeededGenerator(seed: seed)
+        line.reserveCapacity(512)
+    }
+
+    /// The next record as JSON bytes (valid until the next call).
+    public mutating func next(timestampMilliseconds: Int64) -> [UInt8] {
+        produced += 1
+        let drifting = produced > driftAfter
+        line.removeAll(keepingCapacity: true)
+        if malformedEvery > 0 && produced % malformedEvery == 0 {
+            append("{\"model\":\"\(Self.model)\",\"features\":{\"transaction_amount\":")
+            return line
+        }
+        append("{\"model\":\"\(Self.model)\",\"timestamp\":\(timestampMilliseconds),\"features\":{")
+        for (index, feature) in Self.numeric.enumerated() {
+            var value = draw(feature.distribution)
+            if drifting && feature.name == "transaction_amount" { value *= 1.9 }
+            if drifting && feature.name == "session_duration_s" { value += 55 }
+            if index > 0 { append(",") }
+            append("\"\(feature.name)\":")
+            appendNumber(value)
+        }
+        for feature in Self.categorical {
+            var weights = feature.weights
+            if drifting && feature.name == "device_type" { weights = [0.25, 0.25, 0.5] }
+            append(",\"\(feature.name)\":\"\(feature.values[pick(weights)])\"")
+        }
+        append("},\"prediction\":")
+        appendNumber(Double.random(in: 0..<1, using: &generator))
+        append("}")
+        return line
+    }
+
+    private mutating func draw(_ distribution: Distribution) -> Double {
+        switch distribution {
+        case .normal(let mean, let sd): return generator.normal(mean: mean, standardDeviation: sd)
+        case .lognormal(let mu, let sigma): return exp(generator.normal(mean: mu, standardDeviation: sigma))
+        case .uniform(let low, let high): return Double.random(in: low..<high, using: &generator)
+        }
+    }
+
+    private mutating func pick(_ weights: [Double]) -> Int {
+        var u = Double.random(in: 0..<1, using: &generator)
+        for (index, weight) in weights.enumerated() {
+            if u < weight { return index }
+            u -= weight
+        }
+        return weights.count - 1
+    }
+
+    private mutating func append(_ text: String) {
+        line.append(contentsOf: text.utf8)
+    }
+
+    /// Three decimals, as a model server's logger would typically print them.
+    private mutating func appendNumber(_ value: Double) {
+        let scaled = (value * 1000).rounded()
+        var integer = Int64(scaled)
+        if integer < 0 {
+            line.append(UInt8(ascii: "-"))
+            integer = -integer
+        }
+        let whole = integer / 1000
+        let fraction = integer % 1000
+        line.append(contentsOf: String(whole).utf8)
+        line.append(UInt8(ascii: "."))
+        line.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+        line.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+    }
+
+    /// A reference profile from `records` records of the pre-drift traffic.
+    public static func reference(records: Int, seed: UInt64 = 99) -> ReferenceProfile {
+        var traffic = DemoTraffic(seed: seed, driftAfter: .max)
+        var space = FeatureSpace()
+        try! space.declare(features)  // the demo's own schema has no conflicts
+        var decoder = JSONLinesDecoder(space: space)
+        var row = DecodedRow(space: space)
+        var batch = RecordBatch(numericColumns: numeric.count, categoricalColumns: categorical.count, capacity: records)
+        let numericSources = Array(0..<numeric.count)
+        let categoricalSources = Array(0..<categorical.count)
+        for i in 0..<records {
+            let bytes = traffic.next(timestampMilliseconds: Int64(i))
+            try! bytes.withUnsafeBytes { try decoder.decode($0, into: &row) }  // generated records are valid JSON
+            batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
+        }
+        return ReferenceProfile(model: model, features: features, batch: batch, dictionaries: decoder.space.dictionaries)
+    }
+}

@@ -1,0 +1,41 @@
+import KafkaIO
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `driftwatch produce`: the demo's records to any broker, at a rate or as fast as possible.
+public enum ProduceTraffic {
+    /// - Returns: the records acknowledged by the broker.
+    public static func run(bootstrap: String, topic: String, rate: Int, count: Int, driftAfter: Int) async throws -> Int {
+        try await DedicatedThread.run(name: "driftwatch-produce") {
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+            var traffic = DemoTraffic(driftAfter: driftAfter)
+            let started = ContinuousClock.now
+            for sent in 0..<count {
+                if rate > 0 && sent % 100 == 0 {
+                    let due = ContinuousClock.now - started
+                    let ahead = Double(sent) / Double(rate) - (Double(due.components.seconds) + Double(due.components.attoseconds) * 1e-18)
+                    if ahead > 0 { sleepMilliseconds(Int(ahead * 1000)) }
+                }
+                try producer.send(topic: topic, key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(sent)))
+            }
+            try producer.flush(timeoutMilliseconds: 60_000)
+        }
+        return count
+    }
+}
+
+/// Keeps `dev-broker` alive until SIGINT or SIGTERM.
+public enum DevBrokerLifetime {
+    struct Waiter: Service {
+        func run() async throws {
+            try? await gracefulShutdown()
+        }
+    }
+
+    public static func waitForSignal() async throws {
+        let group = ServiceGroup(
+            services: [Waiter()], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "driftwatch.dev-broker"))
+        try await group.run()
+    }
+}

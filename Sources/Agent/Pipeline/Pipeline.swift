@@ -1,0 +1,309 @@
+import DriftMonitor
+import Ingest
+#if canImport(Glibc)
+import Glibc
+#endif
+import KafkaIO
+import Logging
+import Telemetry
+
+/// Source -> decoder -> router -> monitors -> sinks, on one thread, one poll batch at a time.
+///
+/// Delivery is at-least-once: a partition's offset is stored only up to the first record
+/// still inside an open window, and only after the events of every closed window before it
+/// and the dead-letter copies of every bad record before it were acknowledged by Kafka.
+public final class Pipeline {
+    public struct Settings: Sendable {
+        public var eventsTopic: String
+        public var dlqTopic: String
+        public var untilEnd: Bool
+        public var pollTimeoutMilliseconds: Int32 = 100
+        /// Attempts to publish an event before the pipeline gives up (and stores no offset past it).
+        public var publishAttempts: Int = 5
+
+        public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
+            self.eventsTopic = eventsTopic
+            self.dlqTopic = dlqTopic
+            self.untilEnd = untilEnd
+        }
+    }
+
+    /// What the pipeline reports after each closed window.
+    public struct WindowOutcome: Sendable {
+        public var report: WindowReport
+        public var state: DriftStateMachine.State
+        public var events: [DriftEvent]
+    }
+
+    final class Watched {
+        let monitor: Monitor
+        let metrics: ModelMetrics
+        /// Per partition id: the offset of the first record of the open window, or -1.
+        var openFirstOffset: [Int64] = []
+        var uncountedRecords = 0
+
+        init(monitor: Monitor, metrics: ModelMetrics) {
+            self.monitor = monitor
+            self.metrics = metrics
+        }
+    }
+
+    let settings: Settings
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let catalogue: MetricCatalogue
+    let readiness: Readiness
+    let logger: Logger
+    let observer: (WindowOutcome) -> Void
+    private var decoder: JSONLinesDecoder
+    private var row: DecodedRow
+    private let watched: [Watched]
+    private var modelNames = CategoryDictionary(capacity: 4096)
+    private var partitions: [TopicPartition] = []
+    private var partitionIDs: [Int64: Int] = [:]
+    private var pendingDeadLetters: [KafkaProducer.Ticket] = []
+    private var lastLagUpdate = ContinuousClock.now
+    /// Records taken from Kafka since the start (valid, invalid and unrouted).
+    public private(set) var recordsConsumed = 0
+
+    /// - Parameters:
+    ///   - monitors: one per model, built over `space`.
+    ///   - observer: called on the pipeline thread after each closed window.
+    public init(
+        settings: Settings, consumer: KafkaConsumer, producer: KafkaProducer, space: FeatureSpace, monitors: [Monitor],
+        catalogue: MetricCatalogue, readiness: Readiness, logger: Logger, observer: @escaping (WindowOutcome) -> Void = { _ in }
+    ) {
+        self.settings = settings
+        self.consumer = consumer
+        self.producer = producer
+        self.catalogue = catalogue
+        self.readiness = readiness
+        self.logger = logger
+        self.observer = observer
+        decoder = JSONLinesDecoder(space: space)
+        row = DecodedRow(space: space)
+        watched = monitors.map { monitor in
+            Watched(
+                monitor: monitor,
+                metrics: catalogue.makeModelMetrics(
+                    model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version))
+        }
+        for monitor in monitors { _ = modelNames.code(for: monitor.model) }
+    }
+
+    /// Runs until `shouldStop` says so (checked between polls) or, with `untilEnd`, until
+    /// every assigned partition is read to its end. Then stores the safe offsets, commits
+    /// and leaves the group. Blocks: call it on a dedicated thread.
+    public func run(shouldStop: () -> Bool) throws(PipelineError) {
+        defer {
+            readiness.set(ready: false, reason: "stopped")
+            consumer.close()
+        }
+        while !shouldStop() {
+            let received = consumer.poll(timeoutMilliseconds: settings.pollTimeoutMilliseconds) { message in
+                process(message)
+            }
+            if !readiness.state.ready && !consumer.assignment().isEmpty { readiness.set(ready: true) }
+            if let failure = pendingFailure {
+                pendingFailure = nil
+                throw failure
+            }
+            try finishBatch()
+            if received == 0 && settings.untilEnd && consumer.isAtEndOfAssignment { break }
+        }
+        readiness.set(ready: false, reason: "draining")
+        try finishBatch()
+        do {
+            try consumer.commit()
+        } catch {
+            logger.warning("final commit failed; the next start re-reads from the last committed offset", metadata: ["error": "\(error)"])
+        }
+        logger.info("pipeline stopped", metadata: ["records": "\(recordsConsumed)"])
+    }
+
+    private var pendingFailure: PipelineError?
+
+    private func process(_ message: borrowing ConsumedMessage) {
+        guard pendingFailure == nil else { return }
+        recordsConsumed += 1
+        let partition = partitionID(topicIndex: message.topicIndex, partition: message.partition)
+        do {
+            try decoder.decode(message.value, into: &row)
+        } catch {
+            deadLetter(message, error)
+            return
+        }
+        guard let target = route(message.value) else {
+            catalogue.countUnrouted()
+            return
+        }
+        if target.openFirstOffset[partition] < 0 { target.openFirstOffset[partition] = message.offset }
+        target.monitor.append(row, eventTime: message.timestampMilliseconds)
+        target.uncountedRecords += 1
+        if target.monitor.isWindowFull {
+            do {
+                try closeWindow(target)
+            } catch {
+                pendingFailure = error
+            }
+        }
+    }
+
+    /// The monitor of the record's model; a record without one goes to the only model.
+    private func route(_ record: UnsafeRawBufferPointer?) -> Watched? {
+        guard let record, !row.model.isEmpty else {
+            return watched.count == 1 ? watched[0] : nil
+        }
+        return modelNames.lookup(UnsafeRawBufferPointer(rebasing: record[row.model])).map { watched[Int($0)] }
+    }
+
+    private func partitionID(topicIndex: Int, partition: Int32) -> Int {
+        let key = Int64(topicIndex) << 32 | Int64(partition)
+        if let id = partitionIDs[key] { return id }
+        let id = partitions.count
+        partitionIDs[key] = id
+        partitions.append(TopicPartition(topic: consumer.topics[topicIndex], partition: partition))
+        for target in watched { target.openFirstOffset.append(-1) }
+        return id
+    }
+
+    private func deadLetter(_ message: borrowing ConsumedMessage, _ error: DecodeError) {
+        let metrics = watched[0].metrics
+        metrics.countInvalid(reason: error.reason.rawValue)
+        let partition = consumer.topics[message.topicIndex]
+        var headers = message.headers()
+        headers.append(MessageHeader(name: "driftwatch.error.reason", string: error.reason.rawValue))
+        headers.append(MessageHeader(name: "driftwatch.error.detail", string: error.description))
+        headers.append(MessageHeader(name: "driftwatch.source.topic", string: partition))
+        headers.append(MessageHeader(name: "driftwatch.source.partition", string: String(message.partition)))
+        headers.append(MessageHeader(name: "driftwatch.source.offset", string: String(message.offset)))
+        do {
+            let ticket = try producer.send(topic: settings.dlqTopic, key: message.key, value: message.value, headers: headers)
+            pendingDeadLetters.append(ticket)
+            metrics.countDeadLettered()
+        } catch {
+            pendingFailure = .deadLetter(error)
+        }
+        let offset = message.offset
+        logger.debug("record dead-lettered", metadata: ["reason": "\(error.reason.rawValue)", "offset": "\(offset)"])
+    }
+
+    private func closeWindow(_ target: Watched) throws(PipelineError) {
+        target.metrics.countRecords(target.uncountedRecords)
+        target.uncountedRecords = 0
+        let (report, actions) = target.monitor.closeWindow(space: decoder.space)
+        let state = target.monitor.stateMachine.state
+        target.metrics.record(report, state: state)
+        let events = actions.map { action in
+            DriftEvent(kind: action.eventKind, report: report, policy: target.monitor.policy)
+        }
+        try publish(events, metrics: target.metrics)
+        for i in target.openFirstOffset.indices { target.openFirstOffset[i] = -1 }
+        logger.info(
+            "window closed",
+            metadata: [
+                "model": "\(report.model)", "window": "\(report.index)", "records": "\(report.records)",
+                "drifted": "\(report.driftedFeatures.map(\.name))", "state": "\(state.gauge)",
+            ])
+        observer(WindowOutcome(report: report, state: state, events: events))
+    }
+
+    /// Publishes events and waits for Kafka's acknowledgement, retrying with backoff.
+    private func publish(_ events: [DriftEvent], metrics: ModelMetrics) throws(PipelineError) {
+        for event in events {
+            let value = event.cloudEventJSON()
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    let ticket = try producer.send(
+                        topic: settings.eventsTopic, key: Array(event.model.utf8), value: value,
+                        headers: [MessageHeader(name: "content-type", string: "application/cloudevents+json; charset=UTF-8")])
+                    try producer.waitForDelivery(of: [ticket], timeoutMilliseconds: 10_000)
+                    if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: true) }
+                    logger.info("event published", metadata: ["type": "\(event.kind.rawValue)", "id": "\(event.id)"])
+                    break
+                } catch {
+                    if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: false) }
+                    logger.error("publishing an event failed", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                    if attempt >= settings.publishAttempts { throw .publish(event.id, error) }
+                    readiness.set(ready: false, reason: "cannot publish events: \(error)")
+                    sleepMilliseconds(min(200 << attempt, 5_000))
+                }
+            }
+        }
+    }
+
+    /// Folds the batch, waits for dead-letter acknowledgements and stores the safe offsets.
+    private func finishBatch() throws(PipelineError) {
+        for target in watched {
+            target.monitor.foldBatch()
+            if target.uncountedRecords > 0 {
+                target.metrics.countRecords(target.uncountedRecords)
+                target.uncountedRecords = 0
+            }
+        }
+        if !pendingDeadLetters.isEmpty {
+            do {
+                try producer.waitForDelivery(of: pendingDeadLetters, timeoutMilliseconds: 30_000)
+            } catch {
+                throw .deadLetter(error)
+            }
+            pendingDeadLetters.removeAll(keepingCapacity: true)
+        }
+        var offsets: [TopicPartition: Int64] = [:]
+        for (id, partition) in partitions.enumerated() {
+            guard let position = consumer.positions[partition] else { continue }
+            var safe = position
+            for target in watched where target.openFirstOffset[id] >= 0 {
+                safe = min(safe, target.openFirstOffset[id])
+            }
+            offsets[partition] = safe
+        }
+        do {
+            try consumer.store(offsets)
+        } catch {
+            logger.warning("storing offsets failed", metadata: ["error": "\(error)"])
+        }
+        updateLag()
+    }
+
+    private func updateLag() {
+        let now = ContinuousClock.now
+        guard now - lastLagUpdate >= .seconds(1) else { return }
+        lastLagUpdate = now
+        for (partition, position) in consumer.positions {
+            if let marks = consumer.watermarks(of: partition) {
+                catalogue.setLag(topic: partition.topic, partition: partition.partition, records: max(0, marks.high - position))
+            }
+        }
+    }
+}
+
+/// Why the pipeline stopped on its own.
+public enum PipelineError: Error, CustomStringConvertible {
+    case publish(String, KafkaError)
+    case deadLetter(KafkaError)
+
+    public var description: String {
+        switch self {
+        case .publish(let id, let error): "event \(id) could not be published: \(error)"
+        case .deadLetter(let error): "a bad record could not be dead-lettered: \(error)"
+        }
+    }
+}
+
+extension DriftStateMachine.Action {
+    var eventKind: DriftEvent.Kind {
+        switch self {
+        case .driftDetected: .driftDetected
+        case .retrainingRequested: .retrainingRequested
+        case .driftResolved: .driftResolved
+        }
+    }
+}
+
+func sleepMilliseconds(_ milliseconds: Int) {
+    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+    nanosleep(&request, nil)
+}

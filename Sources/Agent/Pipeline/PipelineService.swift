@@ -1,0 +1,57 @@
+import Foundation
+import ServiceLifecycle
+import Synchronization
+
+/// Runs a ``Pipeline`` on a thread of its own, so its blocking Kafka calls never hold a
+/// thread of the Swift cooperative pool, and stops it on graceful shutdown or cancellation.
+public struct PipelineService: Service {
+    let build: @Sendable () throws -> Pipeline
+
+    /// - Parameter build: creates the pipeline (and its consumer) on the pipeline thread.
+    public init(build: @escaping @Sendable () throws -> Pipeline) {
+        self.build = build
+    }
+
+    public func run() async throws {
+        let stop = StopFlag()
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await DedicatedThread.run(name: "driftwatch-pipeline") {
+                    let pipeline = try build()
+                    try pipeline.run(shouldStop: { stop.isSet })
+                }
+            } onCancel: {
+                stop.set()
+            }
+        } onGracefulShutdown: {
+            stop.set()
+        }
+    }
+}
+
+/// Work that blocks, kept off the Swift cooperative pool.
+enum DedicatedThread {
+    /// Runs `body` on a new thread and resumes when it returns.
+    static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try body()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = name
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
+
+/// A flag set once, from any thread.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
+}

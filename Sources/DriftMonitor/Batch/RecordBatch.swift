@@ -1,0 +1,45 @@
+/// A model's records in columns: one contiguous Float64 column per numeric feature and one
+/// code column per categorical feature, so kernels run over plain buffers.
+public struct RecordBatch: Sendable {
+    public private(set) var numeric: [[Double]]
+    public private(set) var categorical: [[Int32]]
+    /// Type mismatches per feature of the model's schema (numeric first, then categorical).
+    public private(set) var typeMismatches: [Int]
+    public private(set) var count = 0
+
+    public init(numericColumns: Int, categoricalColumns: Int, capacity: Int) {
+        numeric = (0..<numericColumns).map { _ in
+            var column: [Double] = []
+            column.reserveCapacity(capacity)
+            return column
+        }
+        categorical = (0..<categoricalColumns).map { _ in
+            var column: [Int32] = []
+            column.reserveCapacity(capacity)
+            return column
+        }
+        typeMismatches = [Int](repeating: 0, count: numericColumns + categoricalColumns)
+    }
+
+    /// Appends the row's values at the given kind indices.
+    public mutating func append(_ row: DecodedRow, numericSources: [Int], categoricalSources: [Int]) {
+        for (column, source) in numericSources.enumerated() {
+            numeric[column].append(row.numeric[source])
+        }
+        for (column, source) in categoricalSources.enumerated() {
+            categorical[column].append(row.categorical[source])
+        }
+        count += 1
+    }
+
+    public mutating func countTypeMismatch(column: Int) {
+        typeMismatches[column] += 1
+    }
+
+    public mutating func removeAll() {
+        for i in numeric.indices { numeric[i].removeAll(keepingCapacity: true) }
+        for i in categorical.indices { categorical[i].removeAll(keepingCapacity: true) }
+        for i in typeMismatches.indices { typeMismatches[i] = 0 }
+        count = 0
+    }
+}

@@ -1,0 +1,56 @@
+/// The verdict on one feature in one window, with the evidence.
+public struct FeatureDrift: Sendable, Hashable {
+    public enum Level: Int, Sendable, Hashable, Comparable {
+        case ok = 0, warning = 1, drift = 2
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// A test's score, and its p-value when it has one.
+    public struct Score: Sendable, Hashable {
+        public var method: Method
+        public var value: Double
+        public var pvalue: Double?
+    }
+
+    /// Test methods, named as in metrics and events.
+    public enum Method: String, Sendable, Hashable, CaseIterable {
+        case psi
+        case ks
+        case wasserstein
+        case jensenShannon = "jensenshannon"
+        case chiSquare = "chisquare"
+    }
+
+    public var name: String
+    public var kind: Feature.Kind
+    public var level: Level
+    /// The score the decision was made on (PSI), with its thresholds.
+    public var decidingMethod: Method
+    public var warnThreshold: Double
+    public var driftThreshold: Double
+    public var scores: [Score]
+    /// Records in the window with a usable value.
+    public var count: Int
+    public var missingRatio: Double
+    public var typeMismatchRatio: Double
+    /// Numeric: share of values outside the reference range. Categorical: share of new categories.
+    public var outOfRangeRatio: Double
+    public var newCategoryRatio: Double
+    public var mean: Double
+    public var standardDeviation: Double
+    /// Quantiles keyed by probability (numeric features).
+    public var quantiles: [(probability: Double, value: Double)]
+
+    public var drifted: Bool { level == .drift }
+
+    public func score(_ method: Method) -> Score? { scores.first { $0.method == method } }
+
+    public static func == (lhs: FeatureDrift, rhs: FeatureDrift) -> Bool {
+        lhs.name == rhs.name && lhs.level == rhs.level && lhs.scores == rhs.scores && lhs.count == rhs.count
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(level)
+    }
+}

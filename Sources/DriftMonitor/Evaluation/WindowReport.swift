@@ -1,0 +1,18 @@
+/// Everything known about a closed window: what it held and how each feature compares.
+public struct WindowReport: Sendable {
+    public var model: String
+    public var referenceVersion: String
+    /// The window's sequence number for this model since the agent started.
+    public var index: Int
+    public var records: Int
+    public var firstEventTime: Int64?
+    public var lastEventTime: Int64?
+    public var features: [FeatureDrift]
+    /// Share of features at drift level.
+    public var datasetDriftShare: Double
+    /// Seconds spent evaluating the tests.
+    public var evaluationSeconds: Double
+
+    public var driftedFeatures: [FeatureDrift] { features.filter(\.drifted) }
+    public var level: FeatureDrift.Level { features.map(\.level).max() ?? .ok }
+}

@@ -1,0 +1,130 @@
+/// A drift or retraining event, published as a CloudEvents 1.0 structured JSON message
+/// keyed by model.
+public struct DriftEvent: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case driftDetected = "dev.driftwatch.drift.detected"
+        case retrainingRequested = "dev.driftwatch.retraining.requested"
+        case driftResolved = "dev.driftwatch.drift.resolved"
+    }
+
+    /// A feature that breached, with the numbers behind the verdict.
+    public struct Evidence: Sendable, Hashable {
+        public var feature: String
+        public var method: String
+        public var score: Double
+        public var threshold: Double
+        public var pvalue: Double?
+    }
+
+    public var kind: Kind
+    public var model: String
+    public var referenceVersion: String
+    public var windowStart: Int64
+    public var windowEnd: Int64
+    public var windowRecords: Int
+    public var datasetDriftShare: Double
+    public var features: [Evidence]
+
+    /// Deterministic from model, kind and window: a replay after a crash yields the same id,
+    /// so consumers can deduplicate.
+    public var id: String {
+        var hash = StableHash()
+        hash.combine(model)
+        hash.combine(kind.rawValue)
+        hash.combine(Int(windowStart))
+        hash.combine(Int(windowEnd))
+        hash.combine(windowRecords)
+        return hash.hexDigest
+    }
+
+    public init(kind: Kind, report: WindowReport, policy: DriftPolicy) {
+        self.kind = kind
+        model = report.model
+        referenceVersion = report.referenceVersion
+        windowStart = report.firstEventTime ?? 0
+        windowEnd = report.lastEventTime ?? 0
+        windowRecords = report.records
+        datasetDriftShare = report.datasetDriftShare
+        features = report.driftedFeatures.map { feature in
+            let score = feature.score(feature.decidingMethod)
+            let support = feature.kind == .numeric ? feature.score(.ks) : feature.score(.chiSquare)
+            return Evidence(
+                feature: feature.name, method: feature.decidingMethod.rawValue, score: score?.value ?? .nan,
+                threshold: feature.driftThreshold, pvalue: support?.pvalue)
+        }
+    }
+
+    /// The structured-mode CloudEvent (`application/cloudevents+json`).
+    public func cloudEventJSON() -> [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("specversion", "1.0")
+        json.field("id", id)
+        json.field("source", "/driftwatch/models/\(model)")
+        json.field("type", kind.rawValue)
+        json.field("subject", model)
+        json.field("time", RFC3339.format(milliseconds: windowEnd))
+        json.field("datacontenttype", "application/json")
+        json.key("data")
+        json.beginObject()
+        json.field("model", model)
+        json.field("reference_version", referenceVersion)
+        json.key("window")
+        json.beginObject()
+        json.field("start", RFC3339.format(milliseconds: windowStart))
+        json.field("end", RFC3339.format(milliseconds: windowEnd))
+        json.field("records", windowRecords)
+        json.endObject()
+        json.field("dataset_drift_share", datasetDriftShare)
+        json.key("features")
+        json.beginArray()
+        for evidence in features {
+            json.beginObject()
+            json.field("name", evidence.feature)
+            json.field("method", evidence.method)
+            json.field("score", evidence.score)
+            json.field("threshold", evidence.threshold)
+            json.key("pvalue")
+            if let pvalue = evidence.pvalue { json.value(pvalue) } else { json.null() }
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        json.endObject()
+        return json.bytes
+    }
+}
+
+/// RFC 3339 UTC timestamps from epoch milliseconds, without Foundation.
+package enum RFC3339 {
+    package static func format(milliseconds: Int64) -> String {
+        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        var totalSeconds = seconds.quotient
+        var millis = seconds.remainder
+        if millis < 0 {
+            millis += 1000
+            totalSeconds -= 1
+        }
+        var days = totalSeconds / 86_400
+        var secondOfDay = totalSeconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+    }
+}

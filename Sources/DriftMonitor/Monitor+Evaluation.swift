@@ -1,0 +1,121 @@
+import DriftKernels
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Monitor {
+    /// Quantiles reported per numeric feature.
+    public static let reportedQuantiles: [Double] = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+    /// Tests every feature of the open window against the reference: O(features x bins).
+    func evaluate(space: FeatureSpace, index: Int) -> WindowReport {
+        let started = ContinuousClock.now
+        var features: [FeatureDrift] = []
+        features.reserveCapacity(numericFeatures.count + categoricalFeatures.count)
+        for (i, reference) in numericFeatures.enumerated() {
+            features.append(evaluateNumeric(reference, summary.numeric[i]))
+        }
+        for (i, reference) in categoricalFeatures.enumerated() {
+            features.append(evaluateCategorical(reference, summary.categorical[i], dictionary: space.dictionaries[reference.dictionaryIndex]))
+        }
+        let drifted = features.filter(\.drifted).count
+        let elapsed = ContinuousClock.now - started
+        return WindowReport(
+            model: model, referenceVersion: reference.version, index: index, records: summary.records,
+            firstEventTime: summary.firstEventTime, lastEventTime: summary.lastEventTime, features: features,
+            datasetDriftShare: features.isEmpty ? 0 : Double(drifted) / Double(features.count),
+            evaluationSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    private func level(_ score: Double) -> FeatureDrift.Level {
+        if score >= policy.driftThreshold { return .drift }
+        if score >= policy.warnThreshold { return .warning }
+        return .ok
+    }
+
+    private func evaluateNumeric(_ reference: NumericReference, _ window: WindowSummary.Numeric) -> FeatureDrift {
+        let count = window.moments.count
+        let referenceCount = reference.moments.count
+        let current = window.histogram.counts
+        var scores: [FeatureDrift.Score] = []
+        var psi = Double.nan
+        if count > 0 && referenceCount > 0 {
+            let coarse = reference.coarse(current)
+            psi = PopulationStability.score(reference: reference.coarseCounts, current: coarse)
+            let ks = KolmogorovSmirnov.statistic(reference: reference.histogram.counts, current: current)
+            let ksP = KolmogorovSmirnov.asymptoticPValue(statistic: ks, referenceCount: referenceCount, currentCount: count)
+            let wasserstein = Wasserstein.distance(
+                reference: reference.histogram, current: window.histogram, edges: reference.edges,
+                lowerBound: min(reference.moments.min, window.moments.min), upperBound: max(reference.moments.max, window.moments.max))
+            let scale = max(reference.moments.standardDeviation, 1e-3)
+            scores = [
+                .init(method: .psi, value: psi, pvalue: nil),
+                .init(method: .ks, value: ks, pvalue: ksP),
+                .init(method: .wasserstein, value: wasserstein / scale, pvalue: nil),
+                .init(method: .jensenShannon, value: JensenShannon.distance(reference: reference.coarseCounts, current: coarse), pvalue: nil),
+            ]
+        }
+        let records = max(summary.records, 1)
+        return FeatureDrift(
+            name: reference.profile.name, kind: .numeric, level: psi.isNaN ? .ok : level(psi), decidingMethod: .psi,
+            warnThreshold: policy.warnThreshold, driftThreshold: policy.driftThreshold, scores: scores, count: count,
+            missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
+            outOfRangeRatio: count > 0 ? Double(window.outOfRange) / Double(count) : 0, newCategoryRatio: 0,
+            mean: count > 0 ? window.moments.mean : .nan, standardDeviation: count > 0 ? window.moments.standardDeviation : .nan,
+            quantiles: Self.reportedQuantiles.map { ($0, quantile($0, of: window, edges: reference.edges)) })
+    }
+
+    /// A quantile from the fine histogram, linear inside the bin; outer bins end at the window's min and max.
+    private func quantile(_ probability: Double, of window: WindowSummary.Numeric, edges: BinEdges) -> Double {
+        let total = window.moments.count
+        guard total > 0 else { return .nan }
+        let target = probability * Double(total)
+        var cumulative = 0
+        for (bin, count) in window.histogram.counts.enumerated() where count > 0 {
+            if Double(cumulative + count) >= target {
+                let lower = bin == 0 ? window.moments.min : max(edges.values[bin - 1], window.moments.min)
+                let upper = bin == edges.binCount - 1 ? window.moments.max : min(edges.values[bin], window.moments.max)
+                let fraction = (target - Double(cumulative)) / Double(count)
+                return lower + (upper - lower) * min(max(fraction, 0), 1)
+            }
+            cumulative += count
+        }
+        return window.moments.max
+    }
+
+    private func evaluateCategorical(
+        _ reference: CategoricalReference, _ window: WindowSummary.Categorical, dictionary: CategoryDictionary
+    ) -> FeatureDrift {
+        // Reference categories in order, then one bucket for every category the reference never saw.
+        var current = [Int](repeating: 0, count: reference.categories.count + 1)
+        for (code, count) in window.codeCounts.enumerated() where count > 0 {
+            let index = reference.indexOfCategory[dictionary.name(of: Int32(code))] ?? reference.categories.count
+            current[index] += count
+        }
+        let count = current.reduce(0, +)
+        let newCount = current[reference.categories.count]
+        var scores: [FeatureDrift.Score] = []
+        var psi = Double.nan
+        if count > 0 && !reference.counts.isEmpty {
+            let referenceWithNew = reference.counts + [0]
+            psi = PopulationStability.score(reference: referenceWithNew, current: current)
+            // Chi-square over the reference's categories; new ones are reported as their own ratio.
+            let chi = ChiSquare.test(reference: reference.counts, current: Array(current.dropLast()))
+            scores = [
+                .init(method: .psi, value: psi, pvalue: nil),
+                .init(method: .chiSquare, value: chi.statistic, pvalue: chi.pvalue),
+                .init(method: .jensenShannon, value: JensenShannon.distance(reference: referenceWithNew, current: current), pvalue: nil),
+            ]
+        }
+        let records = max(summary.records, 1)
+        return FeatureDrift(
+            name: reference.profile.name, kind: .categorical, level: psi.isNaN ? .ok : level(psi), decidingMethod: .psi,
+            warnThreshold: policy.warnThreshold, driftThreshold: policy.driftThreshold, scores: scores, count: count,
+            missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
+            outOfRangeRatio: 0, newCategoryRatio: count > 0 ? Double(newCount) / Double(count) : 0, mean: .nan,
+            standardDeviation: .nan, quantiles: [])
+    }
+}

@@ -1,0 +1,163 @@
+import DriftKernels
+
+/// Watches one model: takes its records, keeps the open window's summary, and on close
+/// tests every feature against the reference and advances the drift policy.
+///
+/// Used from the pipeline's thread only. Memory is O(features x bins) plus one batch of at
+/// most ``batchCapacity`` rows, whatever the window size.
+public final class Monitor {
+    public let model: String
+    public let reference: ReferenceProfile
+    public let policy: DriftPolicy
+    public let windowRecords: Int
+    public let batchCapacity: Int
+    public private(set) var stateMachine: DriftStateMachine
+    /// Windows closed so far.
+    public private(set) var windowsClosed = 0
+
+    let numericFeatures: [NumericReference]
+    let categoricalFeatures: [CategoricalReference]
+    private let numericSources: [Int]
+    private let categoricalSources: [Int]
+    /// Column of the model (numeric first, then categorical) for each feature-space slot, or -1.
+    private let columnOfSlot: [Int]
+    private var batch: RecordBatch
+    var summary: WindowSummary
+
+    /// - Parameters:
+    ///   - space: must already declare the reference's features.
+    ///   - windowRecords: records per tumbling window.
+    public init(
+        model: String, reference: ReferenceProfile, policy: DriftPolicy, windowRecords: Int, space: FeatureSpace,
+        batchCapacity: Int = 4096
+    ) throws(SchemaError) {
+        guard !reference.features.isEmpty else { throw .empty(model: model) }
+        self.model = model
+        self.reference = reference
+        self.policy = policy
+        self.windowRecords = max(1, windowRecords)
+        self.batchCapacity = batchCapacity
+        stateMachine = DriftStateMachine(policy: policy)
+        var numeric: [NumericReference] = []
+        var categorical: [CategoricalReference] = []
+        var numericSources: [Int] = []
+        var categoricalSources: [Int] = []
+        var slots: [(slot: Int, kind: Feature.Kind)] = []
+        for feature in reference.features {
+            guard let slot = space.slot(of: feature.name), space.features[slot].kind == feature.kind else {
+                throw .unknownFeature(feature.name)
+            }
+            slots.append((slot, feature.kind))
+            switch feature.kind {
+            case .numeric:
+                numeric.append(NumericReference(feature))
+                numericSources.append(space.kindIndex[slot])
+            case .categorical:
+                categorical.append(CategoricalReference(feature, dictionaryIndex: space.kindIndex[slot]))
+                categoricalSources.append(space.kindIndex[slot])
+            }
+        }
+        var columnOfSlot = [Int](repeating: -1, count: space.features.count)
+        let numericSlots = slots.filter { $0.kind == .numeric }.map(\.slot)
+        let categoricalSlots = slots.filter { $0.kind == .categorical }.map(\.slot)
+        for (column, slot) in (numericSlots + categoricalSlots).enumerated() { columnOfSlot[slot] = column }
+        self.numericFeatures = numeric
+        self.categoricalFeatures = categorical
+        self.numericSources = numericSources
+        self.categoricalSources = categoricalSources
+        self.columnOfSlot = columnOfSlot
+        batch = RecordBatch(numericColumns: numeric.count, categoricalColumns: categorical.count, capacity: batchCapacity)
+        summary = WindowSummary(numericBins: numeric.map(\.binCount), categoricalCount: categorical.count)
+    }
+
+    /// Records in the open window.
+    public var openRecords: Int { summary.records + batch.count }
+    public var isWindowFull: Bool { openRecords >= windowRecords }
+
+    /// Adds a decoded record to the open window. Close the window when ``isWindowFull``.
+    public func append(_ row: DecodedRow, eventTime: Int64?) {
+        batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
+        for slot in row.typeMismatches where columnOfSlot[slot] >= 0 {
+            batch.countTypeMismatch(column: columnOfSlot[slot])
+        }
+        if let time = row.timestampMilliseconds ?? eventTime { summary.noteEventTime(time) }
+        if batch.count >= batchCapacity { foldBatch() }
+    }
+
+    /// Folds buffered rows into the window summary with the column kernels.
+    public func foldBatch() {
+        guard batch.count > 0 else { return }
+        summary.add(batch, locators: numericFeatures.map(\.locator), ranges: numericFeatures.map(\.range))
+        batch.removeAll()
+    }
+
+    /// Closes the open window: evaluates it, advances the policy and starts a new window.
+    public func closeWindow(space: FeatureSpace) -> (report: WindowReport, actions: [DriftStateMachine.Action]) {
+        foldBatch()
+        let report = evaluate(space: space, index: windowsClosed)
+        let actions = stateMachine.advance(with: report)
+        windowsClosed += 1
+        summary.reset()
+        return (report, actions)
+    }
+}
+
+/// A numeric feature's reference, prepared for the hot path and for window evaluation.
+struct NumericReference {
+    let profile: FeatureProfile
+    let edges: BinEdges
+    let locator: BinLocator
+    /// For each fine bin, the PSI bin that contains it.
+    let coarseOfFine: [Int]
+    let coarseBinCount: Int
+    let histogram: Histogram
+    let coarseCounts: [Int]
+    let range: ClosedRange<Double>
+    let moments: Moments
+
+    var binCount: Int { edges.binCount }
+
+    init(_ profile: FeatureProfile) {
+        self.profile = profile
+        edges = BinEdges(profile.edges ?? [])
+        locator = BinLocator(edges: edges)
+        let psiEdges = BinEdges(profile.psiEdges ?? [])
+        coarseBinCount = psiEdges.binCount
+        let edges = edges
+        let coarseOfFine = (0..<edges.binCount).map { fine in
+            fine == 0 ? 0 : psiEdges.bin(of: edges.values[fine - 1])
+        }
+        self.coarseOfFine = coarseOfFine
+        let histogram = profile.histogram ?? Histogram(binCount: edges.binCount)
+        self.histogram = histogram
+        let moments = profile.moments ?? Moments()
+        self.moments = moments
+        range = moments.count > 0 ? moments.min...moments.max : -Double.infinity...Double.infinity
+        var coarse = [Int](repeating: 0, count: coarseBinCount)
+        for (fine, count) in histogram.counts.enumerated() { coarse[coarseOfFine[fine]] += count }
+        coarseCounts = coarse
+    }
+
+    func coarse(_ counts: [Int]) -> [Int] {
+        var coarse = [Int](repeating: 0, count: coarseBinCount)
+        for (fine, count) in counts.enumerated() { coarse[coarseOfFine[fine]] += count }
+        return coarse
+    }
+}
+
+/// A categorical feature's reference.
+struct CategoricalReference {
+    let profile: FeatureProfile
+    let dictionaryIndex: Int
+    let categories: [String]
+    let counts: [Int]
+    let indexOfCategory: [String: Int]
+
+    init(_ profile: FeatureProfile, dictionaryIndex: Int) {
+        self.profile = profile
+        self.dictionaryIndex = dictionaryIndex
+        categories = profile.categories ?? []
+        counts = profile.categoryCounts ?? []
+        indexOfCategory = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -1,0 +1,116 @@
+import DriftKernels
+
+extension ReferenceProfile {
+    /// Builds a profile from reference records in columns.
+    /// - Parameters:
+    ///   - features: the schema; numeric features map to `batch.numeric` in order, categorical to `batch.categorical`.
+    ///   - dictionaries: the category dictionary of each categorical column.
+    ///   - bins: PSI bins (reference quantiles), 10 by default.
+    ///   - fineBins: quantile bins for KS, Wasserstein and quantiles.
+    public init(
+        model: String?, features: [Feature], batch: RecordBatch, dictionaries: [CategoryDictionary], bins: Int = 10,
+        fineBins: Int = 200, version: String? = nil
+    ) {
+        var numericIndex = 0
+        var categoricalIndex = 0
+        var profiles: [FeatureProfile] = []
+        for feature in features {
+            switch feature.kind {
+            case .numeric:
+                let column = batch.numeric[numericIndex]
+                numericIndex += 1
+                var sorted = column.filter { !$0.isNaN }
+                sorted.sort()
+                let psiEdges = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: bins) }
+                let fine = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: fineBins) }
+                let edges = BinEdges(psiEdges.values + fine.values)
+                var histogram = Histogram(binCount: edges.binCount)
+                var moments = Moments()
+                sorted.withUnsafeBufferPointer { values in
+                    histogram.add(values, locator: BinLocator(edges: edges))
+                    moments.add(values)
+                }
+                profiles.append(
+                    FeatureProfile(
+                        name: feature.name, kind: .numeric, missing: column.count - sorted.count, psiEdges: psiEdges.values,
+                        edges: edges.values, histogram: histogram, moments: moments))
+            case .categorical:
+                let column = batch.categorical[categoricalIndex]
+                let dictionary = dictionaries[categoricalIndex]
+                categoricalIndex += 1
+                var counts = [Int](repeating: 0, count: dictionary.count + 1)
+                var missing = 0
+                for code in column {
+                    if code < 0 { missing += 1 } else { counts[min(Int(code), dictionary.count)] += 1 }
+                }
+                // Keep the categories seen, most frequent first.
+                let seen = (0..<dictionary.count).filter { counts[$0] > 0 }.sorted { counts[$0] > counts[$1] }
+                profiles.append(
+                    FeatureProfile(
+                        name: feature.name, kind: .categorical, missing: missing,
+                        categories: seen.map { dictionary.name(of: Int32($0)) }, categoryCounts: seen.map { counts[$0] }))
+            }
+        }
+        self.format = Self.currentFormat
+        self.model = model
+        self.rows = batch.count
+        self.features = profiles
+        self.version = ""
+        self.version = version ?? contentHash()
+    }
+
+    /// A short hash of the profile's statistics, so two different references never share a version.
+    func contentHash() -> String {
+        var hasher = StableHash()
+        hasher.combine(rows)
+        for feature in features {
+            hasher.combine(feature.name)
+            hasher.combine(feature.missing)
+            for edge in feature.edges ?? [] { hasher.combine(edge.bitPattern) }
+            for count in feature.histogram?.counts ?? [] { hasher.combine(count) }
+            for category in feature.categories ?? [] { hasher.combine(category) }
+            for count in feature.categoryCounts ?? [] { hasher.combine(count) }
+        }
+        return hasher.hexDigest
+    }
+}
+
+/// FNV-1a 64 over bytes: stable across processes and runs, unlike `Hasher`.
+package struct StableHash {
+    private var first: UInt64 = 0xCBF2_9CE4_8422_2325
+    private var second: UInt64 = 0x6C62_272E_07BB_0142
+
+    package init() {}
+
+    package mutating func combine<S: Sequence>(bytes: S) where S.Element == UInt8 {
+        for byte in bytes {
+            first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            second = (second ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            second = second.rotateLeft(17)
+        }
+    }
+
+    package mutating func combine(_ string: String) {
+        combine(bytes: string.utf8)
+        combine(bytes: [0])
+    }
+
+    package mutating func combine(_ value: Int) { combine(UInt64(bitPattern: Int64(value))) }
+
+    package mutating func combine(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { combine(bytes: $0) }
+    }
+
+    /// 32 hex digits.
+    package var hexDigest: String {
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return hex(first) + hex(second)
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotateLeft(_ count: UInt64) -> UInt64 { (self << count) | (self >> (64 - count)) }
+}

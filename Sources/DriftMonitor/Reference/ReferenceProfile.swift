@@ -1,0 +1,42 @@
+import DriftKernels
+
+/// What a model's inputs looked like when it was trained or validated: the baseline every
+/// window is tested against. Built once (``ReferenceProfile/init(model:features:batch:dictionaries:bins:fineBins:)``),
+/// saved as JSON, and far smaller than the data: O(features x bins).
+public struct ReferenceProfile: Sendable, Codable, Hashable {
+    public static let currentFormat = 1
+
+    /// The artifact's format, for readers to refuse what they do not know.
+    public var format: Int
+    /// A content hash of the profile unless the user names a version.
+    public var version: String
+    public var model: String?
+    /// Records the profile was built from.
+    public var rows: Int
+    public var features: [FeatureProfile]
+
+    public var schema: [Feature] { features.map { Feature(name: $0.name, kind: $0.kind) } }
+
+    public func feature(named name: String) -> FeatureProfile? { features.first { $0.name == name } }
+}
+
+/// The reference of one feature.
+public struct FeatureProfile: Sendable, Codable, Hashable {
+    public var name: String
+    public var kind: Feature.Kind
+    /// Records without a usable value.
+    public var missing: Int
+
+    // Numeric features.
+    /// PSI and Jensen-Shannon bins: interior edges at the reference deciles (by default).
+    public var psiEdges: [Double]?
+    /// Fine bins for KS, Wasserstein and quantiles: reference quantiles merged with ``psiEdges``.
+    public var edges: [Double]?
+    /// Reference counts and sums over ``edges``.
+    public var histogram: Histogram?
+    public var moments: Moments?
+
+    // Categorical features.
+    public var categories: [String]?
+    public var categoryCounts: [Int]?
+}

@@ -1,0 +1,103 @@
+import DriftKernels
+
+/// The mergeable statistics of one window for one model: O(features x bins), whatever the
+/// number of records. Columns of a ``RecordBatch`` are folded in with vectorised kernels.
+public struct WindowSummary: Sendable {
+    public struct Numeric: Sendable {
+        public var histogram: Histogram
+        public var moments = Moments()
+        /// No value, or a value of the wrong type.
+        public var missing = 0
+        public var typeMismatches = 0
+        /// Values outside the reference's [min, max].
+        public var outOfRange = 0
+    }
+
+    public struct Categorical: Sendable {
+        /// Counts by category code of the feature's dictionary.
+        public var codeCounts: [Int] = []
+        public var missing = 0
+        public var typeMismatches = 0
+    }
+
+    public var numeric: [Numeric]
+    public var categorical: [Categorical]
+    public var records = 0
+    /// Smallest and largest event time of the window's records (ms since the epoch).
+    public var firstEventTime: Int64?
+    public var lastEventTime: Int64?
+
+    init(numericBins: [Int]) {
+        numeric = numericBins.map { Numeric(histogram: Histogram(binCount: $0)) }
+        categorical = []
+    }
+
+    init(numericBins: [Int], categoricalCount: Int) {
+        self.init(numericBins: numericBins)
+        categorical = Array(repeating: Categorical(), count: categoricalCount)
+    }
+
+    mutating func reset() {
+        for i in numeric.indices {
+            numeric[i].histogram.reset()
+            numeric[i].moments = Moments()
+            numeric[i].missing = 0
+            numeric[i].typeMismatches = 0
+            numeric[i].outOfRange = 0
+        }
+        for i in categorical.indices {
+            for code in categorical[i].codeCounts.indices { categorical[i].codeCounts[code] = 0 }
+            categorical[i].missing = 0
+            categorical[i].typeMismatches = 0
+        }
+        records = 0
+        firstEventTime = nil
+        lastEventTime = nil
+    }
+
+    mutating func noteEventTime(_ time: Int64) {
+        firstEventTime = Swift.min(firstEventTime ?? time, time)
+        lastEventTime = Swift.max(lastEventTime ?? time, time)
+    }
+
+    /// Folds a batch's columns in.
+    mutating func add(_ batch: RecordBatch, locators: [BinLocator], ranges: [ClosedRange<Double>]) {
+        for i in numeric.indices {
+            batch.numeric[i].withUnsafeBufferPointer { column in
+                let nan = numeric[i].histogram.add(column, locator: locators[i])
+                numeric[i].moments.add(column)
+                numeric[i].missing += nan
+                numeric[i].typeMismatches += batch.typeMismatches[i]
+                numeric[i].outOfRange += Self.countOutside(column, ranges[i])
+            }
+        }
+        for i in categorical.indices {
+            var counts = categorical[i].codeCounts
+            var missing = 0
+            for code in batch.categorical[i] {
+                if code < 0 {
+                    missing += 1
+                    continue
+                }
+                let index = Int(code)
+                if index >= counts.count { counts.append(contentsOf: repeatElement(0, count: index + 1 - counts.count)) }
+                counts[index] += 1
+            }
+            categorical[i].codeCounts = counts
+            categorical[i].missing += missing
+            categorical[i].typeMismatches += batch.typeMismatches[numeric.count + i]
+        }
+        records += batch.count
+    }
+
+    private static func countOutside(_ column: UnsafeBufferPointer<Double>, _ range: ClosedRange<Double>) -> Int {
+        var outside = 0
+        let low = range.lowerBound
+        let high = range.upperBound
+        for x in column {
+            // NaN compares false both ways, so it is not counted.
+            outside &+= (x < low || x > high) ? 1 : 0
+        }
+        return outside
+    }
+}

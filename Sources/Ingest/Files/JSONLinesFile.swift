@@ -1,0 +1,135 @@
+import DriftMonitor
+import Foundation
+
+/// A JSON-lines file of records, for building a reference profile or comparing offline.
+public struct JSONLinesFile {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// Keys that describe the record rather than the model's inputs.
+    public static let reservedKeys: Set<String> = [
+        "model", "timestamp", "request_id", "id", "prediction", "predictions", "label", "model_version",
+    ]
+
+    public struct ReadError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Infers the schema from the first `sampleLines` records: JSON numbers make numeric
+    /// features; strings and booleans categorical ones. Conflicting types are an error.
+    public func inferSchema(sampleLines: Int = 1000) throws -> [Feature] {
+        let data = try load()
+        var kinds: [String: Feature.Kind] = [:]
+        var order: [String] = []
+        var lineNumber = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).prefix(sampleLines) {
+            lineNumber += 1
+            let members: [(name: String, kind: Feature.Kind?)]
+            do {
+                members = try Array(line).withUnsafeBufferPointer { try Self.featureMembers(of: $0) }
+            } catch {
+                throw ReadError(description: "\(path):\(lineNumber): \(error)")
+            }
+            for (name, kind) in members {
+                guard let kind else { continue }
+                if let known = kinds[name] {
+                    if known != kind {
+                        throw ReadError(
+                            description: "\(path):\(lineNumber): feature '\(name)' is \(known.rawValue) earlier but \(kind.rawValue) here")
+                    }
+                } else {
+                    kinds[name] = kind
+                    order.append(name)
+                }
+            }
+        }
+        guard !order.isEmpty else { throw ReadError(description: "\(path): no feature found in the first \(sampleLines) records") }
+        return order.map { Feature(name: $0, kind: kinds[$0]!) }
+    }
+
+    /// Every record of the file in columns, in the order of `features`.
+    /// - Returns: the batch, the dictionaries of its categorical columns, and the lines that did not decode.
+    public func read(features: [Feature]) throws -> (batch: RecordBatch, dictionaries: [CategoryDictionary], invalid: [(line: Int, error: DecodeError)]) {
+        var space = FeatureSpace()
+        try space.declare(features)
+        var decoder = JSONLinesDecoder(space: space)
+        var row = DecodedRow(space: space)
+        let data = try load()
+        let numericSources = features.filter { $0.kind == .numeric }.map { space.kindIndex[space.slot(of: $0.name)!] }
+        let categoricalSources = features.filter { $0.kind == .categorical }.map { space.kindIndex[space.slot(of: $0.name)!] }
+        var batch = RecordBatch(numericColumns: numericSources.count, categoricalColumns: categoricalSources.count, capacity: 1024)
+        var invalid: [(Int, DecodeError)] = []
+        data.withUnsafeBytes { bytes in
+            var lineNumber = 0
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                lineNumber += 1
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                do {
+                    try decoder.decode(line, into: &row)
+                    batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
+                } catch {
+                    invalid.append((lineNumber, error as! DecodeError))
+                }
+            }
+        }
+        return (batch, categoricalSources.map { decoder.space.dictionaries[$0] }, invalid)
+    }
+
+    /// The feature keys of one record (the "features" object, or the top level less the
+    /// reserved keys) with the kind their value suggests (`nil` for null, objects and arrays).
+    static func featureMembers(of bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> [(name: String, kind: Feature.Kind?)] {
+        var scanner = JSONScanner(bytes, maximumDepth: 64)
+        var topLevel: [(String, Feature.Kind?)] = []
+        var nested: [(String, Feature.Kind?)]?
+        func members(_ scanner: inout JSONScanner, into list: inout [(String, Feature.Kind?)], top: Bool) throws(DecodeError) {
+            scanner.skipWhitespace()
+            guard scanner.consume(UInt8(ascii: "{")) else { throw scanner.error(.notAnObject, "not a JSON object") }
+            scanner.skipWhitespace()
+            if scanner.consume(UInt8(ascii: "}")) { return }
+            var buffer: [UInt8] = []
+            while true {
+                scanner.skipWhitespace()
+                let key = try scanner.string()
+                try scanner.unescape(key, into: &buffer)
+                let name = String(decoding: buffer, as: UTF8.self)
+                scanner.skipWhitespace()
+                guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':'") }
+                scanner.skipWhitespace()
+                if top && name == "features" && scanner.peek() == UInt8(ascii: "{") {
+                    var inner: [(String, Feature.Kind?)] = []
+                    try members(&scanner, into: &inner, top: false)
+                    nested = inner
+                } else {
+                    let kind: Feature.Kind?
+                    switch scanner.peek() ?? 0 {
+                    case UInt8(ascii: "\""), UInt8(ascii: "t"), UInt8(ascii: "f"): kind = .categorical
+                    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): kind = .numeric
+                    default: kind = nil
+                    }
+                    try scanner.skipValue()
+                    if !top || !reservedKeys.contains(name) { list.append((name, kind)) }
+                }
+                scanner.skipWhitespace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                if scanner.consume(UInt8(ascii: "}")) { return }
+                throw scanner.error(.malformedJSON, "expected ',' or '}'")
+            }
+        }
+        try members(&scanner, into: &topLevel, top: true)
+        return (nested ?? topLevel).map { (name: $0.0, kind: $0.1) }
+    }
+
+    private func load() throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReadError(description: "\(path): cannot read the file")
+        }
+        return data
+    }
+}

@@ -1,0 +1,315 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A forward-only JSON tokenizer over bytes, strict about the grammar (RFC 8259), that
+/// hands out byte ranges instead of allocating strings.
+struct JSONScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
+    let maximumDepth: Int
+    private(set) var depth = 0
+
+    /// A string's bytes between its quotes, still escaped.
+    struct StringToken {
+        var range: Range<Int>
+        var hasEscapes: Bool
+    }
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
+
+    var atEnd: Bool { position >= bytes.count }
+
+    @inline(__always)
+    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    @inline(__always)
+    mutating func consume(_ byte: UInt8) -> Bool {
+        guard position < bytes.count, bytes[position] == byte else { return false }
+        position += 1
+        return true
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    func error(_ reason: DecodeError.Reason, _ detail: String) -> DecodeError {
+        DecodeError(reason, at: position, detail)
+    }
+
+    mutating func enter() throws(DecodeError) {
+        depth += 1
+        if depth > maximumDepth { throw error(.tooDeep, "nested deeper than \(maximumDepth) levels") }
+    }
+
+    mutating func leave() { depth -= 1 }
+
+    static func typeName(of first: UInt8) -> String {
+        switch first {
+        case UInt8(ascii: "["): "array"
+        case UInt8(ascii: "\""): "string"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): "boolean"
+        case UInt8(ascii: "n"): "null"
+        default: "number"
+        }
+    }
+
+    /// True if the token is exactly `literal` (no escapes).
+    func matches(_ token: StringToken, _ literal: StaticString) -> Bool {
+        guard !token.hasEscapes, token.range.count == literal.utf8CodeUnitCount else { return false }
+        let base = literal.utf8Start
+        for i in 0..<token.range.count where bytes[token.range.lowerBound + i] != base[i] { return false }
+        return true
+    }
+
+    // MARK: - Tokens
+
+    /// A string; the scanner must be at its opening quote.
+    mutating func string() throws(DecodeError) -> StringToken {
+        guard consume(UInt8(ascii: "\"")) else {
+            throw error(.malformedJSON, atEnd ? "the record ends where a string should start" : "expected a string")
+        }
+        let start = position
+        var escapes = false
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return StringToken(range: start..<(position - 1), hasEscapes: escapes)
+            }
+            if byte == UInt8(ascii: "\\") {
+                escapes = true
+                position += 1
+                guard position < bytes.count else { break }
+                switch bytes[position] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 1
+                case UInt8(ascii: "u"):
+                    guard position + 4 < bytes.count, (1...4).allSatisfy({ Self.hexValue(bytes[position + $0]) != nil }) else {
+                        throw error(.malformedJSON, "bad \\u escape")
+                    }
+                    position += 5
+                default:
+                    throw error(.malformedJSON, "bad escape in a string")
+                }
+                continue
+            }
+            if byte < 0x20 { throw error(.malformedJSON, "control character inside a string") }
+            position += 1
+        }
+        throw error(.malformedJSON, "the record ends inside a string")
+    }
+
+    /// A number, as the closest double.
+    mutating func number() throws(DecodeError) -> Double {
+        let start = position
+        var negative = false
+        if consume(UInt8(ascii: "-")) { negative = true }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var exact = true
+        guard let first = peek(), first >= 0x30 && first <= 0x39 else { throw error(.malformedJSON, "expected a digit") }
+        if first == 0x30 {
+            position += 1
+        } else {
+            while let byte = peek(), byte >= 0x30 && byte <= 0x39 {
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(byte - 0x30)
+                    if mantissa != 0 { digits += 1 }
+                } else {
+                    exponent += 1
+                    exact = false
+                }
+                position += 1
+            }
+        }
+        if consume(UInt8(ascii: ".")) {
+            guard let byte = peek(), byte >= 0x30 && byte <= 0x39 else { throw error(.malformedJSON, "expected a digit after '.'") }
+            while let byte = peek(), byte >= 0x30 && byte <= 0x39 {
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(byte - 0x30)
+                    if mantissa != 0 { digits += 1 }
+                    exponent -= 1
+                } else if byte != 0x30 {
+                    exact = false
+                }
+                position += 1
+            }
+        }
+        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            position += 1
+            var exponentNegative = false
+            if consume(UInt8(ascii: "-")) { exponentNegative = true } else { _ = consume(UInt8(ascii: "+")) }
+            guard let digit = peek(), digit >= 0x30 && digit <= 0x39 else { throw error(.malformedJSON, "expected an exponent") }
+            var value = 0
+            while let digit = peek(), digit >= 0x30 && digit <= 0x39 {
+                if value < 100_000 { value = value * 10 + Int(digit - 0x30) }
+                position += 1
+            }
+            exponent += exponentNegative ? -value : value
+        }
+        // Clinger's fast path: both operands exact in a double, one correctly rounded operation.
+        if exact && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
+            var value = Double(mantissa)
+            value = exponent < 0 ? value / Self.powersOfTen[-exponent] : value * Self.powersOfTen[exponent]
+            return negative ? -value : value
+        }
+        return slowNumber(start..<position)
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// Correct rounding for long or extreme numbers through the C library.
+    private func slowNumber(_ range: Range<Int>) -> Double {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: range.count + 1) { buffer in
+            for (i, index) in range.enumerated() { buffer[i] = CChar(bitPattern: bytes[index]) }
+            buffer[range.count] = 0
+            return strtod(buffer.baseAddress!, nil)
+        }
+    }
+
+    mutating func boolean() throws(DecodeError) -> Bool {
+        if literal("true") { return true }
+        if literal("false") { return false }
+        throw error(.malformedJSON, "invalid literal")
+    }
+
+    mutating func null() throws(DecodeError) {
+        guard literal("null") else { throw error(.malformedJSON, "invalid literal") }
+    }
+
+    private mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return false }
+        for i in 0..<count where bytes[position + i] != text.utf8Start[i] { return false }
+        position += count
+        return true
+    }
+
+    /// Skips any value, checking its grammar.
+    mutating func skipValue() throws(DecodeError) {
+        guard let first = peek() else { throw error(.malformedJSON, "the record ends where a value should be") }
+        switch first {
+        case UInt8(ascii: "{"):
+            try enter()
+            position += 1
+            skipWhitespace()
+            if consume(UInt8(ascii: "}")) {
+                leave()
+                return
+            }
+            while true {
+                skipWhitespace()
+                _ = try string()
+                skipWhitespace()
+                guard consume(UInt8(ascii: ":")) else { throw error(.malformedJSON, "expected ':' after a key") }
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                if consume(UInt8(ascii: ",")) { continue }
+                if consume(UInt8(ascii: "}")) { break }
+                throw error(.malformedJSON, atEnd ? "the record ends inside an object" : "expected ',' or '}'")
+            }
+            leave()
+        case UInt8(ascii: "["):
+            try enter()
+            position += 1
+            skipWhitespace()
+            if consume(UInt8(ascii: "]")) {
+                leave()
+                return
+            }
+            while true {
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                if consume(UInt8(ascii: ",")) { continue }
+                if consume(UInt8(ascii: "]")) { break }
+                throw error(.malformedJSON, atEnd ? "the record ends inside an array" : "expected ',' or ']'")
+            }
+            leave()
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try boolean()
+        case UInt8(ascii: "n"): try null()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number()
+        default: throw error(.malformedJSON, "unexpected character '\(Unicode.Scalar(first))'")
+        }
+    }
+
+    /// The unescaped bytes of a string token, appended to `buffer` (cleared first).
+    func unescape(_ token: StringToken, into buffer: inout [UInt8]) throws(DecodeError) {
+        buffer.removeAll(keepingCapacity: true)
+        var i = token.range.lowerBound
+        let end = token.range.upperBound
+        while i < end {
+            let byte = bytes[i]
+            guard byte == UInt8(ascii: "\\") else {
+                buffer.append(byte)
+                i += 1
+                continue
+            }
+            let code = bytes[i + 1]
+            i += 2
+            switch code {
+            case UInt8(ascii: "b"): buffer.append(0x08)
+            case UInt8(ascii: "f"): buffer.append(0x0C)
+            case UInt8(ascii: "n"): buffer.append(0x0A)
+            case UInt8(ascii: "r"): buffer.append(0x0D)
+            case UInt8(ascii: "t"): buffer.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(at: i)
+                i += 4
+                if (0xD800..<0xDC00).contains(scalar) {
+                    // A high surrogate must be followed by an escaped low surrogate.
+                    guard i + 6 <= end, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                        throw DecodeError(.invalidUTF8, at: i, "unpaired surrogate in a \\u escape")
+                    }
+                    let low = hex4(at: i + 2)
+                    guard (0xDC00..<0xE000).contains(low) else {
+                        throw DecodeError(.invalidUTF8, at: i, "unpaired surrogate in a \\u escape")
+                    }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw DecodeError(.invalidUTF8, at: i, "unpaired surrogate in a \\u escape")
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw DecodeError(.invalidUTF8, at: i, "invalid \\u escape") }
+                buffer.append(contentsOf: UTF8.encode(unicode)!)
+            default: buffer.append(code)
+            }
+        }
+    }
+
+    private func hex4(at index: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for k in 0..<4 { value = value << 4 | UInt32(Self.hexValue(bytes[index + k]) ?? 0) }
+        return value
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import DriftMonitor
+import Prometheus
+
+/// The cached series of one model. Updated at window close (drift, quality, moments) and per
+/// batch (record counters).
+public final class ModelMetrics: Sendable {
+    public let model: String
+    let recordsTotal: Counter
+    let deadLettered: Counter
+    let windowsClosed: Counter
+    let windowRecords: Gauge
+    let datasetDriftShare: Gauge
+    let driftState: Gauge
+    let evaluationSeconds: ValueHistogram
+    let invalidByReason: [DecodeReasonKey: Counter]
+    let retrainingAcknowledged: Counter
+    let retrainingFailed: Counter
+    let features: [FeatureSeries]
+
+    struct FeatureSeries: Sendable {
+        let name: String
+        let scores: [String: Gauge]
+        let pvalues: [String: Gauge]
+        let drifted: Gauge
+        let missing: Gauge
+        let outOfRange: Gauge
+        let newCategory: Gauge
+        let typeMismatch: Gauge
+        let mean: Gauge
+        let stddev: Gauge
+        let quantiles: [Gauge]
+    }
+
+    /// Reasons are strings so this module needs nothing from the decoders.
+    public typealias DecodeReasonKey = String
+
+    /// Decode failure reasons that get a series up front.
+    public static let invalidReasons = [
+        "empty_value", "not_an_object", "malformed_json", "too_deep", "invalid_utf8", "too_large", "malformed_protobuf",
+    ]
+
+    init(catalogue: MetricCatalogue, model: String, features: [Feature], referenceVersion: String) {
+        let registry = catalogue.registry
+        func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], unit: String = "") -> Gauge {
+            registry.makeGauge(descriptor: MetricCatalogue.descriptor(name, help, unit: unit), labels: [("model", model)] + labels)
+        }
+        func counter(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Counter {
+            registry.makeCounter(descriptor: MetricCatalogue.descriptor(name, help), labels: [("model", model)] + labels)
+        }
+        self.model = model
+        recordsTotal = counter("records_total", "Records decoded and counted into a window.")
+        deadLettered = counter("dead_letter_records_total", "Records written to the dead-letter topic.")
+        windowsClosed = counter("windows_closed_total", "Windows closed and evaluated.")
+        windowRecords = gauge("window_records", "Records in the last closed window.")
+        datasetDriftShare = gauge("dataset_drift_share_ratio", "Share of features at drift level in the last window.")
+        driftState = gauge("drift_state", "Model drift state: 0 ok, 1 warning, 2 drift.")
+        evaluationSeconds = registry.makeValueHistogram(
+            descriptor: MetricCatalogue.descriptor("window_evaluation", "Time to evaluate a closed window.", unit: "seconds"),
+            labels: [("model", model)], buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1])
+        var invalid: [String: Counter] = [:]
+        for reason in Self.invalidReasons {
+            invalid[reason] = counter("records_invalid_total", "Records that could not be decoded, by reason.", [("reason", reason)])
+        }
+        invalidByReason = invalid
+        retrainingAcknowledged = counter(
+            "retraining_events_total", "Retraining events published, by outcome.", [("result", "acknowledged")])
+        retrainingFailed = counter("retraining_events_total", "Retraining events published, by outcome.", [("result", "failed")])
+        gauge("reference_info", "Reference profile in use; value 1.", [("version", referenceVersion)]).set(1.0)
+        self.features = features.map { feature in
+            let methods: [FeatureDrift.Method] = feature.kind == .numeric ? [.psi, .ks, .wasserstein, .jensenShannon] : [.psi, .chiSquare, .jensenShannon]
+            let withPValue: [FeatureDrift.Method] = feature.kind == .numeric ? [.ks] : [.chiSquare]
+            let labels = [("feature", feature.name)]
+            return FeatureSeries(
+                name: feature.name,
+                scores: Dictionary(uniqueKeysWithValues: methods.map { method in
+                    (method.rawValue, gauge("feature_drift_score", "Drift score of a feature in the last window.", labels + [("method", method.rawValue)]))
+                }),
+                pvalues: Dictionary(uniqueKeysWithValues: withPValue.map { method in
+                    (method.rawValue, gauge("feature_drift_pvalue", "p-value of a feature's drift test in the last window.", labels + [("method", method.rawValue)]))
+                }),
+                drifted: gauge("feature_drifted", "1 if the feature is at drift level in the last window.", labels),
+                missing: gauge("feature_missing_ratio", "Share of records without a usable value.", labels),
+                outOfRange: gauge("feature_out_of_range_ratio", "Share of values outside the reference range.", labels),
+                newCategory: gauge("feature_new_category_ratio", "Share of values in categories the reference never saw.", labels),
+                typeMismatch: gauge("feature_type_mismatch_ratio", "Share of values of the wrong JSON type.", labels),
+                mean: gauge("feature_mean", "Mean of the feature in the last window.", labels),
+                stddev: gauge("feature_stddev", "Standard deviation of the feature in the last window.", labels),
+                quantiles: feature.kind == .numeric
+                    ? Monitor.reportedQuantiles.map { q in
+                        gauge("feature_quantile", "Quantile of the feature in the last window.", labels + [("quantile", "\(q)")])
+                    } : [])
+        }
+    }
+
+    public func countRecords(_ count: Int) { recordsTotal.increment(by: Int64(count)) }
+
+    public func countInvalid(reason: String) {
+        invalidByReason[reason]?.increment()
+    }
+
+    public func countDeadLettered() { deadLettered.increment() }
+
+    public func countRetraining(acknowledged: Bool) {
+        (acknowledged ? retrainingAcknowledged : retrainingFailed).increment()
+    }
+
+    /// Publishes a closed window's verdict and statistics.
+    public func record(_ report: WindowReport, state: DriftStateMachine.State) {
+        windowsClosed.increment()
+        windowRecords.set(Double(report.records))
+        datasetDriftShare.set(report.datasetDriftShare)
+        driftState.set(Double(state.gauge))
+        evaluationSeconds.record(report.evaluationSeconds)
+        for (series, feature) in zip(features, report.features) {
+            for score in feature.scores {
+                series.scores[score.method.rawValue]?.set(score.value)
+                if let pvalue = score.pvalue { series.pvalues[score.method.rawValue]?.set(pvalue) }
+            }
+            series.drifted.set(feature.drifted ? 1.0 : 0.0)
+            series.missing.set(feature.missingRatio)
+            series.outOfRange.set(feature.outOfRangeRatio)
+            series.newCategory.set(feature.newCategoryRatio)
+            series.typeMismatch.set(feature.typeMismatchRatio)
+            if !feature.mean.isNaN { series.mean.set(feature.mean) }
+            if !feature.standardDeviation.isNaN { series.stddev.set(feature.standardDeviation) }
+            for (gauge, quantile) in zip(series.quantiles, feature.quantiles) where !quantile.value.isNaN {
+                gauge.set(quantile.value)
+            }
+        }
+    }
+}

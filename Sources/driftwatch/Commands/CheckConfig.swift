@@ -1,0 +1,19 @@
+import Agent
+import ArgumentParser
+import DriftMonitor
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a configuration file and its references.")
+
+    @Argument(help: "The YAML configuration file.") var path: String
+
+    func run() throws {
+        let configuration = try AgentConfiguration.load(path: path)
+        try configuration.validate()
+        for model in configuration.models {
+            let reference = try AgentRuntime.loadReference(path: model.reference, model: model.name)
+            print("model \(model.name): reference \(reference.version), \(reference.features.count) features")
+        }
+        print("\(path): ok (\(configuration.models.count) models, topics \(configuration.kafka.topics.joined(separator: ", ")))")
+    }
+}

@@ -1,0 +1,25 @@
+import Agent
+import ArgumentParser
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Embedded Kafka, synthetic traffic that drifts, and the agent, in one process.")
+
+    @Option(help: "Seconds to run.") var duration = 60
+    @Option(help: "Port of /metrics, /healthz and /readyz.") var httpPort = 9400
+    @Option(help: "Records per second to produce.") var rate = 20_000
+    @Option(help: "Records per window.") var windowRecords = 5_000
+    @Option(help: "Seconds before three features start to drift (default: a third of the duration).") var driftAfter: Int?
+    @Option(help: "Log level.") var logLevel = "warning"
+
+    func run() async throws {
+        guard duration > 0, rate > 0, windowRecords > 0 else { throw ValidationError("duration, rate and window records must be positive") }
+        var options = Agent.Demo.Options()
+        options.duration = .seconds(duration)
+        options.httpPort = httpPort
+        options.rate = rate
+        options.windowRecords = windowRecords
+        options.driftAfter = driftAfter.map { .seconds($0) }
+        _ = try await Agent.Demo.run(options: options, logger: makeLogger(level: logLevel))
+    }
+}

@@ -1,0 +1,30 @@
+import Agent
+import ArgumentParser
+import DriftMonitor
+import Foundation
+import Ingest
+
+struct Profile: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Build a reference profile from reference records (JSON lines).")
+
+    @Option(help: "Reference records, one JSON object per line.") var input: String
+    @Option(help: "Where to write the profile (JSON).") var out: String
+    @Option(help: "Model the profile is for.") var model: String?
+    @Option(help: "PSI bins (reference quantiles).") var bins = 10
+    @Option(help: "Version to record (default: a content hash).") var version: String?
+
+    func run() throws {
+        let file = JSONLinesFile(path: input)
+        let features = try file.inferSchema()
+        let (batch, dictionaries, invalid) = try file.read(features: features)
+        for (line, error) in invalid.prefix(10) {
+            FileHandle.standardError.write(Data("\(input):\(line): skipped: \(error)\n".utf8))
+        }
+        let profile = ReferenceProfile(
+            model: model, features: features, batch: batch, dictionaries: dictionaries, bins: bins, version: version)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(profile).write(to: URL(fileURLWithPath: out))
+        print("\(out): version \(profile.version), \(profile.rows) records, \(features.count) features (\(invalid.count) lines skipped)")
+    }
+}

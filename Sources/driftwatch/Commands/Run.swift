@@ -1,0 +1,51 @@
+import Agent
+import ArgumentParser
+import Logging
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Consume inference logs from Kafka and watch them for drift.")
+
+    @Option(help: "YAML configuration file; flags override it.") var config: String?
+    @Option(help: "Kafka bootstrap servers (HOST:PORT,...).") var bootstrap: String?
+    @Option(help: "Topic to consume (repeatable).") var topic: [String] = []
+    @Option(help: "Consumer group.") var group: String?
+    @Option(help: "Model name (with --reference: the one model to watch).") var model: String?
+    @Option(help: "Reference profile (.json) or reference records (.jsonl) of --model.") var reference: String?
+    @Option(help: "Records per window.") var windowRecords: Int?
+    @Option(help: "Topic for drift and retraining events.") var eventsTopic: String?
+    @Option(help: "Dead-letter topic for records that do not decode.") var dlqTopic: String?
+    @Option(help: "Port of /metrics, /healthz and /readyz.") var httpPort: Int?
+    @Flag(help: "Stop once every partition is read to its end.") var untilEnd = false
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String?
+
+    func run() async throws {
+        var configuration = try config.map(AgentConfiguration.load(path:)) ?? AgentConfiguration()
+        if let bootstrap { configuration.kafka.bootstrap = bootstrap }
+        if !topic.isEmpty { configuration.kafka.topics = topic }
+        if let group { configuration.kafka.group = group }
+        if let windowRecords { configuration.windowRecords = windowRecords }
+        if let eventsTopic { configuration.kafka.eventsTopic = eventsTopic }
+        if let dlqTopic { configuration.kafka.dlqTopic = dlqTopic }
+        if let httpPort { configuration.httpPort = httpPort }
+        if untilEnd { configuration.untilEnd = true }
+        if let logLevel { configuration.logLevel = logLevel }
+        switch (model, reference) {
+        case (let model?, let reference?):
+            if let index = configuration.models.firstIndex(where: { $0.name == model }) {
+                configuration.models[index].reference = reference
+            } else {
+                configuration.models.append(.init(name: model, reference: reference))
+            }
+        case (nil, nil): break
+        default: throw ValidationError("--model and --reference go together")
+        }
+        let logger = makeLogger(level: configuration.logLevel)
+        try await AgentRuntime.run(configuration: configuration, logger: logger)
+    }
+}
+
+func makeLogger(level: String) -> Logger {
+    var logger = Logger(label: "driftwatch")
+    logger.logLevel = Logger.Level(rawValue: level) ?? .info
+    return logger
+}

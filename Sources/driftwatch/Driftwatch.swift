@@ -1,0 +1,12 @@
+import Agent
+import ArgumentParser
+
+@main
+struct Driftwatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "driftwatch",
+        abstract: "Streaming drift and data-quality monitoring for deployed ML models.",
+        version: AgentRuntime.version,
+        subcommands: [Run.self, Demo.self, Profile.self, CheckConfig.self, DevBroker.self, Produce.self]
+    )
+}
