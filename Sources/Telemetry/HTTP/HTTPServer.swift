@@ -54,7 +54,7 @@ public struct HTTPServer: Service {
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async throws {
         try await connection.executeThenClose { requests, responses in
             var buffer: [UInt8] = []
-            for try await part in requests {
+            for try await part in requests.cancelOnGracefulShutdown() {
                 guard case .head(let head) = part else { continue }
                 let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
                 let status: HTTPResponseStatus

@@ -1,0 +1,151 @@
+import Agent
+import DriftMonitor
+import Foundation
+import KafkaIO
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Telemetry
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The agent against librdkafka's mock cluster over TCP: real consumer group, real
+/// producer acknowledgements, real HTTP scrape.
+@Suite("Agent end to end on the mock cluster", .serialized)
+struct EndToEndTests {
+    let logger: Logger = {
+        var logger = Logger(label: "e2e")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    @Test("Drifted features raise one retraining event naming exactly them; offsets cover closed windows only")
+    func driftDetectedEndToEnd() async throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: 3)
+        try cluster.createTopic("events", partitions: 1)
+        try cluster.createTopic("dlq", partitions: 1)
+
+        // 3 malformed records first, then 10,000 clean and 11,000 drifted records.
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        var tickets: [KafkaProducer.Ticket] = []
+        let malformed: [[UInt8]?] = [Array("{\"features\":{\"x\":".utf8), Array("[1,2,3]".utf8), nil]
+        for value in malformed {
+            tickets.append(try producer.send(topic: "logs", key: Array("bad".utf8), value: value, partition: 0))
+        }
+        var traffic = DemoTraffic(seed: 1, driftAfter: 10_000)
+        for i in 0..<21_000 {
+            tickets.append(
+                try producer.send(topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)), partition: Int32(i % 3)))
+        }
+        try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+
+        var configuration = AgentConfiguration()
+        configuration.kafka.bootstrap = cluster.bootstrapServers
+        configuration.kafka.topics = ["logs"]
+        configuration.kafka.group = "agent"
+        configuration.kafka.eventsTopic = "events"
+        configuration.kafka.dlqTopic = "dlq"
+        configuration.httpPort = 0
+        configuration.windowRecords = 2_500
+        configuration.models = [.init(name: DemoTraffic.model, reference: "(test)")]
+        let reference = DemoTraffic.reference(records: 20_000)
+
+        let outcomes = Mutex<[Pipeline.WindowOutcome]>([])
+        let catalogue = MetricCatalogue(version: "test")
+        let (http, pipeline) = try AgentRuntime.makeServices(
+            configuration: configuration, references: [DemoTraffic.model: reference], catalogue: catalogue, readiness: Readiness(),
+            logger: logger
+        ) { outcome in outcomes.withLock { $0.append(outcome) } }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: http), .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
+                logger: logger))
+        let running = Task { try await group.run() }
+
+        // Wait for the 8 full windows (21,000 valid records / 2,500).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while outcomes.withLock({ $0.count }) < 8 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let port = try await http.boundPort.wait()
+        let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let metrics = String(decoding: body, as: UTF8.self)
+        await group.triggerGracefulShutdown()
+        try await running.value
+
+        let windows = outcomes.withLock { $0 }
+        #expect(windows.count == 8)
+        let closedRecords = windows.map(\.report.records).reduce(0, +)
+        #expect(closedRecords == 20_000)
+
+        // The metrics the scrape returned for the drifted features.
+        for feature in DemoTraffic.driftingFeatures {
+            let line = metrics.split(separator: "\n").first {
+                $0.hasPrefix("driftwatch_feature_drift_score{model=\"\(DemoTraffic.model)\",feature=\"\(feature)\",method=\"psi\"}")
+            }
+            let value = try #require(line.flatMap { Double($0.split(separator: " ").last!) })
+            #expect(value >= 0.25, "\(feature): psi \(value)")
+        }
+        #expect(metrics.contains("driftwatch_dead_letter_records_total{model=\"\(DemoTraffic.model)\"} 3"))
+
+        // Exactly one retraining event, keyed by model, naming exactly the drifted features.
+        let events = try readAll(topic: "events", bootstrap: cluster.bootstrapServers)
+        let retraining = try events.filter { try type(of: $0.value) == "dev.driftwatch.retraining.requested" }
+        #expect(retraining.count == 1)
+        let event = try #require(retraining.first)
+        #expect(event.key == DemoTraffic.model)
+        #expect(event.headers["content-type"] == "application/cloudevents+json; charset=UTF-8")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(event.value)) as? [String: Any])
+        #expect(object["specversion"] as? String == "1.0")
+        let data = try #require(object["data"] as? [String: Any])
+        let features = try #require(data["features"] as? [[String: Any]])
+        #expect(Set(features.compactMap { $0["name"] as? String }) == Set(DemoTraffic.driftingFeatures))
+        #expect(data["reference_version"] as? String == reference.version)
+
+        // Every malformed record is in the dead-letter topic with its reason.
+        let deadLetters = try readAll(topic: "dlq", bootstrap: cluster.bootstrapServers)
+        #expect(deadLetters.map { $0.headers["driftwatch.error.reason"] ?? "" }.sorted() == ["empty_value", "malformed_json", "not_an_object"])
+
+        // Committed offsets = records in closed windows + the dead-lettered records before them.
+        let checker = try KafkaConsumer(
+            configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: "agent", topics: ["logs"],
+            logger: logger)
+        let committed = try checker.committed((0..<3).map { TopicPartition(topic: "logs", partition: Int32($0)) })
+        #expect(committed.values.reduce(0, +) == Int64(closedRecords + 3))
+        checker.close()
+    }
+
+    struct Message {
+        var key: String?
+        var value: [UInt8]
+        var headers: [String: String]
+    }
+
+    private func type(of value: [UInt8]) throws -> String? {
+        (try JSONSerialization.jsonObject(with: Data(value)) as? [String: Any])?["type"] as? String
+    }
+
+    /// Every message of a topic, read by a fresh consumer group.
+    private func readAll(topic: String, bootstrap: String) throws -> [Message] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "reader-\(topic)-\(UUID())", topics: [topic], logger: logger)
+        defer { consumer.close() }
+        var messages: [Message] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !consumer.isAtEndOfAssignment && ContinuousClock.now < deadline {
+            consumer.poll(timeoutMilliseconds: 100) { message in
+                var headers: [String: String] = [:]
+                for header in message.headers() { headers[header.name] = header.value.map { String(decoding: $0, as: UTF8.self) } }
+                messages.append(
+                    Message(
+                        key: message.key.map { String(decoding: $0, as: UTF8.self) }, value: message.value.map { Array($0) } ?? [],
+                        headers: headers))
+            }
+        }
+        return messages
+    }
+}

@@ -1,0 +1,101 @@
+import DriftMonitor
+import Foundation
+import Ingest
+import Testing
+
+@Suite("JSON lines decoder")
+struct JSONLinesDecoderTests {
+    static let features = [
+        Feature(name: "amount", kind: .numeric), Feature(name: "age", kind: .numeric), Feature(name: "device", kind: .categorical),
+    ]
+
+    func decoder() throws -> JSONLinesDecoder {
+        var space = FeatureSpace()
+        try space.declare(Self.features)
+        return JSONLinesDecoder(space: space, maximumRecordBytes: 1 << 20)
+    }
+
+    func decode(_ text: String, _ decoder: inout JSONLinesDecoder) throws(DecodeError) -> DecodedRow {
+        var row = DecodedRow(space: decoder.space)
+        var bytes = Array(text.utf8)
+        let count = bytes.count
+        try bytes.withUnsafeMutableBufferPointer { (buffer) throws(DecodeError) in
+            try decoder.decode(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count), into: &row)
+        }
+        return row
+    }
+
+    @Test("Nested and flat records give the same row; the model and timestamp are read")
+    func nestedAndFlat() throws {
+        var decoder = try decoder()
+        let nested = try decode(
+            #"{"model":"m1","timestamp":1764000000,"features":{"amount":12.5,"age":41,"device":"mobile"},"prediction":0.2}"#, &decoder)
+        let flat = try decode(#"{"amount":12.5,"device":"mobile","age":41,"extra":[1,{"a":null}]}"#, &decoder)
+        #expect(nested.numeric == [12.5, 41])
+        #expect(flat.numeric == [12.5, 41])
+        #expect(nested.categorical == flat.categorical)
+        #expect(nested.timestampMilliseconds == 1_764_000_000_000)
+        #expect(nested.model.count == 2)
+    }
+
+    @Test("Wrong-typed values are type mismatches, not errors; null is missing")
+    func typeMismatches() throws {
+        var decoder = try decoder()
+        let row = try decode(#"{"amount":"12","age":null,"device":{"x":1}}"#, &decoder)
+        #expect(row.numeric[0].isNaN && row.numeric[1].isNaN)
+        #expect(row.categorical == [-1])
+        #expect(row.typeMismatches.sorted() == [0, 2])
+    }
+
+    @Test("Numbers are the closest double, as Swift's own parser gives", arguments: [
+        "0", "-0.0", "1e-7", "123456789012345678901234", "3.141592653589793238", "2.2250738585072014e-308", "1.7976931348623157e308",
+        "0.1", "9007199254740993", "4.35", "-1234.5678e-12", "5e-324", "1E+2",
+    ])
+    func numbers(text: String) throws {
+        var decoder = try decoder()
+        let row = try decode(#"{"amount":\#(text)}"#, &decoder)
+        #expect(row.numeric[0] == Double(text)!)
+    }
+
+    @Test("Malformed records fail with their reason", arguments: [
+        ("", DecodeError.Reason.emptyValue),
+        ("   ", .emptyValue),
+        ("[1,2]", .notAnObject),
+        ("\"text\"", .notAnObject),
+        (#"{"amount":1"#, .malformedJSON),
+        (#"{"amount":01}"#, .malformedJSON),
+        (#"{"amount":1,}"#, .malformedJSON),
+        (#"{"amount":1} trailing"#, .malformedJSON),
+        (#"{"amount":tru}"#, .malformedJSON),
+        (#"{"device":"bad \q escape"}"#, .malformedJSON),
+        (String(repeating: #"{"a":"#, count: 100) + "1" + String(repeating: "}", count: 100), .tooDeep),
+        (#"{"device":"\ud800"}"#, .invalidUTF8),
+    ])
+    func malformed(text: String, reason: DecodeError.Reason) throws {
+        var decoder = try decoder()
+        #expect(throws: DecodeError.self) { try decode(text, &decoder) }
+        do {
+            _ = try decode(text, &decoder)
+        } catch {
+            #expect(error.reason == reason, "\(text): \(error)")
+        }
+    }
+
+    @Test("Invalid UTF-8 in a category and oversized records are rejected; null values are empty")
+    func bytesLevel() throws {
+        var decoder = try decoder()
+        var row = DecodedRow(space: decoder.space)
+        let invalid: [UInt8] = Array(#"{"device":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+        #expect(throws: DecodeError(.invalidUTF8, at: 11, "the value of 'device' is not UTF-8")) {
+            try invalid.withUnsafeBytes { try decoder.decode($0, into: &row) }
+        }
+        #expect(throws: DecodeError.self) { try decoder.decode(nil, into: &row) }
+        let large = Array(#"{"amount":1,"pad":""#.utf8) + [UInt8](repeating: 0x61, count: 2 << 20) + Array(#""}"#.utf8)
+        do {
+            try large.withUnsafeBytes { try decoder.decode($0, into: &row) }
+            Issue.record("a 2 MiB record decoded past a 1 MiB limit")
+        } catch let error as DecodeError {
+            #expect(error.reason == .tooLarge)
+        }
+    }
+}
