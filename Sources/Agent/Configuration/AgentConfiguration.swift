@@ -20,6 +20,18 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         }
 
         public init() {}
+
+        /// Every key is optional; a missing key keeps its default.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Kafka()
+            bootstrap = try container.decodeIfPresent(String.self, forKey: .bootstrap) ?? defaults.bootstrap
+            topics = try container.decodeIfPresent([String].self, forKey: .topics) ?? defaults.topics
+            group = try container.decodeIfPresent(String.self, forKey: .group) ?? defaults.group
+            eventsTopic = try container.decodeIfPresent(String.self, forKey: .eventsTopic) ?? defaults.eventsTopic
+            dlqTopic = try container.decodeIfPresent(String.self, forKey: .dlqTopic) ?? defaults.dlqTopic
+            properties = try container.decodeIfPresent([String: String].self, forKey: .properties) ?? defaults.properties
+        }
     }
 
     public struct Model: Sendable, Codable, Hashable {

@@ -1,6 +1,9 @@
 import Agent
 import ArgumentParser
 import KafkaIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct DevBroker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +23,7 @@ struct DevBroker: AsyncParsableCommand {
         }
         print("bootstrap.servers=\(cluster.bootstrapServers)")
         print("topics: \(topic.joined(separator: " ")); Ctrl-C to stop")
+        fflush(nil)  // scripts read the address from a pipe
         try await DevBrokerLifetime.waitForSignal()
         withExtendedLifetime(cluster) {}
     }
