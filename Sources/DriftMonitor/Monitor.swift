@@ -17,6 +17,9 @@ public final class Monitor {
 
     let numericFeatures: [NumericReference]
     let categoricalFeatures: [CategoricalReference]
+    /// Per numeric feature, built once for the hot path.
+    private let locators: [BinLocator]
+    private let ranges: [ClosedRange<Double>]
     private let numericSources: [Int]
     private let categoricalSources: [Int]
     /// Column of the model (numeric first, then categorical) for each feature-space slot, or -1.
@@ -62,6 +65,8 @@ public final class Monitor {
         let categoricalSlots = slots.filter { $0.kind == .categorical }.map(\.slot)
         for (column, slot) in (numericSlots + categoricalSlots).enumerated() { columnOfSlot[slot] = column }
         self.numericFeatures = numeric
+        locators = numeric.map(\.locator)
+        ranges = numeric.map(\.range)
         self.categoricalFeatures = categorical
         self.numericSources = numericSources
         self.categoricalSources = categoricalSources
@@ -87,7 +92,7 @@ public final class Monitor {
     /// Folds buffered rows into the window summary with the column kernels.
     public func foldBatch() {
         guard batch.count > 0 else { return }
-        summary.add(batch, locators: numericFeatures.map(\.locator), ranges: numericFeatures.map(\.range))
+        summary.add(batch, locators: locators, ranges: ranges)
         batch.removeAll()
     }
 
