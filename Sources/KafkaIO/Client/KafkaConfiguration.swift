@@ -5,9 +5,6 @@ import CRdKafka
 /// Any librdkafka property can be set (`security.protocol`, `sasl.mechanism`, ...); the
 /// consumer and producer add the few that their guarantees depend on.
 public struct KafkaConfiguration: Sendable, Hashable {
-    public var properties: [(key: String, value: String)] {
-        get { keys.map { ($0, values[$0]!) } }
-    }
     private var keys: [String] = []
     private var values: [String: String] = [:]
 
@@ -39,6 +36,21 @@ public struct KafkaConfiguration: Sendable, Hashable {
             }
         }
         return conf
+    }
+
+    /// A new librdkafka client with these properties.
+    /// - Parameter prepare: sets callbacks and the opaque pointer on the native configuration.
+    func makeClient(
+        _ type: rd_kafka_type_t, for operation: String, prepare: (OpaquePointer) -> Void = { _ in }
+    ) throws(KafkaError) -> OpaquePointer {
+        let conf = try makeNative(for: operation)
+        prepare(conf)
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let client = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)  // rd_kafka_new takes ownership only on success
+            throw .client(String(errorBuffer: errorText), while: operation)
+        }
+        return client
     }
 }
 

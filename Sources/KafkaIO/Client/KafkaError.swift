@@ -21,7 +21,4 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable, Hashable {
     package static func client(_ message: String, while operation: String) -> KafkaError {
         KafkaError(code: nil, message: message, operation: operation)
     }
-
-    /// The partition was revoked or the consumer is closing: storing its offset is moot.
-    public var isStateError: Bool { code == RD_KAFKA_RESP_ERR__STATE.rawValue }
 }

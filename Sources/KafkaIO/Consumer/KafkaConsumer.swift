@@ -46,15 +46,16 @@ public final class KafkaConsumer {
         configuration["enable.partition.eof"] = "true"
         configuration["auto.offset.reset"] = configuration["auto.offset.reset"] ?? "earliest"
         configuration["queued.max.messages.kbytes"] = configuration["queued.max.messages.kbytes"] ?? String(prefetchKilobytes)
-        let conf = try configuration.makeNative(for: "creating the consumer")
         let context = Unmanaged.passRetained(RebalanceContext(logger: logger, onRebalance: onRebalance))
-        rd_kafka_conf_set_opaque(conf, context.toOpaque())
-        rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
+        let handle: OpaquePointer
+        do {
+            handle = try configuration.makeClient(RD_KAFKA_CONSUMER, for: "creating the consumer") { conf in
+                rd_kafka_conf_set_opaque(conf, context.toOpaque())
+                rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
+            }
+        } catch {
             context.release()
-            throw .client(String(errorBuffer: errorText), while: "creating the consumer")
+            throw error
         }
         self.handle = handle
         self.context = context
@@ -95,32 +96,46 @@ public final class KafkaConsumer {
         }
         guard received > 0 else { return 0 }
         var delivered = 0
+        // Messages come in runs from one partition: resolve the partition once per run and
+        // record its position when the run ends, not per message.
+        var run: (topic: OpaquePointer, partition: Int32, key: TopicPartition, next: Int64)?
+        func endRun() {
+            if let current = run, current.next >= 0 {
+                positions[current.key] = current.next
+                if !partitionsAtEnd.isEmpty { partitionsAtEnd.remove(current.key) }
+            }
+            run = nil
+        }
         for i in 0..<received {
             guard let message = batch[i] else { continue }
             defer { rd_kafka_message_destroy(message) }
-            let topicIndex = index(of: message.pointee.rkt)
-            let partition = TopicPartition(topic: topicIndex.map { topics[$0] } ?? "", partition: message.pointee.partition)
             let error = message.pointee.err
-            if error == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                partitionsAtEnd.insert(partition)
-                positions[partition] = message.pointee.offset
-                continue
-            }
-            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 logger.warning("consumer error", metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
                 continue
             }
-            guard let topicIndex else { continue }
-            if !partitionsAtEnd.isEmpty { partitionsAtEnd.remove(partition) }
-            positions[partition] = message.pointee.offset + 1
+            guard let topic = message.pointee.rkt, let topicIndex = index(of: topic) else { continue }
+            let partition = message.pointee.partition
+            if run?.topic != topic || run?.partition != partition {
+                endRun()
+                run = (topic, partition, TopicPartition(topic: topics[topicIndex], partition: partition), -1)
+            }
+            if error == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                let key = run!.key
+                endRun()
+                partitionsAtEnd.insert(key)
+                positions[key] = message.pointee.offset
+                continue
+            }
+            run!.next = message.pointee.offset + 1
             body(ConsumedMessage(native: message, topicIndex: topicIndex))
             delivered += 1
         }
+        endRun()
         return delivered
     }
 
-    private func index(of topic: OpaquePointer?) -> Int? {
-        guard let topic else { return nil }
+    private func index(of topic: OpaquePointer) -> Int? {
         for entry in topicHandles where entry.pointer == topic { return entry.index }
         let name = String(cString: rd_kafka_topic_name(topic))
         guard let index = topics.firstIndex(of: name) else { return nil }

@@ -12,13 +12,9 @@ public final class MockCluster: Sendable {
     public let brokerCount: Int
 
     public init(brokers: Int = 1) throws(KafkaError) {
-        let conf = try KafkaConfiguration(bootstrapServers: "").makeNative(for: "starting the mock cluster")
-        rd_kafka_conf_set(conf, "log_level", "3", nil, 0)
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
-            throw .client(String(errorBuffer: errorText), while: "starting the mock cluster")
-        }
+        var configuration = KafkaConfiguration(bootstrapServers: "")
+        configuration["log_level"] = "3"
+        let owner = try configuration.makeClient(RD_KAFKA_PRODUCER, for: "starting the mock cluster")
         guard let cluster = rd_kafka_mock_cluster_new(owner, Int32(brokers)) else {
             rd_kafka_destroy(owner)
             throw .client("rd_kafka_mock_cluster_new failed", while: "starting the mock cluster")

@@ -17,17 +17,17 @@ public final class KafkaProducer: Sendable {
         var configuration = configuration
         configuration["enable.idempotence"] = configuration["enable.idempotence"] ?? "true"
         configuration["linger.ms"] = configuration["linger.ms"] ?? "5"
-        let conf = try configuration.makeNative(for: "creating the producer")
         let reports = Unmanaged.passRetained(DeliveryReports())
-        rd_kafka_conf_set_opaque(conf, reports.toOpaque())
-        rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback)
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let pointer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
+        do {
+            let pointer = try configuration.makeClient(RD_KAFKA_PRODUCER, for: "creating the producer") { conf in
+                rd_kafka_conf_set_opaque(conf, reports.toOpaque())
+                rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback)
+            }
+            handle = NativeHandle(pointer: pointer)
+        } catch {
             reports.release()
-            throw .client(String(errorBuffer: errorText), while: "creating the producer")
+            throw error
         }
-        handle = NativeHandle(pointer: pointer)
         self.reports = reports
     }
 
