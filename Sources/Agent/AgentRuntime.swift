@@ -15,10 +15,7 @@ public enum AgentRuntime {
     /// Loads a reference: a profile (`.json`) or reference records (`.jsonl`) profiled now.
     public static func loadReference(path: String, model: String?, policy: DriftPolicy = DriftPolicy()) throws -> ReferenceProfile {
         if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") {
-            let file = JSONLinesFile(path: path)
-            let features = try file.inferSchema()
-            let (batch, dictionaries, _) = try file.read(features: features)
-            return ReferenceProfile(model: model, features: features, batch: batch, dictionaries: dictionaries, bins: policy.bins)
+            return try JSONLinesFile(path: path).profile(model: model, bins: policy.bins).profile
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(description: "\(path): cannot read the reference profile")

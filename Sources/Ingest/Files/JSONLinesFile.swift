@@ -4,9 +4,15 @@ import Foundation
 /// A JSON-lines file of records, for building a reference profile or comparing offline.
 public struct JSONLinesFile {
     public let path: String
+    private let data: Data
 
-    public init(path: String) {
+    /// Reads the file once; schema inference, decoding and profiling then work on memory.
+    public init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReadError(description: "\(path): cannot read the file")
+        }
         self.path = path
+        self.data = data
     }
 
     /// Keys that describe the record rather than the model's inputs.
@@ -21,7 +27,6 @@ public struct JSONLinesFile {
     /// Infers the schema from the first `sampleLines` records: JSON numbers make numeric
     /// features; strings and booleans categorical ones. Conflicting types are an error.
     public func inferSchema(sampleLines: Int = 1000) throws -> [Feature] {
-        let data = try load()
         var kinds: [String: Feature.Kind] = [:]
         var order: [String] = []
         var lineNumber = 0
@@ -57,7 +62,6 @@ public struct JSONLinesFile {
         try space.declare(features)
         var decoder = JSONLinesDecoder(space: space)
         var row = DecodedRow(space: space)
-        let data = try load()
         let numericSources = features.filter { $0.kind == .numeric }.map { space.kindIndex[space.slot(of: $0.name)!] }
         let categoricalSources = features.filter { $0.kind == .categorical }.map { space.kindIndex[space.slot(of: $0.name)!] }
         var batch = RecordBatch(numericColumns: numericSources.count, categoricalColumns: categoricalSources.count, capacity: 1024)
@@ -80,6 +84,18 @@ public struct JSONLinesFile {
             }
         }
         return (batch, categoricalSources.map { decoder.space.dictionaries[$0] }, invalid)
+    }
+
+    /// A reference profile of the file's records, with the schema inferred from them.
+    /// - Returns: the profile and the lines that did not decode (left out of it).
+    public func profile(
+        model: String?, bins: Int = 10, version: String? = nil
+    ) throws -> (profile: ReferenceProfile, skipped: [(line: Int, error: DecodeError)]) {
+        let features = try inferSchema()
+        let (batch, dictionaries, invalid) = try read(features: features)
+        let profile = ReferenceProfile(
+            model: model, features: features, batch: batch, dictionaries: dictionaries, bins: bins, version: version)
+        return (profile, invalid)
     }
 
     /// The feature keys of one record (the "features" object, or the top level less the
@@ -124,12 +140,5 @@ public struct JSONLinesFile {
         }
         try members(&scanner, into: &topLevel, top: true)
         return (nested ?? topLevel).map { (name: $0.0, kind: $0.1) }
-    }
-
-    private func load() throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReadError(description: "\(path): cannot read the file")
-        }
-        return data
     }
 }

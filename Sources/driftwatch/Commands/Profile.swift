@@ -14,17 +14,13 @@ struct Profile: ParsableCommand {
     @Option(help: "Version to record (default: a content hash).") var version: String?
 
     func run() throws {
-        let file = JSONLinesFile(path: input)
-        let features = try file.inferSchema()
-        let (batch, dictionaries, invalid) = try file.read(features: features)
-        for (line, error) in invalid.prefix(10) {
+        let (profile, skipped) = try JSONLinesFile(path: input).profile(model: model, bins: bins, version: version)
+        for (line, error) in skipped.prefix(10) {
             FileHandle.standardError.write(Data("\(input):\(line): skipped: \(error)\n".utf8))
         }
-        let profile = ReferenceProfile(
-            model: model, features: features, batch: batch, dictionaries: dictionaries, bins: bins, version: version)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(profile).write(to: URL(fileURLWithPath: out))
-        print("\(out): version \(profile.version), \(profile.rows) records, \(features.count) features (\(invalid.count) lines skipped)")
+        print("\(out): version \(profile.version), \(profile.rows) records, \(profile.features.count) features (\(skipped.count) lines skipped)")
     }
 }
