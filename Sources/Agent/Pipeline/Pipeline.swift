@@ -86,7 +86,8 @@ public final class Pipeline {
             Watched(
                 monitor: monitor,
                 metrics: catalogue.makeModelMetrics(
-                    model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version))
+                    model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version,
+                    invalidReasons: DecodeError.Reason.allCases.map(\.rawValue)))
         }
         for monitor in monitors { _ = modelNames.code(for: monitor.model) }
     }
@@ -170,11 +171,11 @@ public final class Pipeline {
     private func deadLetter(_ message: borrowing ConsumedMessage, _ error: DecodeError) {
         let metrics = watched[0].metrics
         metrics.countInvalid(reason: error.reason.rawValue)
-        let partition = consumer.topics[message.topicIndex]
+        let topic = consumer.topics[message.topicIndex]
         var headers = message.headers()
         headers.append(MessageHeader(name: "driftwatch.error.reason", string: error.reason.rawValue))
         headers.append(MessageHeader(name: "driftwatch.error.detail", string: error.description))
-        headers.append(MessageHeader(name: "driftwatch.source.topic", string: partition))
+        headers.append(MessageHeader(name: "driftwatch.source.topic", string: topic))
         headers.append(MessageHeader(name: "driftwatch.source.partition", string: String(message.partition)))
         headers.append(MessageHeader(name: "driftwatch.source.offset", string: String(message.offset)))
         do {

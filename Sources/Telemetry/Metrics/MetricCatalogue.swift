@@ -27,8 +27,10 @@ public final class MetricCatalogue: Sendable {
     }
 
     /// The series of one model and its features; create once per monitor.
-    public func makeModelMetrics(model: String, features: [Feature], referenceVersion: String) -> ModelMetrics {
-        ModelMetrics(catalogue: self, model: model, features: features, referenceVersion: referenceVersion)
+    /// - Parameter invalidReasons: the decoders' failure reasons, the values of the `reason` label.
+    public func makeModelMetrics(model: String, features: [Feature], referenceVersion: String, invalidReasons: [String]) -> ModelMetrics {
+        ModelMetrics(
+            catalogue: self, model: model, features: features, referenceVersion: referenceVersion, invalidReasons: invalidReasons)
     }
 
     public func countUnrouted() { unrouted.increment() }

@@ -12,7 +12,7 @@ public final class ModelMetrics: Sendable {
     let datasetDriftShare: Gauge
     let driftState: Gauge
     let evaluationSeconds: ValueHistogram
-    let invalidByReason: [DecodeReasonKey: Counter]
+    let invalidByReason: [String: Counter]
     let retrainingAcknowledged: Counter
     let retrainingFailed: Counter
     let features: [FeatureSeries]
@@ -31,15 +31,8 @@ public final class ModelMetrics: Sendable {
         let quantiles: [Gauge]
     }
 
-    /// Reasons are strings so this module needs nothing from the decoders.
-    public typealias DecodeReasonKey = String
-
-    /// Decode failure reasons that get a series up front.
-    public static let invalidReasons = [
-        "empty_value", "not_an_object", "malformed_json", "too_deep", "invalid_utf8", "too_large", "malformed_protobuf",
-    ]
-
-    init(catalogue: MetricCatalogue, model: String, features: [Feature], referenceVersion: String) {
+    /// - Parameter invalidReasons: every reason a record can fail to decode with; each gets its series up front.
+    init(catalogue: MetricCatalogue, model: String, features: [Feature], referenceVersion: String, invalidReasons: [String]) {
         let registry = catalogue.registry
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], unit: String = "") -> Gauge {
             registry.makeGauge(descriptor: MetricCatalogue.descriptor(name, help, unit: unit), labels: [("model", model)] + labels)
@@ -58,7 +51,7 @@ public final class ModelMetrics: Sendable {
             descriptor: MetricCatalogue.descriptor("window_evaluation", "Time to evaluate a closed window.", unit: "seconds"),
             labels: [("model", model)], buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1])
         var invalid: [String: Counter] = [:]
-        for reason in Self.invalidReasons {
+        for reason in invalidReasons {
             invalid[reason] = counter("records_invalid_total", "Records that could not be decoded, by reason.", [("reason", reason)])
         }
         invalidByReason = invalid
@@ -94,6 +87,7 @@ public final class ModelMetrics: Sendable {
 
     public func countRecords(_ count: Int) { recordsTotal.increment(by: Int64(count)) }
 
+    /// Counts a record that did not decode; `reason` is one of those the metrics were made with.
     public func countInvalid(reason: String) {
         invalidByReason[reason]?.increment()
     }
