@@ -138,12 +138,15 @@ struct NumericReference {
         let moments = profile.moments ?? Moments()
         self.moments = moments
         range = moments.count > 0 ? moments.min...moments.max : -Double.infinity...Double.infinity
-        var coarse = [Int](repeating: 0, count: coarseBinCount)
-        for (fine, count) in histogram.counts.enumerated() { coarse[coarseOfFine[fine]] += count }
-        coarseCounts = coarse
+        coarseCounts = Self.fold(histogram.counts, coarseOfFine: coarseOfFine, coarseBinCount: coarseBinCount)
     }
 
+    /// Fine-bin counts added up into the PSI bins.
     func coarse(_ counts: [Int]) -> [Int] {
+        Self.fold(counts, coarseOfFine: coarseOfFine, coarseBinCount: coarseBinCount)
+    }
+
+    private static func fold(_ counts: [Int], coarseOfFine: [Int], coarseBinCount: Int) -> [Int] {
         var coarse = [Int](repeating: 0, count: coarseBinCount)
         for (fine, count) in counts.enumerated() { coarse[coarseOfFine[fine]] += count }
         return coarse

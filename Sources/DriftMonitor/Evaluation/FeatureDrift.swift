@@ -1,5 +1,5 @@
 /// The verdict on one feature in one window, with the evidence.
-public struct FeatureDrift: Sendable, Hashable {
+public struct FeatureDrift: Sendable {
     public enum Level: Int, Sendable, Hashable, Comparable {
         case ok = 0, warning = 1, drift = 2
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -33,8 +33,9 @@ public struct FeatureDrift: Sendable, Hashable {
     public var count: Int
     public var missingRatio: Double
     public var typeMismatchRatio: Double
-    /// Numeric: share of values outside the reference range. Categorical: share of new categories.
+    /// Share of values outside the reference's [min, max] (numeric features; 0 otherwise).
     public var outOfRangeRatio: Double
+    /// Share of values in categories the reference never saw (categorical features; 0 otherwise).
     public var newCategoryRatio: Double
     public var mean: Double
     public var standardDeviation: Double
@@ -44,13 +45,4 @@ public struct FeatureDrift: Sendable, Hashable {
     public var drifted: Bool { level == .drift }
 
     public func score(_ method: Method) -> Score? { scores.first { $0.method == method } }
-
-    public static func == (lhs: FeatureDrift, rhs: FeatureDrift) -> Bool {
-        lhs.name == rhs.name && lhs.level == rhs.level && lhs.scores == rhs.scores && lhs.count == rhs.count
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(level)
-    }
 }

@@ -27,13 +27,8 @@ public struct WindowSummary: Sendable {
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
 
-    init(numericBins: [Int]) {
-        numeric = numericBins.map { Numeric(histogram: Histogram(binCount: $0)) }
-        categorical = []
-    }
-
     init(numericBins: [Int], categoricalCount: Int) {
-        self.init(numericBins: numericBins)
+        numeric = numericBins.map { Numeric(histogram: Histogram(binCount: $0)) }
         categorical = Array(repeating: Categorical(), count: categoricalCount)
     }
 
@@ -72,7 +67,9 @@ public struct WindowSummary: Sendable {
             }
         }
         for i in categorical.indices {
-            var counts = categorical[i].codeCounts
+            // Take the array out so that growing and counting do not copy it.
+            var counts: [Int] = []
+            swap(&counts, &categorical[i].codeCounts)
             var missing = 0
             for code in batch.categorical[i] {
                 if code < 0 {
