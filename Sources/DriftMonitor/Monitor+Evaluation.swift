@@ -27,7 +27,7 @@ extension Monitor {
             model: model, referenceVersion: reference.version, index: index, records: summary.records,
             firstEventTime: summary.firstEventTime, lastEventTime: summary.lastEventTime, features: features,
             datasetDriftShare: features.isEmpty ? 0 : Double(drifted) / Double(features.count),
-            evaluationSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            evaluationSeconds: elapsed.inSeconds)
     }
 
     private func level(_ score: Double) -> FeatureDrift.Level {

@@ -87,8 +87,7 @@ public enum Demo {
                 logger: logger))
         try await group.run()
         var result = summary.withLock { $0 }
-        result.seconds = Double((ContinuousClock.now - started).components.attoseconds) * 1e-18
-            + Double((ContinuousClock.now - started).components.seconds)
+        result.seconds = (ContinuousClock.now - started).inSeconds
         print(
             "done: \(result.windows) windows, \(result.recordsInClosedWindows) records in closed windows in \(Int(result.seconds)) s "
                 + "(\(Int(Double(result.recordsInClosedWindows) / max(result.seconds, 1))) records/s), \(result.events.count) events")
@@ -123,7 +122,7 @@ public enum Demo {
                     var sent = 0
                     while !stop.isSet {
                         let elapsed = ContinuousClock.now - started
-                        let due = Int(Double(elapsed.components.seconds) * Double(rate) + Double(elapsed.components.attoseconds) * 1e-18 * Double(rate))
+                        let due = Int(elapsed.inSeconds * Double(rate))
                         let now = Int64(1_764_000_000_000) + Int64(elapsed.components.seconds * 1000)
                         while sent < due && !stop.isSet {
                             let record = traffic.next(timestampMilliseconds: now)

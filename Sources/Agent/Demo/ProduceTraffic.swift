@@ -1,3 +1,4 @@
+import DriftMonitor
 import KafkaIO
 import Logging
 import ServiceLifecycle
@@ -14,7 +15,7 @@ public enum ProduceTraffic {
             for sent in 0..<count {
                 if rate > 0 && sent % 100 == 0 {
                     let due = ContinuousClock.now - started
-                    let ahead = Double(sent) / Double(rate) - (Double(due.components.seconds) + Double(due.components.attoseconds) * 1e-18)
+                    let ahead = Double(sent) / Double(rate) - due.inSeconds
                     if ahead > 0 { sleepMilliseconds(Int(ahead * 1000)) }
                 }
                 try producer.send(topic: topic, key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(sent)))
