@@ -5,6 +5,7 @@ Samples arrive as raw little-endian float64 files written by the Swift tests.
 """
 import json
 import sys
+import warnings
 
 import numpy as np
 from scipy import spatial, stats
@@ -62,6 +63,40 @@ def main():
             "skew": float(stats.skew(cur_clean)),
             "kurtosis": float(stats.kurtosis(cur_clean)),
         }
+    elif command == "tests":
+        # The p-value tests on two clean samples, scipy's default ('auto') methods.
+        ref, cur = load(args[0]), load(args[1])
+        ref, cur = ref[~np.isnan(ref)], cur[~np.isnan(cur)]
+        ks = stats.ks_2samp(ref, cur)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # anderson_ksamp warns when its p-value is clamped
+            ad = stats.anderson_ksamp([ref, cur], variant="midrank")
+        cvm = stats.cramervonmises_2samp(ref, cur)
+        out = {
+            "ks_statistic": float(ks.statistic), "ks_pvalue": float(ks.pvalue),
+            "ad_statistic": float(ad.statistic), "ad_pvalue": float(ad.pvalue),
+            "cvm_statistic": float(cvm.statistic), "cvm_pvalue": float(cvm.pvalue),
+        }
+    elif command == "histogram-distances":
+        # args: reference counts, "--", current counts
+        split = args.index("--")
+        ref = np.array([float(a) for a in args[:split]])
+        cur = np.array([float(a) for a in args[split + 1:]])
+        p, q = ref / ref.sum(), cur / cur.sum()
+        floor = 1e-4
+        out = {
+            "hellinger": float(np.sqrt(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2) / 2)),
+            # scipy.stats.entropy renormalises its inputs, so the floored terms are summed here.
+            "kl": float(np.sum(np.maximum(q, floor) * np.log(np.maximum(q, floor) / np.maximum(p, floor)))),
+            "kl_unfloored": float(stats.entropy(q, p)),
+        }
+    elif command == "two-proportion":
+        # The pooled two-proportion z-test is the 2x2 chi-square test without continuity
+        # correction: z^2 = chi2, same p-value.
+        x1, n1, x2, n2 = (int(a) for a in args)
+        table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
+        result = stats.chi2_contingency(table, correction=False)
+        out = {"chi2": float(result.statistic), "pvalue": float(result.pvalue)}
     elif command == "chisquare":
         # args: reference counts, then "--", then current counts
         split = args.index("--")
