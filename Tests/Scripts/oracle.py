@@ -97,6 +97,46 @@ def main():
         table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
         result = stats.chi2_contingency(table, correction=False)
         out = {"chi2": float(result.statistic), "pvalue": float(result.pvalue)}
+    elif command == "pca":
+        # args: reference, current (column-major float64), columns, variance share, chunks
+        columns = int(args[2])
+        share, chunks = float(args[3]), int(args[4])
+        ref = load(args[0]).reshape(columns, -1).T
+        cur = load(args[1]).reshape(columns, -1).T
+        means = np.nanmean(ref, axis=0)
+        scales = np.nanstd(ref, axis=0)
+        scales[~(scales > 0)] = 1.0
+
+        def standardise(x):
+            return np.nan_to_num((x - means) / scales, nan=0.0)
+
+        def axes(cov):
+            values, vectors = np.linalg.eigh(cov)
+            values, vectors = np.maximum(values[::-1], 0), vectors[:, ::-1]
+            ratio = np.cumsum(values) / values.sum()
+            kept = min(int(np.searchsorted(ratio, share - 1e-15) + 1), columns - 1)
+            return values, kept, vectors[:, :kept]
+
+        def mean_error(x, basis):
+            z = standardise(x)
+            return float(np.mean(np.linalg.norm(z - z @ basis @ basis.T, axis=1)))
+
+        xs = standardise(ref)
+        values, kept, basis = axes(xs.T @ xs / (len(xs) - 1))
+        # Calibration: each reference chunk scored with axes fitted on the other chunks.
+        size = len(ref) // chunks
+        chunk_means = []
+        for i in range(chunks):
+            held = np.ones(len(ref), dtype=bool)
+            held[i * size:(i + 1) * size] = False
+            others = xs[held]
+            _, _, other_basis = axes(others.T @ others / (len(others) - 1))
+            chunk_means.append(mean_error(ref[i * size:(i + 1) * size], other_basis))
+        out = {
+            "eigenvalues": values.tolist(), "kept": kept,
+            "current_error": mean_error(cur, basis),
+            "reference_mean": float(np.mean(chunk_means)), "reference_std": float(np.std(chunk_means)),
+        }
     elif command == "chisquare":
         # args: reference counts, then "--", then current counts
         split = args.index("--")

@@ -1,0 +1,39 @@
+/// A dense matrix stored column after column (BLAS column-major): each feature's values are
+/// contiguous, as in a ``RecordBatch``-style columnar buffer.
+public struct ColumnMatrix: Sendable, Hashable {
+    public private(set) var rows: Int
+    public let columns: Int
+    public internal(set) var storage: [Double]
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        self.rows = rows
+        self.columns = columns
+        storage = [Double](repeating: value, count: rows * columns)
+    }
+
+    /// Copies equal-length columns side by side.
+    public init(columns: [[Double]]) {
+        let rows = columns.first?.count ?? 0
+        precondition(columns.allSatisfy { $0.count == rows }, "columns of different lengths")
+        self.rows = rows
+        self.columns = columns.count
+        storage = []
+        storage.reserveCapacity(rows * columns.count)
+        for column in columns { storage.append(contentsOf: column) }
+    }
+
+    public subscript(row: Int, column: Int) -> Double {
+        get { storage[column * rows + row] }
+        set { storage[column * rows + row] = newValue }
+    }
+
+    /// Rows `range` as a matrix of its own.
+    public func rows(_ range: Range<Int>) -> ColumnMatrix {
+        var slice = ColumnMatrix(rows: range.count, columns: columns)
+        for column in 0..<columns {
+            let start = column * rows
+            for (i, row) in range.enumerated() { slice.storage[column * range.count + i] = storage[start + row] }
+        }
+        return slice
+    }
+}

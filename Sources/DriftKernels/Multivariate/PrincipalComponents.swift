@@ -1,0 +1,151 @@
+import COpenBLAS
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The principal axes of standardised reference data: a basis onto which later data is
+/// projected to measure how far it leaves the reference's correlation structure.
+///
+/// Columns are standardised by the reference mean and standard deviation (`ddof = 0`);
+/// missing values (NaN) are imputed with the mean, i.e. 0 after standardising. The
+/// covariance `X'X / (n - 1)` is one `dsyrk` and the eigendecomposition LAPACK's `dsyevd`,
+/// both from OpenBLAS.
+public struct PrincipalComponents: Sendable, Hashable, Codable {
+    public var means: [Double]
+    public var scales: [Double]
+    /// Eigenvalues of the covariance, largest first (all of them).
+    public var eigenvalues: [Double]
+    /// The kept axes, `dimension x componentCount`, column-major.
+    public var components: [Double]
+    public var componentCount: Int
+
+    public var dimension: Int { means.count }
+
+    public enum FitError: Error, Hashable, CustomStringConvertible {
+        case tooFewRows(Int)
+        case tooFewColumns(Int)
+        case lapack(info: Int32)
+
+        public var description: String {
+            switch self {
+            case .tooFewRows(let rows): "PCA needs at least 3 reference rows, got \(rows)"
+            case .tooFewColumns(let columns): "PCA needs at least 2 numeric features, got \(columns)"
+            case .lapack(let info): "the eigendecomposition failed (dsyevd info \(info))"
+            }
+        }
+    }
+
+    /// Fits the axes that explain `varianceShare` of the total variance, at most `dimension - 1`
+    /// of them so that the reconstruction error stays informative.
+    public init(fitting data: ColumnMatrix, varianceShare: Double = 0.95) throws(FitError) {
+        guard data.rows >= 3 else { throw .tooFewRows(data.rows) }
+        guard data.columns >= 2 else { throw .tooFewColumns(data.columns) }
+        var means = [Double](repeating: 0, count: data.columns)
+        var scales = [Double](repeating: 1, count: data.columns)
+        for column in 0..<data.columns {
+            var moments = Moments()
+            data.storage.withUnsafeBufferPointer {
+                moments.add(UnsafeBufferPointer(rebasing: $0[(column * data.rows)..<((column + 1) * data.rows)]))
+            }
+            means[column] = moments.count > 0 ? moments.mean : 0
+            let deviation = moments.standardDeviation
+            scales[column] = deviation > 0 && deviation.isFinite ? deviation : 1
+        }
+        self.means = means
+        self.scales = scales
+        eigenvalues = []
+        components = []
+        componentCount = 0
+        let standardised = Self.standardise(data, means: means, scales: scales)
+        let covariance = Self.gram(of: standardised).map { $0 / Double(data.rows - 1) }
+        try setAxes(covariance: covariance, varianceShare: varianceShare)
+    }
+
+    /// `X'X` of a matrix, one `dsyrk` (upper triangle filled, column-major `d x d`).
+    static func gram(of x: ColumnMatrix) -> [Double] {
+        let d = x.columns
+        var gram = [Double](repeating: 0, count: d * d)
+        let n = Int32(x.rows)
+        x.storage.withUnsafeBufferPointer { x in
+            gram.withUnsafeMutableBufferPointer { c in
+                cblas_dsyrk(
+                    CblasColMajor, CblasUpper, CblasTrans, Int32(d), n, 1, x.baseAddress, Swift.max(n, 1), 0, c.baseAddress, Int32(d))
+            }
+        }
+        return gram
+    }
+
+    /// Keeps the axes of `covariance` (upper triangle) that explain `varianceShare` of the
+    /// variance, at most `dimension - 1` of them.
+    mutating func setAxes(covariance: [Double], varianceShare: Double) throws(FitError) {
+        let d = dimension
+        var matrix = covariance
+        let (values, vectors) = try Self.symmetricEigen(&matrix, dimension: d)
+        // dsyevd returns ascending order; keep the largest first.
+        let order = Array((0..<d).reversed())
+        eigenvalues = order.map { Swift.max(values[$0], 0) }
+        let total = eigenvalues.reduce(0, +)
+        var kept = 0
+        var explained = 0.0
+        while kept < d - 1 && (explained < varianceShare * total || kept == 0) {
+            explained += eigenvalues[kept]
+            kept += 1
+        }
+        componentCount = kept
+        var components = [Double](repeating: 0, count: d * kept)
+        for (k, source) in order.prefix(kept).enumerated() {
+            // Sign convention: the largest-magnitude entry of each axis is positive.
+            let axis = vectors[(source * d)..<((source + 1) * d)]
+            let pivot = axis.max { abs($0) < abs($1) } ?? 1
+            let sign: Double = pivot < 0 ? -1 : 1
+            for (row, value) in axis.enumerated() { components[k * d + row] = sign * value }
+        }
+        self.components = components
+    }
+
+    /// `(x - mean) / scale` per column, NaN replaced by 0.
+    static func standardise(_ data: ColumnMatrix, means: [Double], scales: [Double]) -> ColumnMatrix {
+        var result = ColumnMatrix(rows: data.rows, columns: data.columns)
+        result.storage.withUnsafeMutableBufferPointer { out in
+            data.storage.withUnsafeBufferPointer { input in
+                for column in 0..<data.columns {
+                    let mean = means[column]
+                    let inverse = 1 / scales[column]
+                    let base = column * data.rows
+                    for row in 0..<data.rows {
+                        let x = input[base + row]
+                        out[base + row] = x.isNaN ? 0 : (x - mean) * inverse
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix whose upper
+    /// triangle is filled, by LAPACK `dsyevd`.
+    static func symmetricEigen(_ matrix: inout [Double], dimension d: Int) throws(FitError) -> ([Double], [Double]) {
+        var n = Int32(d)
+        var lda = Int32(d)
+        var values = [Double](repeating: 0, count: d)
+        var info: Int32 = 0
+        var jobz = CChar(UInt8(ascii: "V"))
+        var uplo = CChar(UInt8(ascii: "U"))  // the triangle dsyrk filled
+        var workSize: Int32 = -1
+        var iworkSize: Int32 = -1
+        var workQuery = 0.0
+        var iworkQuery: Int32 = 0
+        dsyevd_(&jobz, &uplo, &n, &matrix, &lda, &values, &workQuery, &workSize, &iworkQuery, &iworkSize, &info)
+        guard info == 0 else { throw .lapack(info: info) }
+        workSize = Int32(workQuery)
+        iworkSize = iworkQuery
+        var work = [Double](repeating: 0, count: Int(workSize))
+        var iwork = [Int32](repeating: 0, count: Int(iworkSize))
+        dsyevd_(&jobz, &uplo, &n, &matrix, &lda, &values, &work, &workSize, &iwork, &iworkSize, &info)
+        guard info == 0 else { throw .lapack(info: info) }
+        return (values, matrix)
+    }
+}
