@@ -27,13 +27,8 @@ extension Monitor {
             model: model, referenceVersion: reference.version, index: index, records: summary.records,
             firstEventTime: summary.firstEventTime, lastEventTime: summary.lastEventTime, features: features,
             datasetDriftShare: features.isEmpty ? 0 : Double(drifted) / Double(features.count),
+            multivariate: reference.multivariate.flatMap { summary.reconstruction.rows > 0 ? MultivariateDrift(summary.reconstruction, baseline: $0) : nil },
             evaluationSeconds: elapsed.inSeconds)
-    }
-
-    private func level(_ score: Double) -> FeatureDrift.Level {
-        if score >= policy.driftThreshold { return .drift }
-        if score >= policy.warnThreshold { return .warning }
-        return .ok
     }
 
     private func evaluateNumeric(_ reference: NumericReference, _ window: WindowSummary.Numeric) -> FeatureDrift {
@@ -41,12 +36,14 @@ extension Monitor {
         let referenceCount = reference.moments.count
         let current = window.histogram.counts
         var scores: [FeatureDrift.Score] = []
-        var psi = Double.nan
+        var pvalue: Double?
         if count > 0 && referenceCount > 0 {
             let coarse = reference.coarse(current)
-            psi = PopulationStability.score(reference: reference.coarseCounts, current: coarse)
+            let psi = PopulationStability.score(reference: reference.coarseCounts, current: coarse)
             let ks = KolmogorovSmirnov.statistic(reference: reference.histogram.counts, current: current)
+            // The binned statistic never exceeds the exact one, so this p-value errs high (conservative).
             let ksP = KolmogorovSmirnov.asymptoticPValue(statistic: ks, referenceCount: referenceCount, currentCount: count)
+            pvalue = ksP
             let wasserstein = Wasserstein.distance(
                 reference: reference.histogram, current: window.histogram, edges: reference.edges,
                 lowerBound: min(reference.moments.min, window.moments.min), upperBound: max(reference.moments.max, window.moments.max))
@@ -59,9 +56,10 @@ extension Monitor {
             ]
         }
         let records = max(summary.records, 1)
+        let verdict = policy.verdict(scores: scores, pvalue: pvalue)
         return FeatureDrift(
-            name: reference.profile.name, kind: .numeric, level: psi.isNaN ? .ok : level(psi), decidingMethod: .psi,
-            warnThreshold: policy.warnThreshold, driftThreshold: policy.driftThreshold, scores: scores, count: count,
+            name: reference.profile.name, kind: .numeric, level: verdict.level, decidingMethod: verdict.method,
+            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
             outOfRangeRatio: count > 0 ? Double(window.outOfRange) / Double(count) : 0, newCategoryRatio: 0,
             mean: count > 0 ? window.moments.mean : .nan, standardDeviation: count > 0 ? window.moments.standardDeviation : .nan,
@@ -98,12 +96,13 @@ extension Monitor {
         let count = current.reduce(0, +)
         let newCount = current[reference.categories.count]
         var scores: [FeatureDrift.Score] = []
-        var psi = Double.nan
+        var pvalue: Double?
         if count > 0 && !reference.counts.isEmpty {
             let referenceWithNew = reference.counts + [0]
-            psi = PopulationStability.score(reference: referenceWithNew, current: current)
+            let psi = PopulationStability.score(reference: referenceWithNew, current: current)
             // Chi-square over the reference's categories; new ones are reported as their own ratio.
             let chi = ChiSquare.test(reference: reference.counts, current: Array(current.dropLast()))
+            pvalue = chi.pvalue
             scores = [
                 .init(method: .psi, value: psi, pvalue: nil),
                 .init(method: .chiSquare, value: chi.statistic, pvalue: chi.pvalue),
@@ -111,9 +110,10 @@ extension Monitor {
             ]
         }
         let records = max(summary.records, 1)
+        let verdict = policy.verdict(scores: scores, pvalue: pvalue, unseenCategories: newCount > 0)
         return FeatureDrift(
-            name: reference.profile.name, kind: .categorical, level: psi.isNaN ? .ok : level(psi), decidingMethod: .psi,
-            warnThreshold: policy.warnThreshold, driftThreshold: policy.driftThreshold, scores: scores, count: count,
+            name: reference.profile.name, kind: .categorical, level: verdict.level, decidingMethod: verdict.method,
+            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
             outOfRangeRatio: 0, newCategoryRatio: count > 0 ? Double(newCount) / Double(count) : 0, mean: .nan,
             standardDeviation: .nan, quantiles: [])

@@ -26,6 +26,9 @@ public final class Monitor {
     private let columnOfSlot: [Int]
     private var batch: RecordBatch
     var summary: WindowSummary
+    /// The batch's numeric columns side by side, and the projection, for the PCA (reused).
+    private var batchMatrix: ColumnMatrix
+    private var projection = ColumnMatrix(rows: 0, columns: 0)
 
     /// - Parameters:
     ///   - space: must already declare the reference's features.
@@ -73,6 +76,7 @@ public final class Monitor {
         self.columnOfSlot = columnOfSlot
         batch = RecordBatch(numericColumns: numeric.count, categoricalColumns: categorical.count, capacity: batchCapacity)
         summary = WindowSummary(numericBins: numeric.map(\.binCount), categoricalCount: categorical.count)
+        batchMatrix = ColumnMatrix(rows: 0, columns: numeric.count)
     }
 
     /// Records in the open window.
@@ -93,6 +97,10 @@ public final class Monitor {
     public func foldBatch() {
         guard batch.count > 0 else { return }
         summary.add(batch, locators: locators, ranges: ranges)
+        if let baseline = reference.multivariate, baseline.basis.dimension == batch.numeric.count {
+            batchMatrix.load(columns: batch.numeric)
+            baseline.basis.accumulateErrors(of: batchMatrix, into: &summary.reconstruction, scratch: &projection)
+        }
         batch.removeAll()
     }
 

@@ -22,6 +22,14 @@ public struct ColumnMatrix: Sendable, Hashable {
         for column in columns { storage.append(contentsOf: column) }
     }
 
+    /// Refills the matrix with equal-length columns, reusing its storage.
+    public mutating func load(columns source: [[Double]]) {
+        rows = source.first?.count ?? 0
+        precondition(source.count == columns && source.allSatisfy { $0.count == rows }, "columns do not fit the matrix")
+        storage.removeAll(keepingCapacity: true)
+        for column in source { storage.append(contentsOf: column) }
+    }
+
     public subscript(row: Int, column: Int) -> Double {
         get { storage[column * rows + row] }
         set { storage[column * rows + row] = newValue }

@@ -10,6 +10,9 @@ public struct WindowReport: Sendable {
     public var features: [FeatureDrift]
     /// Share of features at drift level.
     public var datasetDriftShare: Double
+    /// PCA reconstruction error of the window against the reference's band, when the
+    /// reference has a multivariate baseline.
+    public var multivariate: MultivariateDrift?
     /// Seconds spent evaluating the tests.
     public var evaluationSeconds: Double
 

@@ -1,14 +1,24 @@
 /// When a model counts as drifted, and when to ask for retraining.
 ///
-/// A feature is at *drift* level when its PSI reaches ``driftThreshold`` and at *warning*
-/// level from ``warnThreshold``. KS, chi-square, Wasserstein and Jensen-Shannon are reported
-/// as evidence but do not decide: at 100k rows a p-value flags shifts nobody cares about,
-/// while PSI is an effect size whose 0.1 / 0.25 bands are the industry's habit.
+/// A feature's level is decided on effect sizes, with a p-value as supporting evidence (see
+/// ``DriftPolicy/verdict(scores:pvalue:unseenCategories:)``): PSI from ``warnThreshold`` /
+/// ``driftThreshold``, Wasserstein normalised by the reference standard deviation, and
+/// Jensen-Shannon distance, each against its own pair of thresholds.
 /// A window *breaches* when at least one feature drifted and the drifted share reaches
 /// ``datasetDriftShare``.
 public struct DriftPolicy: Sendable, Hashable, Codable {
+    /// PSI thresholds (the industry's 0.1 / 0.25 bands).
     public var warnThreshold: Double = 0.1
     public var driftThreshold: Double = 0.25
+    /// Wasserstein-1 in reference standard deviations: a mean shift of 0.3 / 0.5 sigma.
+    public var wassersteinWarnThreshold: Double = 0.3
+    public var wassersteinDriftThreshold: Double = 0.5
+    /// Jensen-Shannon distance (base 2) on the PSI bins: what a 0.3 / 0.5 sigma shift gives.
+    public var jensenShannonWarnThreshold: Double = 0.12
+    public var jensenShannonDriftThreshold: Double = 0.2
+    /// A feature is only flagged when its test (KS, chi-square) rejects at this level; 1 turns
+    /// the check off.
+    public var significanceLevel: Double = 0.05
     /// Windows with fewer records are reported but do not move the state machine.
     public var minimumWindowRecords: Int = 100
     /// Consecutive breached windows before drift is declared and retraining requested.
@@ -26,9 +36,14 @@ public struct DriftPolicy: Sendable, Hashable, Codable {
 
     /// Checks the settings make sense together.
     public func validate() throws(PolicyError) {
-        guard warnThreshold > 0, driftThreshold >= warnThreshold else {
-            throw .invalid("thresholds need 0 < warn (\(warnThreshold)) <= drift (\(driftThreshold))")
+        for (name, warn, drift) in [
+            ("", warnThreshold, driftThreshold),
+            ("wasserstein_", wassersteinWarnThreshold, wassersteinDriftThreshold),
+            ("jensenshannon_", jensenShannonWarnThreshold, jensenShannonDriftThreshold),
+        ] where !(warn > 0 && drift >= warn) {
+            throw .invalid("thresholds need 0 < \(name)warn_threshold (\(warn)) <= \(name)drift_threshold (\(drift))")
         }
+        guard significanceLevel > 0, significanceLevel <= 1 else { throw .invalid("significance_level must be within (0, 1]") }
         guard consecutiveWindows >= 1 else { throw .invalid("consecutive_windows must be at least 1") }
         guard resolveAfterWindows >= 1 else { throw .invalid("resolve_after_windows must be at least 1") }
         guard cooldownWindows >= 0 else { throw .invalid("cooldown_windows must not be negative") }
@@ -41,6 +56,11 @@ extension DriftPolicy {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case warnThreshold = "warn_threshold"
         case driftThreshold = "drift_threshold"
+        case wassersteinWarnThreshold = "wasserstein_warn_threshold"
+        case wassersteinDriftThreshold = "wasserstein_drift_threshold"
+        case jensenShannonWarnThreshold = "jensenshannon_warn_threshold"
+        case jensenShannonDriftThreshold = "jensenshannon_drift_threshold"
+        case significanceLevel = "significance_level"
         case minimumWindowRecords = "minimum_window_records"
         case consecutiveWindows = "consecutive_windows"
         case resolveAfterWindows = "resolve_after_windows"
@@ -55,6 +75,11 @@ extension DriftPolicy {
         let defaults = DriftPolicy()
         warnThreshold = try container.decodeIfPresent(Double.self, forKey: .warnThreshold) ?? defaults.warnThreshold
         driftThreshold = try container.decodeIfPresent(Double.self, forKey: .driftThreshold) ?? defaults.driftThreshold
+        wassersteinWarnThreshold = try container.decodeIfPresent(Double.self, forKey: .wassersteinWarnThreshold) ?? defaults.wassersteinWarnThreshold
+        wassersteinDriftThreshold = try container.decodeIfPresent(Double.self, forKey: .wassersteinDriftThreshold) ?? defaults.wassersteinDriftThreshold
+        jensenShannonWarnThreshold = try container.decodeIfPresent(Double.self, forKey: .jensenShannonWarnThreshold) ?? defaults.jensenShannonWarnThreshold
+        jensenShannonDriftThreshold = try container.decodeIfPresent(Double.self, forKey: .jensenShannonDriftThreshold) ?? defaults.jensenShannonDriftThreshold
+        significanceLevel = try container.decodeIfPresent(Double.self, forKey: .significanceLevel) ?? defaults.significanceLevel
         minimumWindowRecords = try container.decodeIfPresent(Int.self, forKey: .minimumWindowRecords) ?? defaults.minimumWindowRecords
         consecutiveWindows = try container.decodeIfPresent(Int.self, forKey: .consecutiveWindows) ?? defaults.consecutiveWindows
         resolveAfterWindows = try container.decodeIfPresent(Int.self, forKey: .resolveAfterWindows) ?? defaults.resolveAfterWindows

@@ -55,6 +55,10 @@ extension ReferenceProfile {
         self.model = model
         self.rows = batch.count
         self.features = profiles
+        // Needs rows to cut into calibration chunks; the PCA columns are the numeric ones in order.
+        if batch.numeric.count >= 2 && batch.count >= 200 {
+            multivariate = try? ReconstructionDrift(reference: ColumnMatrix(columns: batch.numeric))
+        }
         self.version = ""
         self.version = version ?? contentHash()
     }
@@ -71,6 +75,7 @@ extension ReferenceProfile {
             for category in feature.categories ?? [] { hasher.combine(category) }
             for count in feature.categoryCounts ?? [] { hasher.combine(count) }
         }
+        for value in multivariate?.basis.components ?? [] { hasher.combine(value.bitPattern) }
         return hasher.hexDigest
     }
 }

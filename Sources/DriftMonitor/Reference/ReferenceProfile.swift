@@ -14,6 +14,9 @@ public struct ReferenceProfile: Sendable, Codable, Hashable {
     /// Records the profile was built from.
     public var rows: Int
     public var features: [FeatureProfile]
+    /// PCA reconstruction-error baseline over the numeric features, in profile order; nil
+    /// with fewer than two numeric features or too few rows.
+    public var multivariate: ReconstructionDrift?
 
     public var schema: [Feature] { features.map { Feature(name: $0.name, kind: $0.kind) } }
 

@@ -23,6 +23,8 @@ public struct WindowSummary: Sendable {
     public var numeric: [Numeric]
     public var categorical: [Categorical]
     public var records = 0
+    /// Sum of PCA reconstruction errors, when the reference has a multivariate baseline.
+    public var reconstruction = PrincipalComponents.ErrorSum()
     /// Smallest and largest event time of the window's records (ms since the epoch).
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
@@ -46,6 +48,7 @@ public struct WindowSummary: Sendable {
             categorical[i].typeMismatches = 0
         }
         records = 0
+        reconstruction = PrincipalComponents.ErrorSum()
         firstEventTime = nil
         lastEventTime = nil
     }

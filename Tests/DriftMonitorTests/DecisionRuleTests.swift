@@ -1,0 +1,90 @@
+import DriftKernels
+import DriftMonitor
+import Testing
+import TestSupport
+
+/// The default rule flags on effect sizes with the test's p-value as supporting evidence.
+@Suite("Decision rule at small and large windows")
+struct DecisionRuleTests {
+    static let features = [Feature(name: "x", kind: .numeric), Feature(name: "y", kind: .numeric)]
+
+    /// A monitor whose reference is 50,000 rows of two independent standard normals.
+    static func monitor(windowRecords: Int) throws -> (Monitor, FeatureSpace) {
+        var space = FeatureSpace()
+        try space.declare(features)
+        var rng = SeededGenerator(seed: 1)
+        var batch = RecordBatch(numericColumns: 2, categoricalColumns: 0, capacity: 50_000)
+        var row = DecodedRow(space: space)
+        for _ in 0..<50_000 {
+            row.numeric[0] = rng.normal()
+            row.numeric[1] = rng.normal()
+            batch.append(row, numericSources: [0, 1], categoricalSources: [])
+        }
+        let reference = ReferenceProfile(model: "m", features: features, batch: batch, dictionaries: [])
+        let monitor = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), windowRecords: windowRecords, space: space)
+        return (monitor, space)
+    }
+
+    /// Feeds a window where x is shifted by `shift` standard deviations and y is clean.
+    static func window(_ monitor: Monitor, space: FeatureSpace, records: Int, shift: Double, seed: UInt64) -> WindowReport {
+        var rng = SeededGenerator(seed: seed)
+        var row = DecodedRow(space: space)
+        for _ in 0..<records {
+            row.numeric[0] = rng.normal(mean: shift)
+            row.numeric[1] = rng.normal()
+            monitor.append(row, eventTime: nil)
+        }
+        return monitor.closeWindow(space: space).report
+    }
+
+    @Test("A 100k-row window with a 0.03-sigma shift: KS rejects, the rule does not flag")
+    func largeWindowNoFalseAlarm() throws {
+        let (monitor, space) = try Self.monitor(windowRecords: 100_000)
+        let report = Self.window(monitor, space: space, records: 100_000, shift: 0.03, seed: 2)
+        let x = try #require(report.features.first { $0.name == "x" })
+        // The p-value alone would alarm: the shift is real but negligible.
+        #expect(try #require(x.score(.ks)?.pvalue) < 0.05)
+        #expect(try #require(x.score(.psi)?.value) < 0.01)
+        #expect(x.level == .ok)
+        #expect(report.level == .ok)
+    }
+
+    @Test("A 0.6-sigma shift is drift at any window size; its clean neighbour is not", arguments: [300, 5_000, 100_000])
+    func realShiftFlagged(records: Int) throws {
+        let (monitor, space) = try Self.monitor(windowRecords: records)
+        let report = Self.window(monitor, space: space, records: records, shift: 0.6, seed: 3)
+        let x = try #require(report.features.first { $0.name == "x" })
+        let y = try #require(report.features.first { $0.name == "y" })
+        #expect(x.level == .drift, "x scores \(x.scores)")
+        #expect(y.level == .ok, "y scores \(y.scores)")
+        #expect(report.driftedFeatures.map(\.name) == ["x"])
+    }
+
+    @Test("Small clean windows stay ok: the p-value vetoes sampling noise in the effect sizes")
+    func smallWindowsStayQuiet() throws {
+        let (monitor, space) = try Self.monitor(windowRecords: 60)
+        var raisedByEffectAlone = 0
+        var flagged = 0
+        for seed in 0..<200 {
+            let report = Self.window(monitor, space: space, records: 60, shift: 0, seed: UInt64(100 + seed))
+            for feature in report.features {
+                let policy = DriftPolicy()
+                if policy.verdict(scores: feature.scores, pvalue: nil).level > .ok { raisedByEffectAlone += 1 }
+                if feature.level > .ok { flagged += 1 }
+            }
+        }
+        // Without the p-value many of the 400 clean feature-windows would warn; with it, few.
+        #expect(raisedByEffectAlone > 40)
+        #expect(flagged <= 20)
+    }
+
+    @Test("The reference carries a PCA baseline, and windows report against it")
+    func multivariateReported() throws {
+        let (monitor, space) = try Self.monitor(windowRecords: 5_000)
+        let report = Self.window(monitor, space: space, records: 5_000, shift: 0, seed: 9)
+        let multivariate = try #require(report.multivariate)
+        #expect(multivariate.components == 1)
+        #expect(!multivariate.drifted)
+        #expect(multivariate.lowerThreshold < multivariate.reconstructionError && multivariate.reconstructionError < multivariate.upperThreshold)
+    }
+}
