@@ -53,6 +53,8 @@ extension Monitor {
                 .init(method: .ks, value: ks, pvalue: ksP),
                 .init(method: .wasserstein, value: wasserstein / scale, pvalue: nil),
                 .init(method: .jensenShannon, value: JensenShannon.distance(reference: reference.coarseCounts, current: coarse), pvalue: nil),
+                .init(method: .hellinger, value: Hellinger.distance(reference: reference.coarseCounts, current: coarse), pvalue: nil),
+                .init(method: .kullbackLeibler, value: KullbackLeibler.divergence(reference: reference.coarseCounts, current: coarse), pvalue: nil),
             ]
         }
         let records = max(summary.records, 1)
@@ -107,6 +109,8 @@ extension Monitor {
                 .init(method: .psi, value: psi, pvalue: nil),
                 .init(method: .chiSquare, value: chi.statistic, pvalue: chi.pvalue),
                 .init(method: .jensenShannon, value: JensenShannon.distance(reference: referenceWithNew, current: current), pvalue: nil),
+                .init(method: .hellinger, value: Hellinger.distance(reference: referenceWithNew, current: current), pvalue: nil),
+                .init(method: .kullbackLeibler, value: KullbackLeibler.divergence(reference: referenceWithNew, current: current), pvalue: nil),
             ]
         }
         let records = max(summary.records, 1)

@@ -96,12 +96,23 @@ public final class Monitor {
     /// Folds buffered rows into the window summary with the column kernels.
     public func foldBatch() {
         guard batch.count > 0 else { return }
-        summary.add(batch, locators: locators, ranges: ranges)
-        if let baseline = reference.multivariate, baseline.basis.dimension == batch.numeric.count {
-            batchMatrix.load(columns: batch.numeric)
+        fold(batch)
+        batch.removeAll()
+    }
+
+    /// Adds a whole batch to the open window, its columns in the order of the reference's
+    /// numeric and categorical features, its codes from `space`'s dictionaries.
+    public func add(_ columns: RecordBatch) {
+        foldBatch()
+        fold(columns)
+    }
+
+    private func fold(_ columns: RecordBatch) {
+        summary.add(columns, locators: locators, ranges: ranges)
+        if let baseline = reference.multivariate, baseline.basis.dimension == columns.numeric.count {
+            batchMatrix.load(columns: columns.numeric)
             baseline.basis.accumulateErrors(of: batchMatrix, into: &summary.reconstruction, scratch: &projection)
         }
-        batch.removeAll()
     }
 
     /// Closes the open window: evaluates it, advances the policy and starts a new window.

@@ -16,6 +16,8 @@ public struct DecodeError: Error, Hashable, CustomStringConvertible, Sendable {
         case tooLarge = "too_large"
         /// A protobuf message that does not parse.
         case malformedProtobuf = "malformed_protobuf"
+        /// A CSV row with an unterminated quote or a different number of fields than the header.
+        case malformedCSV = "malformed_csv"
     }
 
     public var reason: Reason

@@ -19,6 +19,11 @@ public struct FeatureDrift: Sendable {
         case wasserstein
         case jensenShannon = "jensenshannon"
         case chiSquare = "chisquare"
+        case hellinger
+        case kullbackLeibler = "kl"
+        /// Computed by `compare`, which has the raw samples; windows keep only summaries.
+        case andersonDarling = "anderson_darling"
+        case cramerVonMises = "cramervonmises"
     }
 
     public var name: String

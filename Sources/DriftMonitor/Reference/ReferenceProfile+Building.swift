@@ -20,7 +20,7 @@ extension ReferenceProfile {
                 let column = batch.numeric[numericIndex]
                 numericIndex += 1
                 var sorted = column.filter { !$0.isNaN }
-                sorted.sort()
+                RadixSort.sort(&sorted)
                 let psiEdges = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: bins) }
                 let fine = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: fineBins) }
                 let edges = BinEdges(psiEdges.values + fine.values)

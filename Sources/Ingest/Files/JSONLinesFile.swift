@@ -2,7 +2,7 @@ import DriftMonitor
 import Foundation
 
 /// A JSON-lines file of records, for building a reference profile or comparing offline.
-public struct JSONLinesFile {
+public struct JSONLinesFile: RecordFile {
     public let path: String
     private let data: Data
 
@@ -20,34 +20,39 @@ public struct JSONLinesFile {
         "model", "timestamp", "request_id", "id", "prediction", "predictions", "label", "model_version",
     ]
 
-    public struct ReadError: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     /// Infers the schema from the first `sampleLines` records: JSON numbers make numeric
     /// features; strings and booleans categorical ones. Conflicting types are an error.
-    public func inferSchema(sampleLines: Int = 1000) throws -> [Feature] {
+    public func inferSchema(sampleLines: Int) throws -> [Feature] {
         var kinds: [String: Feature.Kind] = [:]
         var order: [String] = []
-        var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).prefix(sampleLines) {
-            lineNumber += 1
-            let members: [(name: String, kind: Feature.Kind?)]
-            do {
-                members = try Array(line).withUnsafeBufferPointer { try Self.featureMembers(of: $0) }
-            } catch {
-                throw ReadError(description: "\(path):\(lineNumber): \(error)")
-            }
-            for (name, kind) in members {
-                guard let kind else { continue }
-                if let known = kinds[name] {
-                    if known != kind {
-                        throw ReadError(
-                            description: "\(path):\(lineNumber): feature '\(name)' is \(known.rawValue) earlier but \(kind.rawValue) here")
+        try data.withUnsafeBytes { bytes in
+            var lineNumber = 0
+            var start = 0
+            var records = 0
+            while start < bytes.count && records < sampleLines {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                lineNumber += 1
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                records += 1
+                let members: [(name: String, kind: Feature.Kind?)]
+                do {
+                    members = try Self.featureMembers(of: line.assumingMemoryBound(to: UInt8.self))
+                } catch {
+                    throw ReadError(description: "\(path):\(lineNumber): \(error)")
+                }
+                for (name, kind) in members {
+                    guard let kind else { continue }
+                    if let known = kinds[name] {
+                        if known != kind {
+                            throw ReadError(
+                                description: "\(path):\(lineNumber): feature '\(name)' is \(known.rawValue) earlier but \(kind.rawValue) here")
+                        }
+                    } else {
+                        kinds[name] = kind
+                        order.append(name)
                     }
-                } else {
-                    kinds[name] = kind
-                    order.append(name)
                 }
             }
         }
@@ -57,7 +62,7 @@ public struct JSONLinesFile {
 
     /// Every record of the file in columns, in the order of `features`.
     /// - Returns: the batch, the dictionaries of its categorical columns, and the lines that did not decode.
-    public func read(features: [Feature]) throws -> (batch: RecordBatch, dictionaries: [CategoryDictionary], invalid: [(line: Int, error: DecodeError)]) {
+    public func read(features: [Feature]) throws -> RecordFileContents {
         var space = FeatureSpace()
         try space.declare(features)
         var decoder = JSONLinesDecoder(space: space)
@@ -83,19 +88,8 @@ public struct JSONLinesFile {
                 }
             }
         }
-        return (batch, categoricalSources.map { decoder.space.dictionaries[$0] }, invalid)
-    }
-
-    /// A reference profile of the file's records, with the schema inferred from them.
-    /// - Returns: the profile and the lines that did not decode (left out of it).
-    public func profile(
-        model: String?, bins: Int = 10, version: String? = nil
-    ) throws -> (profile: ReferenceProfile, skipped: [(line: Int, error: DecodeError)]) {
-        let features = try inferSchema()
-        let (batch, dictionaries, invalid) = try read(features: features)
-        let profile = ReferenceProfile(
-            model: model, features: features, batch: batch, dictionaries: dictionaries, bins: bins, version: version)
-        return (profile, invalid)
+        return RecordFileContents(
+            features: features, batch: batch, dictionaries: categoricalSources.map { decoder.space.dictionaries[$0] }, invalid: invalid)
     }
 
     /// The feature keys of one record (the "features" object, or the top level less the

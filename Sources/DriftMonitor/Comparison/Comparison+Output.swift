@@ -1,0 +1,103 @@
+extension Comparison {
+    /// The result as one JSON object (the `compare --format json` contract).
+    public func json() -> String {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("reference_rows", referenceRows)
+        json.field("current_rows", currentRows)
+        json.field("dataset_drift_share", report.datasetDriftShare)
+        json.key("features")
+        json.beginArray()
+        for feature in report.features {
+            json.beginObject()
+            json.field("name", feature.name)
+            json.field("kind", feature.kind.rawValue)
+            json.key("drifted")
+            json.value(feature.drifted)
+            json.field("level", "\(feature.level)")
+            json.field("deciding_method", feature.decidingMethod.rawValue)
+            json.key("tests")
+            json.beginObject()
+            for score in feature.scores {
+                json.key(score.method.rawValue)
+                json.beginObject()
+                if let pvalue = score.pvalue {
+                    json.field("statistic", score.value)
+                    json.field("pvalue", pvalue)
+                } else {
+                    json.field("score", score.value)
+                }
+                if let threshold = policy.effectThresholds.first(where: { $0.method == score.method }) {
+                    json.field("threshold", threshold.drift)
+                }
+                json.endObject()
+            }
+            json.endObject()
+            json.key("quality")
+            json.beginObject()
+            json.field("count", feature.count)
+            json.field("missing_ratio", feature.missingRatio)
+            json.field("type_mismatch_ratio", feature.typeMismatchRatio)
+            if feature.kind == .numeric {
+                json.field("out_of_range_ratio", feature.outOfRangeRatio)
+            } else {
+                json.field("new_category_ratio", feature.newCategoryRatio)
+            }
+            json.endObject()
+            json.endObject()
+        }
+        json.endArray()
+        json.key("multivariate")
+        if let multivariate = report.multivariate {
+            json.beginObject()
+            json.field("method", "pca_reconstruction")
+            json.field("components", multivariate.components)
+            json.field("reconstruction_error", multivariate.reconstructionError)
+            json.field("lower_threshold", multivariate.lowerThreshold)
+            json.field("upper_threshold", multivariate.upperThreshold)
+            json.key("drifted")
+            json.value(multivariate.drifted)
+            json.endObject()
+        } else {
+            json.null()
+        }
+        json.endObject()
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// The result as an aligned text table, drifted features first.
+    public func table() -> String {
+        func number(_ value: Double?) -> String {
+            guard let value, !value.isNaN else { return "-" }
+            if value > 0 && value < 1e-3 { return "<0.001" }
+            return String((value * 1_000).rounded() / 1_000)
+        }
+        let header = ["feature", "kind", "verdict", "psi", "ks|chi2", "p-value", "wasserstein", "js", "missing"]
+        var rows: [[String]] = []
+        let ordered = report.features.enumerated().sorted { ($0.element.level, -$0.offset) > ($1.element.level, -$1.offset) }
+        for (_, feature) in ordered {
+            let ks = feature.score(.ks) ?? feature.score(.chiSquare)
+            rows.append([
+                feature.name, feature.kind.rawValue,
+                feature.level == .ok ? "ok" : "\(feature.level) (\(feature.decidingMethod.rawValue))",
+                number(feature.score(.psi)?.value), number(ks?.value), number(ks?.pvalue),
+                number(feature.score(.wasserstein)?.value), number(feature.score(.jensenShannon)?.value),
+                number(feature.missingRatio),
+            ])
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { $1 + String(repeating: " ", count: widths[$0] - $1.count) }.joined(separator: "  ")
+        }
+        var text = "reference \(referenceRows) rows, current \(currentRows) rows: "
+        text += "\(report.driftedFeatures.count) of \(report.features.count) features drifted (share \(number(report.datasetDriftShare)))\n"
+        text += line(header) + "\n"
+        for row in rows { text += line(row) + "\n" }
+        if let multivariate = report.multivariate {
+            text += "multivariate (PCA, \(multivariate.components) axes): reconstruction error \(number(multivariate.reconstructionError)) "
+            text += "vs band \(number(multivariate.lowerThreshold))..\(number(multivariate.upperThreshold)): "
+            text += multivariate.drifted ? "DRIFT\n" : "ok\n"
+        }
+        return text
+    }
+}

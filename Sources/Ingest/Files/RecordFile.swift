@@ -1,0 +1,60 @@
+import DriftMonitor
+
+/// A file of records (JSON lines or CSV) read whole, for `profile` and `compare`.
+public protocol RecordFile {
+    var path: String { get }
+    /// Infers the schema from the first `sampleLines` records; conflicting types are an error.
+    func inferSchema(sampleLines: Int) throws -> [Feature]
+    /// Every record in columns, in the order of `features`; undecodable records are listed, not fatal.
+    func read(features: [Feature]) throws -> RecordFileContents
+}
+
+/// A file's records in columns.
+public struct RecordFileContents: Sendable {
+    public var features: [Feature]
+    public var batch: RecordBatch
+    /// The dictionary of each categorical column.
+    public var dictionaries: [CategoryDictionary]
+    /// Records left out, by 1-based line number.
+    public var invalid: [(line: Int, error: DecodeError)]
+}
+
+/// A file that cannot be used at all (unreadable, no header, no feature).
+public struct ReadError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+extension RecordFile {
+    public func inferSchema() throws -> [Feature] { try inferSchema(sampleLines: 1000) }
+
+    /// A reference profile of the file's records, with the schema inferred from them.
+    /// - Returns: the profile and the lines that did not decode (left out of it).
+    public func profile(
+        model: String?, bins: Int = 10, version: String? = nil
+    ) throws -> (profile: ReferenceProfile, skipped: [(line: Int, error: DecodeError)]) {
+        let contents = try read(features: try inferSchema())
+        let profile = ReferenceProfile(
+            model: model, features: contents.features, batch: contents.batch, dictionaries: contents.dictionaries, bins: bins,
+            version: version)
+        return (profile, contents.invalid)
+    }
+}
+
+/// The formats `profile` and `compare` read, told apart by the file's extension.
+public enum RecordFormat: String, Sendable {
+    case jsonLines = "jsonl"
+    case csv
+
+    /// `.csv` is CSV; anything else (`.jsonl`, `.ndjson`, `.json`) is JSON lines.
+    public init(path: String) {
+        self = path.lowercased().hasSuffix(".csv") ? .csv : .jsonLines
+    }
+
+    /// Reads the file whole.
+    public static func open(path: String) throws -> any RecordFile {
+        switch RecordFormat(path: path) {
+        case .csv: try CSVFile(path: path)
+        case .jsonLines: try JSONLinesFile(path: path)
+        }
+    }
+}
