@@ -137,6 +137,49 @@ def main():
             "current_error": mean_error(cur, basis),
             "reference_mean": float(np.mean(chunk_means)), "reference_std": float(np.std(chunk_means)),
         }
+    elif command == "compare-files":
+        # args: reference.jsonl current.jsonl; records {"features": {...}}; what `compare` reports.
+        def rows(path):
+            with open(path) as f:
+                return [json.loads(line)["features"] for line in f if line.strip()]
+        ref_rows, cur_rows = rows(args[0]), rows(args[1])
+        features = {}
+        for name in ref_rows[0]:
+            ref = [r.get(name) for r in ref_rows]
+            cur = [r.get(name) for r in cur_rows]
+            if any(isinstance(v, str) for v in ref if v is not None):
+                counts = {}
+                for v in ref:
+                    if v is not None:
+                        counts[v] = counts.get(v, 0) + 1
+                cats = list(counts)
+                rc = np.array([counts[c] for c in cats] + [0], dtype=float)
+                cc = np.zeros(len(cats) + 1)
+                for v in cur:
+                    if v is not None:
+                        cc[cats.index(v) if v in counts else len(cats)] += 1
+                chi = stats.chisquare(cc[:-1], rc[:-1] / rc[:-1].sum() * cc[:-1].sum())
+                features[name] = {
+                    "psi": psi(rc, cc), "js": float(spatial.distance.jensenshannon(rc, cc, base=2)),
+                    "chi2": float(chi.statistic), "chi2_pvalue": float(chi.pvalue),
+                }
+            else:
+                a = np.array([np.nan if v is None else v for v in ref], dtype=float)
+                b = np.array([np.nan if v is None else v for v in cur], dtype=float)
+                a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+                edges = np.unique(np.quantile(a, np.arange(1, 10) / 10))
+                rc, cc = histogram(a, edges), histogram(b, edges)
+                ks = stats.ks_2samp(a, b)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ad = stats.anderson_ksamp([a, b], variant="midrank")
+                features[name] = {
+                    "psi": psi(rc, cc), "js": float(spatial.distance.jensenshannon(rc, cc, base=2)),
+                    "ks": float(ks.statistic), "ks_pvalue": float(ks.pvalue),
+                    "wasserstein": float(stats.wasserstein_distance(a, b) / max(np.std(a), 1e-3)),
+                    "ad": float(ad.statistic), "cvm": float(stats.cramervonmises_2samp(a, b).statistic),
+                }
+        out = {"features": features}
     elif command == "chisquare":
         # args: reference counts, then "--", then current counts
         split = args.index("--")

@@ -79,7 +79,7 @@ public struct CSVFile: RecordFile {
                 do {
                     guard try reader.next(&record) else { break }
                 } catch let error as DecodeError {
-                    invalid.append((reader.line, error))
+                    invalid.append((record.line, error))
                     break  // an unterminated quote runs to the end of the file
                 }
                 if let error = record.malformed {
