@@ -20,6 +20,7 @@ public final class Monitor {
     /// Per numeric feature, built once for the hot path.
     private let locators: [BinLocator]
     private let ranges: [ClosedRange<Double>]
+    private let shifts: [Double]
     private let numericSources: [Int]
     private let categoricalSources: [Int]
     /// Column of the model (numeric first, then categorical) for each feature-space slot, or -1.
@@ -28,7 +29,7 @@ public final class Monitor {
     var summary: WindowSummary
     /// The batch's numeric columns side by side, and the projection, for the PCA (reused).
     private var batchMatrix: ColumnMatrix
-    private var projection = ColumnMatrix(rows: 0, columns: 0)
+    private var projection = PrincipalComponents.Scratch()
 
     /// - Parameters:
     ///   - space: must already declare the reference's features.
@@ -70,6 +71,7 @@ public final class Monitor {
         self.numericFeatures = numeric
         locators = numeric.map(\.locator)
         ranges = numeric.map(\.range)
+        shifts = numeric.map { $0.moments.count > 0 ? $0.moments.mean : 0 }
         self.categoricalFeatures = categorical
         self.numericSources = numericSources
         self.categoricalSources = categoricalSources
@@ -108,10 +110,10 @@ public final class Monitor {
     }
 
     private func fold(_ columns: RecordBatch) {
-        summary.add(columns, locators: locators, ranges: ranges)
+        summary.add(columns, locators: locators, ranges: ranges, shifts: shifts)
         if let baseline = reference.multivariate, baseline.basis.dimension == columns.numeric.count {
             batchMatrix.load(columns: columns.numeric)
-            baseline.basis.accumulateErrors(of: batchMatrix, into: &summary.reconstruction, scratch: &projection)
+            baseline.basis.accumulateErrors(standardisingInPlace: &batchMatrix, into: &summary.reconstruction, scratch: &projection)
         }
     }
 

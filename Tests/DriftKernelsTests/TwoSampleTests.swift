@@ -95,6 +95,25 @@ struct TwoSampleTests {
             #expect(abs(moments.skewness - (try NumpyOracle.double(expected, "skew"))) <= 1e-8)
             #expect(abs(moments.kurtosis - (try NumpyOracle.double(expected, "kurtosis"))) <= 1e-8)
         }
+
+        // The window's one-pass kernel: same bins, and moments from power sums about the reference mean.
+        var referenceMoments = Moments()
+        reference.withUnsafeBufferPointer { referenceMoments.add($0) }
+        let range = (sortedReference.first ?? 0)...(sortedReference.last ?? 0)
+        var onePass = Histogram(binCount: edges.binCount)
+        let pass = current.withUnsafeBufferPointer {
+            onePass.summarize($0, locator: locator, shift: referenceMoments.count > 0 ? referenceMoments.mean : 0, range: range)
+        }
+        #expect(onePass.counts == currentCounts)
+        #expect(pass.missing == missing)
+        #expect(pass.outside == sortedCurrent.filter { !range.contains($0) }.count)
+        #expect(pass.moments.count == sortedCurrent.count && pass.moments.min == sortedCurrent.first && pass.moments.max == sortedCurrent.last)
+        #expect(abs(pass.moments.mean - (try NumpyOracle.double(expected, "mean"))) <= 1e-12 * max(1, abs(pass.moments.mean)))
+        #expect(abs(pass.moments.standardDeviation - (try NumpyOracle.double(expected, "std"))) <= 1e-10)
+        if pass.moments.m2 > 0 {
+            #expect(abs(pass.moments.skewness - (try NumpyOracle.double(expected, "skew"))) <= 1e-8)
+            #expect(abs(pass.moments.kurtosis - (try NumpyOracle.double(expected, "kurtosis"))) <= 1e-8)
+        }
     }
 
     @Test("Binned KS and Wasserstein stay within their stated bounds of the exact values")

@@ -35,6 +35,19 @@ public struct Histogram: Sendable, Hashable, Codable {
         }
     }
 
+    /// Adds the non-NaN `values` and returns their moments, NaN count and out-of-`range` count
+    /// (see ``BinLocator/summarize(_:counts:sums:shift:range:)``).
+    public mutating func summarize(
+        _ values: UnsafeBufferPointer<Double>, locator: BinLocator, shift: Double, range: ClosedRange<Double>
+    ) -> ColumnSummary {
+        precondition(binCount == locator.edges.binCount, "histogram and locator disagree on bins")
+        return counts.withUnsafeMutableBufferPointer { counts in
+            sums.withUnsafeMutableBufferPointer { sums in
+                locator.summarize(values, counts: counts, sums: sums, shift: shift, range: range)
+            }
+        }
+    }
+
     /// Adds the non-NaN `values`, located by `locator`, and returns how many were NaN.
     @discardableResult
     public mutating func add(_ values: UnsafeBufferPointer<Double>, locator: BinLocator) -> Int {

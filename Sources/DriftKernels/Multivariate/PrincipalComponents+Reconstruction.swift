@@ -17,45 +17,67 @@ extension PrincipalComponents {
         }
     }
 
+    /// Buffers reused between batches so that the hot path does not allocate.
+    public struct Scratch: Sendable {
+        var projection = ColumnMatrix(rows: 0, columns: 0)
+        var squaredNorms: [Double] = []
+
+        public init() {}
+    }
+
     /// Adds the reconstruction error of every row of `data` (raw values, same columns as the
-    /// fit). Per row, `|x - V V'x| = sqrt(|x|^2 - |V'x|^2)` since `V` is orthonormal, so the
-    /// whole batch costs one `dgemm` (`Z = X V`) and two passes.
-    ///
-    /// - Parameter scratch: reused between calls so the hot path does not allocate.
-    public func accumulateErrors(of data: ColumnMatrix, into total: inout ErrorSum, scratch: inout ColumnMatrix) {
+    /// fit), which is standardised in place. Per row, `|x - V V'x| = sqrt(|x|^2 - |V'x|^2)`
+    /// since `V` is orthonormal, so the batch costs one pass, one `dgemm` (`Z = X V`) and one
+    /// pass over `Z`.
+    public func accumulateErrors(standardisingInPlace data: inout ColumnMatrix, into total: inout ErrorSum, scratch: inout Scratch) {
         guard data.rows > 0 else { return }
+        BLASThreads.configure()
         precondition(data.columns == dimension, "data has \(data.columns) columns, the basis \(dimension)")
-        let x = Self.standardise(data, means: means, scales: scales)
-        if scratch.rows != data.rows || scratch.columns != componentCount {
-            scratch = ColumnMatrix(rows: data.rows, columns: componentCount)
-        }
         let n = data.rows
         let d = dimension
         let k = componentCount
-        x.storage.withUnsafeBufferPointer { x in
+        if scratch.projection.rows != n || scratch.projection.columns != k {
+            scratch.projection = ColumnMatrix(rows: n, columns: k)
+        }
+        if scratch.squaredNorms.count != n {
+            scratch.squaredNorms = [Double](repeating: 0, count: n)
+        }
+        data.storage.withUnsafeMutableBufferPointer { x in
+            scratch.squaredNorms.withUnsafeMutableBufferPointer { norms in
+                for row in 0..<n { norms[row] = 0 }
+                for column in 0..<d {
+                    let base = column * n
+                    let mean = means[column]
+                    let inverse = 1 / scales[column]
+                    for row in 0..<n {
+                        let raw = x[base + row]
+                        // A missing value is imputed with the reference mean: 0 once standardised.
+                        let z = raw.isNaN ? 0 : (raw - mean) * inverse
+                        x[base + row] = z
+                        norms[row] += z * z
+                    }
+                }
+            }
+        }
+        data.storage.withUnsafeBufferPointer { x in
             components.withUnsafeBufferPointer { v in
-                scratch.storage.withUnsafeMutableBufferPointer { z in
+                scratch.projection.storage.withUnsafeMutableBufferPointer { z in
                     cblas_dgemm(
                         CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(k), Int32(d), 1,
                         x.baseAddress, Int32(n), v.baseAddress, Int32(d), 0, z.baseAddress, Int32(n))
                 }
             }
         }
-        var squared = [Double](repeating: 0, count: n)
-        x.storage.withUnsafeBufferPointer { x in
-            for column in 0..<d {
-                let base = column * n
-                for row in 0..<n { squared[row] += x[base + row] * x[base + row] }
-            }
-        }
-        scratch.storage.withUnsafeBufferPointer { z in
-            for column in 0..<k {
-                let base = column * n
-                for row in 0..<n { squared[row] -= z[base + row] * z[base + row] }
-            }
-        }
         var sum = 0.0
-        for value in squared { sum += Swift.max(value, 0).squareRoot() }
+        scratch.projection.storage.withUnsafeBufferPointer { z in
+            scratch.squaredNorms.withUnsafeMutableBufferPointer { norms in
+                for column in 0..<k {
+                    let base = column * n
+                    for row in 0..<n { norms[row] -= z[base + row] * z[base + row] }
+                }
+                for row in 0..<n { sum += Swift.max(norms[row], 0).squareRoot() }
+            }
+        }
         total.sum += sum
         total.rows += n
     }
@@ -63,8 +85,9 @@ extension PrincipalComponents {
     /// The mean reconstruction error of `data`.
     public func meanError(of data: ColumnMatrix) -> Double {
         var total = ErrorSum()
-        var scratch = ColumnMatrix(rows: 0, columns: 0)
-        accumulateErrors(of: data, into: &total, scratch: &scratch)
+        var copy = data
+        var scratch = Scratch()
+        accumulateErrors(standardisingInPlace: &copy, into: &total, scratch: &scratch)
         return total.mean
     }
 }

@@ -38,9 +38,10 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
         }
     }
 
-    /// Fits the axes that explain `varianceShare` of the total variance, at most `dimension - 1`
-    /// of them so that the reconstruction error stays informative.
-    public init(fitting data: ColumnMatrix, varianceShare: Double = 0.95) throws(FitError) {
+    /// Fits the axes that explain `varianceShare` of the total variance (65% by default, as
+    /// NannyML's data reconstruction), at most `dimension - 1` of them so that the
+    /// reconstruction error stays informative.
+    public init(fitting data: ColumnMatrix, varianceShare: Double = 0.65) throws(FitError) {
         guard data.rows >= 3 else { throw .tooFewRows(data.rows) }
         guard data.columns >= 2 else { throw .tooFewColumns(data.columns) }
         var means = [Double](repeating: 0, count: data.columns)
@@ -66,6 +67,7 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
 
     /// `X'X` of a matrix, one `dsyrk` (upper triangle filled, column-major `d x d`).
     static func gram(of x: ColumnMatrix) -> [Double] {
+        BLASThreads.configure()
         let d = x.columns
         var gram = [Double](repeating: 0, count: d * d)
         let n = Int32(x.rows)
@@ -128,6 +130,7 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
     /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix whose upper
     /// triangle is filled, by LAPACK `dsyevd`.
     static func symmetricEigen(_ matrix: inout [Double], dimension d: Int) throws(FitError) -> ([Double], [Double]) {
+        BLASThreads.configure()
         var n = Int32(d)
         var lda = Int32(d)
         var values = [Double](repeating: 0, count: d)

@@ -18,7 +18,7 @@ public struct ReconstructionDrift: Sendable, Hashable, Codable {
     public var chunks: Int
 
     /// - Parameter chunks: reference chunks to calibrate on (at least 2).
-    public init(reference: ColumnMatrix, chunks: Int = 10, varianceShare: Double = 0.95) throws(PrincipalComponents.FitError) {
+    public init(reference: ColumnMatrix, chunks: Int = 10, varianceShare: Double = 0.65) throws(PrincipalComponents.FitError) {
         basis = try PrincipalComponents(fitting: reference, varianceShare: varianceShare)
         let count = Swift.max(2, Swift.min(chunks, reference.rows / 4))
         let size = reference.rows / count

@@ -14,6 +14,21 @@ public struct Moments: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// Moments from power sums of `d = x - shift` over `count` values: `S_k = sum d^k`.
+    public init(count: Int, shift: Double, powerSums s: (Double, Double, Double, Double), min: Double, max: Double) {
+        guard count > 0 else { return }
+        let n = Double(count)
+        let a = s.0 / n  // mean of d
+        let a2 = a * a
+        self.count = count
+        mean = shift + a
+        m2 = Swift.max(s.1 - n * a2, 0)
+        m3 = s.2 - 3 * a * s.1 + 2 * n * a2 * a
+        m4 = s.3 - 4 * a * s.2 + 6 * a2 * s.1 - 3 * n * a2 * a2
+        self.min = min
+        self.max = max
+    }
+
     /// Population variance (`ddof = 0`, numpy's default).
     public var variance: Double { count > 0 ? m2 / Double(count) : .nan }
     /// Sample variance (`ddof = 1`).

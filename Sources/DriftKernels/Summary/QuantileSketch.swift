@@ -101,10 +101,13 @@ public struct QuantileSketch: Sendable, Hashable, Codable {
     }
 
     private func capacity(ofLevel h: Int) -> Int {
-        // k (2/3)^depth, depth counted from the top level; never below 2.
+        // Level 0 holds exact, weight-1 items: giving it room for k of them costs k doubles and
+        // no accuracy, and lets it be compacted in bulk (one sort per k/2 inserts).
+        if h == 0 { return k }
+        // k (2/3)^depth, depth counted from the top level; never below 8 (DataSketches' minimum).
         var capacity = Double(k)
         for _ in 0..<(levels.count - 1 - h) { capacity *= 2.0 / 3.0 }
-        return Swift.max(2, Int(capacity.rounded(.up)))
+        return Swift.max(8, Int(capacity.rounded(.up)))
     }
 
     private mutating func compress() {
@@ -113,21 +116,20 @@ public struct QuantileSketch: Sendable, Hashable, Codable {
             levels.append([])
             capacityTotal = levels.indices.reduce(0) { $0 + capacity(ofLevel: $1) }
         }
-        var items = levels[h]
+        // Take the level out so that sorting and trimming it do not copy.
+        var items: [Double] = []
+        swap(&items, &levels[h])
         items.sort()
         // An odd item out stays at this level, so the promoted run has an even length.
-        let keep = items.count % 2 == 1 ? [items.removeLast()] : []
+        let keep = items.count % 2 == 1 ? items.removeLast() : nil
         coin = coin &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         let offset = Int(coin >> 63)
-        var promoted: [Double] = []
-        promoted.reserveCapacity(items.count / 2)
-        var i = offset
-        while i < items.count {
-            promoted.append(items[i])
-            i += 2
-        }
-        retained -= items.count - promoted.count
-        levels[h] = keep
-        levels[h + 1].append(contentsOf: promoted)
+        let pairs = items.count / 2
+        levels[h + 1].reserveCapacity(levels[h + 1].count + pairs)
+        for pair in 0..<pairs { levels[h + 1].append(items[2 * pair + offset]) }
+        retained -= pairs
+        items.removeAll(keepingCapacity: true)
+        if let keep { items.append(keep) }
+        swap(&items, &levels[h])
     }
 }

@@ -1,5 +1,5 @@
-/// LSD radix sort of doubles: 8 passes of one byte over keys whose unsigned order is the
-/// numeric order, skipping bytes that are the same in every key. About 5-10x faster than
+/// LSD radix sort of doubles: 6 passes of 11 bits over keys whose unsigned order is the
+/// numeric order, skipping digits that are the same in every key. Several times faster than
 /// the standard library's merge sort on 100k values; O(n) extra memory.
 public enum RadixSort {
     /// Sorts `values` ascending (NaN must be filtered out first; -0 sorts before +0).
@@ -11,16 +11,20 @@ public enum RadixSort {
         }
         var keys = [UInt64](repeating: 0, count: n)
         var spare = [UInt64](repeating: 0, count: n)
-        var counts = [Int](repeating: 0, count: 8 * 256)
+        let bits = 11
+        let radix = 1 << bits
+        let mask = UInt64(radix - 1)
+        let passes = (64 + bits - 1) / bits
+        var counts = [Int](repeating: 0, count: passes * radix)
         values.withUnsafeBufferPointer { values in
             keys.withUnsafeMutableBufferPointer { keys in
                 counts.withUnsafeMutableBufferPointer { counts in
                     for i in 0..<n {
-                        let bits = values[i].bitPattern
+                        let pattern = values[i].bitPattern
                         // Negative: flip all bits; positive: flip the sign bit.
-                        let key = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+                        let key = pattern & (1 << 63) != 0 ? ~pattern : pattern | (1 << 63)
                         keys[i] = key
-                        for byte in 0..<8 { counts[byte * 256 + Int((key >> (8 * UInt64(byte))) & 0xFF)] += 1 }
+                        for pass in 0..<passes { counts[pass * radix + Int((key >> UInt64(bits * pass)) & mask)] += 1 }
                     }
                 }
             }
@@ -28,21 +32,21 @@ public enum RadixSort {
         var source = keys
         var target = spare
         counts.withUnsafeMutableBufferPointer { counts in
-            for byte in 0..<8 {
-                let base = byte * 256
-                // Every key has the same byte here: nothing to reorder.
-                if (0..<256).contains(where: { counts[base + $0] == n }) { continue }
+            for pass in 0..<passes {
+                let base = pass * radix
+                // Every key has the same digit here: nothing to reorder.
+                if (0..<radix).contains(where: { counts[base + $0] == n }) { continue }
                 var offset = 0
-                for digit in 0..<256 {
+                for digit in 0..<radix {
                     let count = counts[base + digit]
                     counts[base + digit] = offset
                     offset += count
                 }
-                let shift = UInt64(8 * byte)
+                let shift = UInt64(bits * pass)
                 source.withUnsafeBufferPointer { source in
                     target.withUnsafeMutableBufferPointer { target in
                         for key in source {
-                            let digit = base + Int((key >> shift) & 0xFF)
+                            let digit = base + Int((key >> shift) & mask)
                             target[counts[digit]] = key
                             counts[digit] += 1
                         }

@@ -157,6 +157,7 @@ public enum KolmogorovDistribution {
     }
 
     static func multiply(_ a: [Double], _ b: [Double], into c: inout [Double], _ m: Int) {
+        BLASThreads.configure()
         let dimension = Int32(m)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in

@@ -59,14 +59,15 @@ public struct WindowSummary: Sendable {
     }
 
     /// Folds a batch's columns in.
-    mutating func add(_ batch: RecordBatch, locators: [BinLocator], ranges: [ClosedRange<Double>]) {
+    /// - Parameter shifts: per numeric column, the reference mean, for one-pass moments.
+    mutating func add(_ batch: RecordBatch, locators: [BinLocator], ranges: [ClosedRange<Double>], shifts: [Double]) {
         for i in numeric.indices {
             batch.numeric[i].withUnsafeBufferPointer { column in
-                let nan = numeric[i].histogram.add(column, locator: locators[i])
-                numeric[i].moments.add(column)
-                numeric[i].missing += nan
+                let pass = numeric[i].histogram.summarize(column, locator: locators[i], shift: shifts[i], range: ranges[i])
+                numeric[i].moments = numeric[i].moments.merging(pass.moments)
+                numeric[i].missing += pass.missing
                 numeric[i].typeMismatches += batch.typeMismatches[i]
-                numeric[i].outOfRange += Self.countOutside(column, ranges[i])
+                numeric[i].outOfRange += pass.outside
             }
         }
         for i in categorical.indices {
@@ -88,16 +89,5 @@ public struct WindowSummary: Sendable {
             categorical[i].typeMismatches += batch.typeMismatches[numeric.count + i]
         }
         records += batch.count
-    }
-
-    private static func countOutside(_ column: UnsafeBufferPointer<Double>, _ range: ClosedRange<Double>) -> Int {
-        var outside = 0
-        let low = range.lowerBound
-        let high = range.upperBound
-        for x in column {
-            // NaN compares false both ways, so it is not counted.
-            outside &+= (x < low || x > high) ? 1 : 0
-        }
-        return outside
     }
 }

@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+// Benchmarks live in their own package so that the product's build and CI never compile
+// package-benchmark. `swift package benchmark` here runs them; `make bench-kernels` runs
+// KernelTimer beside numpy/scipy on the same data.
+import PackageDescription
+
+let package = Package(
+    name: "driftwatch-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "driftwatch", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "Kernels",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "DriftKernels", package: "driftwatch"),
+                .product(name: "DriftMonitor", package: "driftwatch"),
+            ],
+            path: "Benchmarks/Kernels",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "KernelTimer",
+            dependencies: [
+                .product(name: "DriftKernels", package: "driftwatch"),
+                .product(name: "DriftMonitor", package: "driftwatch"),
+            ]
+        ),
+    ]
+)

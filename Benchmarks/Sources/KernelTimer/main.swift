@@ -1,0 +1,120 @@
+import DriftKernels
+import DriftMonitor
+import Foundation
+
+// Usage: KernelTimer REFERENCE.f64 CURRENT.f64 COLUMNS
+// Prints one JSON object of median seconds per step, for bench_kernels.py to set beside numpy/scipy.
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let columnCount = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: KernelTimer REFERENCE.f64 CURRENT.f64 COLUMNS\n".utf8))
+    exit(2)
+}
+let reference = try Window(path: arguments[1], columns: columnCount)
+let current = try Window(path: arguments[2], columns: columnCount)
+
+/// Median wall time of `repeats` runs, in seconds.
+func median(_ repeats: Int = 15, _ body: () -> Void) -> Double {
+    var samples: [Double] = []
+    for _ in 0..<repeats {
+        let start = ContinuousClock.now
+        body()
+        let elapsed = ContinuousClock.now - start
+        samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+    samples.sort()
+    return samples[samples.count / 2]
+}
+
+var sink = 0.0
+let referenceBatch = reference.batch()
+let currentBatch = current.batch()
+var profile: ReferenceProfile?
+let profileSeconds = median(3) {
+    profile = ReferenceProfile(model: "bench", features: reference.features, batch: referenceBatch, dictionaries: [])
+}
+var space = FeatureSpace()
+try space.declare(reference.features)
+let monitor = try Monitor(
+    model: "bench", reference: profile!, policy: DriftPolicy(), windowRecords: current.rows, space: space)
+
+var results: [String: Double] = [:]
+results["one_pass"] = median(31) {
+    for column in current.columns { sink += column.reduce(0, +) }
+}
+results["reference_profile"] = profileSeconds
+// The streaming path: fold the window's columns into summaries, then every test on them;
+// once with the PCA baseline and once without it (univariate tests only).
+var univariateProfile = profile!
+univariateProfile.multivariate = nil
+let univariate = try Monitor(
+    model: "bench", reference: univariateProfile, policy: DriftPolicy(), windowRecords: current.rows, space: space)
+results["window_univariate_tests"] = median {
+    univariate.add(currentBatch)
+    sink += univariate.closeWindow(space: space).report.datasetDriftShare
+}
+results["window_all_tests"] = median {
+    monitor.add(currentBatch)
+    sink += monitor.closeWindow(space: space).report.datasetDriftShare
+}
+_ = monitor.closeWindow(space: space)
+// PSI alone, as numpy computes it: the current window binned on the reference deciles.
+let locators = profile!.features.map { BinLocator(edges: BinEdges($0.psiEdges ?? [])) }
+let referenceDeciles = reference.columns.enumerated().map { j, column -> [Int] in
+    var histogram = Histogram(binCount: locators[j].edges.binCount)
+    column.withUnsafeBufferPointer { _ = histogram.add($0, locator: locators[j]) }
+    return histogram.counts
+}
+results["psi"] = median {
+    for (j, column) in current.columns.enumerated() {
+        var histogram = Histogram(binCount: locators[j].edges.binCount)
+        column.withUnsafeBufferPointer { _ = histogram.add($0, locator: locators[j]) }
+        sink += PopulationStability.score(reference: referenceDeciles[j], current: histogram.counts)
+    }
+}
+// The exact path `compare` takes on raw samples: sort both, then each test in one merge pass.
+let sortedReference = reference.columns.map { column -> [Double] in
+    var sorted = column
+    RadixSort.sort(&sorted)
+    return sorted
+}
+var sortedCurrent = current.columns
+results["sort"] = median {
+    for j in sortedCurrent.indices {
+        var copy = current.columns[j]
+        RadixSort.sort(&copy)
+        sortedCurrent[j] = copy
+    }
+}
+/// Runs a two-sample test on every sorted column pair.
+@MainActor func pairwise(_ test: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>) -> Double) -> Double {
+    var total = 0.0
+    for j in sortedReference.indices {
+        sortedReference[j].withUnsafeBufferPointer { a in
+            sortedCurrent[j].withUnsafeBufferPointer { b in total += test(a, b) }
+        }
+    }
+    return total
+}
+results["ks_exact"] = median { sink += pairwise { KolmogorovSmirnov.test(sortedReference: $0, sortedCurrent: $1).pvalue } }
+results["wasserstein_exact"] = median { sink += pairwise { Wasserstein.distance(sortedReference: $0, sortedCurrent: $1) } }
+results["anderson_darling"] = median { sink += pairwise { AndersonDarling.test(sortedReference: $0, sortedCurrent: $1).statistic } }
+results["cramer_von_mises"] = median { sink += pairwise { CramerVonMises.test(sortedReference: $0, sortedCurrent: $1).statistic } }
+results["kll_sketch"] = median {
+    var sketch = QuantileSketch()
+    for column in current.columns { column.withUnsafeBufferPointer { sketch.add($0) } }
+    sink += Double(sketch.retained)
+}
+if let multivariate = profile!.multivariate {
+    let matrix = ColumnMatrix(columns: current.columns)
+    var copy = matrix
+    var scratch = PrincipalComponents.Scratch()
+    results["pca_reconstruction"] = median {
+        var errors = PrincipalComponents.ErrorSum()
+        copy.load(columns: current.columns)
+        multivariate.basis.accumulateErrors(standardisingInPlace: &copy, into: &errors, scratch: &scratch)
+        sink += errors.mean
+    }
+}
+results["checksum"] = sink.isNaN ? 0 : 1
+let json = results.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ")
+print("{\(json)}")
