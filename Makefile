@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl
 
-.PHONY: deps build release demo test proto proto-check clean
+.PHONY: deps build release demo test proto proto-check bench-kernels bench-compare evidently clean
 
 # Installs the system libraries and the Python oracle (numpy/scipy) if missing.
 deps:
@@ -36,5 +36,24 @@ test: deps proto-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# Kernels beside numpy/scipy (and Evidently, once `make evidently` made its environment) on
+# one generated 100k x 20 window. SwiftPM caches a path dependency's file list in the build
+# plan, so the plan is dropped to see new sources.
+EVIDENTLY_PYTHON := Benchmarks/.venv-evidently/bin/python
+bench-kernels: deps
+	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
+	$(SWIFT) build -c release --package-path Benchmarks --product KernelTimer
+	python3 Benchmarks/scripts/bench_kernels.py Benchmarks/.build/release/KernelTimer \
+		$$(test -x $(EVIDENTLY_PYTHON) && echo --evidently $(EVIDENTLY_PYTHON))
+
+# Evidently 0.7 needs pandas < 2.3, so it gets its own environment.
+evidently:
+	python3 -m venv Benchmarks/.venv-evidently
+	Benchmarks/.venv-evidently/bin/pip install --quiet "evidently>=0.7,<0.8" "pandas>=2.1,<2.3"
+
+# `driftwatch compare` end to end against json + numpy/scipy on two 100k-row JSONL files.
+bench-compare: release
+	python3 Benchmarks/scripts/bench_compare.py .build/release/driftwatch
+
 clean:
-	rm -rf .build
+	rm -rf .build Benchmarks/.build

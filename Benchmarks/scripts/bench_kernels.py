@@ -2,7 +2,10 @@
 """`make bench-kernels`: driftwatch's kernels and numpy/scipy on the same generated window
 (100k rows x 20 numeric features against a 100k-row reference), timed in one run.
 
-Prints a table of median seconds and ratios. Usage: bench_kernels.py KERNEL_TIMER [ROWS] [COLUMNS]
+Prints a table of median seconds and ratios.
+Usage: bench_kernels.py KERNEL_TIMER [ROWS] [COLUMNS] [--evidently PYTHON]
+With --evidently, PYTHON (an environment with evidently 0.7) also runs DataDriftPreset on
+the same window.
 """
 import json
 import os
@@ -25,10 +28,34 @@ def median_seconds(function, repeats=5):
     return float(np.median(samples))
 
 
+EVIDENTLY = """
+import sys, time, warnings
+import numpy as np, pandas as pd
+warnings.simplefilter("ignore")
+from evidently import Report
+from evidently.presets import DataDriftPreset
+columns = int(sys.argv[3])
+frames = [pd.DataFrame(np.fromfile(p, dtype="<f8").reshape(columns, -1).T, columns=[f"f{j}" for j in range(columns)])
+          for p in sys.argv[1:3]]
+samples = []
+for _ in range(3):
+    start = time.perf_counter()
+    Report([DataDriftPreset()]).run(reference_data=frames[0], current_data=frames[1])
+    samples.append(time.perf_counter() - start)
+print(sorted(samples)[1])
+"""
+
+
 def main():
-    timer = sys.argv[1]
-    rows = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
-    columns = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    arguments = sys.argv[1:]
+    evidently = None
+    if "--evidently" in arguments:
+        index = arguments.index("--evidently")
+        evidently = arguments[index + 1]
+        del arguments[index:index + 2]
+    timer = arguments[0]
+    rows = int(arguments[1]) if len(arguments) > 1 else 100_000
+    columns = int(arguments[2]) if len(arguments) > 2 else 20
     rng = np.random.default_rng(2026)
     # Mixed shapes, a few features shifted, so the tests do real work.
     shapes = [lambda n: rng.normal(0, 1, n), lambda n: rng.lognormal(0, 0.7, n), lambda n: np.round(rng.normal(0, 3, n))]
@@ -41,6 +68,10 @@ def main():
         current.astype("<f8").tofile(cur_path)
         swift = json.loads(subprocess.run([timer, ref_path, cur_path, str(columns)], check=True,
                                           capture_output=True, text=True).stdout)
+        evidently_seconds = None
+        if evidently:
+            evidently_seconds = float(subprocess.run([evidently, "-c", EVIDENTLY, ref_path, cur_path, str(columns)],
+                                                     check=True, capture_output=True, text=True).stdout)
 
     warnings.simplefilter("ignore")
     py = {}
@@ -88,6 +119,9 @@ def main():
         ("  Cramer-von Mises, given sorted samples", swift["cramer_von_mises"], "scipy cramervonmises_2samp",
          py["cramer_von_mises"]),
     ]
+    if evidently_seconds is not None:
+        lines.insert(2, ("univariate tests, streaming window", swift["window_univariate_tests"],
+                         "Evidently 0.7 DataDriftPreset", evidently_seconds))
     print(f"{'driftwatch':<88} {'seconds':>9}   {'numpy/scipy':<40} {'seconds':>8} {'ratio':>7}")
     for name, ours, peer_name, peer in lines:
         print(f"{name:<88} {ours:>9.5f}   {peer_name:<40} {peer:>8.4f} {peer / ours:>6.0f}x")

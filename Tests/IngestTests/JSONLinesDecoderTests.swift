@@ -2,6 +2,7 @@ import DriftMonitor
 import Foundation
 import Ingest
 import Testing
+import TestSupport
 
 @Suite("JSON lines decoder")
 struct JSONLinesDecoderTests {
@@ -96,6 +97,33 @@ struct JSONLinesDecoderTests {
             Issue.record("a 2 MiB record decoded past a 1 MiB limit")
         } catch let error as DecodeError {
             #expect(error.reason == .tooLarge)
+        }
+    }
+}
+
+@Suite("JSON numbers")
+struct JSONNumberTests {
+    /// Decimal strings of 1 to 19 significant digits, decimal point anywhere, optional
+    /// exponent: every one must parse to the double strtod gives (correct rounding).
+    @Test("Numbers parse bit-for-bit like strtod", arguments: [UInt64(1), 2, 3, 4])
+    func matchesStrtod(seed: UInt64) throws {
+        var space = FeatureSpace()
+        try space.declare([Feature(name: "x", kind: .numeric)])
+        var decoder = JSONLinesDecoder(space: space)
+        var row = DecodedRow(space: space)
+        var rng = SeededGenerator(seed: seed)
+        for _ in 0..<25_000 {
+            let digits = Int.random(in: 1...19, using: &rng)
+            var text = String(UInt64.random(in: 1...UInt64.max, using: &rng) % 10_000_000_000_000_000_000)
+            text = String(text.prefix(digits))
+            let point = Int.random(in: 0...text.count, using: &rng)
+            var number = point == 0 ? "0." + text : String(text.prefix(point)) + (point < text.count ? "." + text.dropFirst(point) : "")
+            if Bool.random(using: &rng) { number = "-" + number }
+            if Int.random(in: 0..<4, using: &rng) == 0 { number += "e-\(Int.random(in: 0...30, using: &rng))" }
+            let record = Array("{\"x\": \(number)}".utf8)
+            try record.withUnsafeBytes { try decoder.decode($0, into: &row) }
+            let expected = strtod(number, nil)
+            #expect(row.numeric[0].bitPattern == expected.bitPattern, "\(number): \(row.numeric[0]) vs \(expected)")
         }
     }
 }

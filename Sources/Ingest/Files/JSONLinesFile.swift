@@ -8,7 +8,11 @@ public struct JSONLinesFile: RecordFile {
 
     /// Reads the file once; schema inference, decoding and profiling then work on memory.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Mapped, not copied: the file is scanned once, front to back. (An empty file cannot be
+        // mapped; it is read.)
+        guard let data = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))
+            ?? FileManager.default.contents(atPath: path)
+        else {
             throw ReadError(description: "\(path): cannot read the file")
         }
         self.path = path
@@ -30,7 +34,7 @@ public struct JSONLinesFile: RecordFile {
             var start = 0
             var records = 0
             while start < bytes.count && records < sampleLines {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                let end = Self.lineEnd(in: bytes, from: start)
                 lineNumber += 1
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
                 start = end + 1
@@ -75,7 +79,7 @@ public struct JSONLinesFile: RecordFile {
             var lineNumber = 0
             var start = 0
             while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                let end = Self.lineEnd(in: bytes, from: start)
                 lineNumber += 1
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
                 start = end + 1
@@ -90,6 +94,14 @@ public struct JSONLinesFile: RecordFile {
         }
         return RecordFileContents(
             features: features, batch: batch, dictionaries: categoricalSources.map { decoder.space.dictionaries[$0] }, invalid: invalid)
+    }
+
+    /// The index of the next newline at or after `start`, or the end of the buffer (memchr).
+    static func lineEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let found = memchr(base + start, 0x0A, bytes.count - start)
+        else { return bytes.count }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     /// The feature keys of one record (the "features" object, or the top level less the

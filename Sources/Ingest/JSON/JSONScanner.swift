@@ -139,7 +139,17 @@ struct JSONScanner {
         }
         if consume(UInt8(ascii: ".")) {
             guard let byte = peek(), byte >= 0x30 && byte <= 0x39 else { throw error(.malformedJSON, "expected a digit after '.'") }
-            while let byte = peek(), byte >= 0x30 && byte <= 0x39 {
+            while true {
+                // Eight digits at a time once the first significant digit is in (SWAR, as simdjson).
+                if mantissa != 0 && digits <= 11 && position + 8 <= bytes.count,
+                    let eight = Self.eightDigits(UnsafeRawPointer(bytes.baseAddress! + position)) {
+                    mantissa = mantissa &* 100_000_000 &+ eight
+                    digits += 8
+                    exponent -= 8
+                    position += 8
+                    continue
+                }
+                guard let byte = peek(), byte >= 0x30 && byte <= 0x39 else { break }
                 if digits < 19 {
                     mantissa = mantissa &* 10 &+ UInt64(byte - 0x30)
                     if mantissa != 0 { digits += 1 }
@@ -168,7 +178,60 @@ struct JSONScanner {
             value = exponent < 0 ? value / Self.powersOfTen[-exponent] : value * Self.powersOfTen[exponent]
             return negative ? -value : value
         }
+        // 16 to 19 significant digits with a decimal point (what shortest round-trip printers such
+        // as Python's repr write): one exact integer division.
+        if exact && mantissa != 0 && exponent < 0 && exponent >= -19 {
+            let value = Self.dividing(mantissa, byPowerOfTen: -exponent)
+            return negative ? -value : value
+        }
         return slowNumber(start..<position)
+    }
+
+    /// The value of eight ASCII digits at `pointer`, or nil if any byte is not a digit.
+    @inline(__always)
+    static func eightDigits(_ pointer: UnsafeRawPointer) -> UInt64? {
+        let word = UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self))
+        // Every byte 0x30...0x39: high nibble 3, and adding 6 does not carry into it.
+        let check = (word & 0xF0F0_F0F0_F0F0_F0F0) | (((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+        guard check == 0x3333_3333_3333_3333 else { return nil }
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        let hundredsAndMillions: UInt64 = 100 + (1_000_000 << 32)
+        let onesAndTenThousands: UInt64 = 1 + (10_000 << 32)
+        var value = word &- 0x3030_3030_3030_3030
+        value = (value &* 10) &+ (value >> 8)  // pairs of digits
+        let even = (value & mask) &* hundredsAndMillions
+        let odd = ((value >> 16) & mask) &* onesAndTenThousands
+        return (even &+ odd) >> 32
+    }
+
+    private static let integerPowersOfTen: [UInt64] = (0...19).map { exponent in
+        var value: UInt64 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// `m / 10^k` correctly rounded, for `1 <= k <= 19`: `m` is normalised to a full 64-bit
+    /// word and divided by hardware 128-by-64-bit divisions, so the quotient keeps at least 63
+    /// significant bits; the bits dropped and the remainder become a sticky bit, and the one
+    /// integer-to-double conversion rounds to nearest even. Scaling by a power of two is exact.
+    static func dividing(_ m: UInt64, byPowerOfTen k: Int) -> Double {
+        let divisor = integerPowersOfTen[k]
+        let shift = m.leadingZeroBitCount
+        let normalised = m << UInt64(shift)
+        // normalised * 2^64 / divisor = high * 2^64 + low (high < 2^60 as divisor >= 10).
+        let high = normalised / divisor
+        let (low, remainder) = divisor.dividingFullWidth((high: normalised % divisor, low: 0))
+        var top = low
+        var scale = -64 - shift
+        var sticky = remainder != 0
+        if high != 0 {
+            let lead = high.leadingZeroBitCount
+            top = (high << UInt64(lead)) | (low >> UInt64(64 - lead))
+            sticky = sticky || (low << UInt64(lead)) != 0
+            scale += 64 - lead
+        }
+        let rounded = Double(top | (sticky ? 1 : 0))
+        return Double(sign: .plus, exponent: scale, significand: rounded)
     }
 
     private static let powersOfTen: [Double] = (0...22).map { exponent in

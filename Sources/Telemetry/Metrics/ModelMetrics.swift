@@ -60,7 +60,9 @@ public final class ModelMetrics: Sendable {
         retrainingFailed = counter("retraining_events_total", "Retraining events published, by outcome.", [("result", "failed")])
         gauge("reference_info", "Reference profile in use; value 1.", [("version", referenceVersion)]).set(1.0)
         self.features = features.map { feature in
-            let methods: [FeatureDrift.Method] = feature.kind == .numeric ? [.psi, .ks, .wasserstein, .jensenShannon] : [.psi, .chiSquare, .jensenShannon]
+            let methods: [FeatureDrift.Method] = feature.kind == .numeric
+                ? [.psi, .ks, .wasserstein, .jensenShannon, .hellinger, .kullbackLeibler]
+                : [.psi, .chiSquare, .jensenShannon, .hellinger, .kullbackLeibler]
             let withPValue: [FeatureDrift.Method] = feature.kind == .numeric ? [.ks] : [.chiSquare]
             let labels = [("feature", feature.name)]
             return FeatureSeries(
