@@ -9,14 +9,11 @@ import Darwin
 /// Equal to `scipy.spatial.distance.jensenshannon(p, q, base=2)` on the bin counts.
 public enum JensenShannon {
     public static func distance(reference: [Int], current: [Int]) -> Double {
-        precondition(reference.count == current.count, "JS needs histograms over the same bins")
-        let referenceTotal = Double(reference.reduce(0, +))
-        let currentTotal = Double(current.reduce(0, +))
-        guard referenceTotal > 0, currentTotal > 0 else { return .nan }
+        guard let totals = BinTotals(reference, current, measure: "JS") else { return .nan }
         var divergence = 0.0
         for i in reference.indices {
-            let p = Double(reference[i]) / referenceTotal
-            let q = Double(current[i]) / currentTotal
+            let p = Double(reference[i]) / totals.reference
+            let q = Double(current[i]) / totals.current
             let m = (p + q) / 2
             if p > 0 { divergence += p * log(p / m) }
             if q > 0 { divergence += q * log(q / m) }

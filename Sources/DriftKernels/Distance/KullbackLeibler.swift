@@ -12,14 +12,11 @@ import Darwin
 /// floored proportions are not renormalised (the same convention as Evidently's `kl_div`).
 public enum KullbackLeibler {
     public static func divergence(reference: [Int], current: [Int], floor: Double = PopulationStability.defaultFloor) -> Double {
-        precondition(reference.count == current.count, "KL needs histograms over the same bins")
-        let referenceTotal = Double(reference.reduce(0, +))
-        let currentTotal = Double(current.reduce(0, +))
-        guard referenceTotal > 0, currentTotal > 0 else { return .nan }
+        guard let totals = BinTotals(reference, current, measure: "KL") else { return .nan }
         var sum = 0.0
         for i in reference.indices {
-            let r = Swift.max(Double(reference[i]) / referenceTotal, floor)
-            let c = Swift.max(Double(current[i]) / currentTotal, floor)
+            let r = Swift.max(Double(reference[i]) / totals.reference, floor)
+            let c = Swift.max(Double(current[i]) / totals.current, floor)
             sum += c * log(c / r)
         }
         return sum

@@ -17,14 +17,11 @@ public enum PopulationStability {
     /// PSI from bin counts of the same edges.
     /// - Returns: `nan` when either side has no values.
     public static func score(reference: [Int], current: [Int], floor: Double = defaultFloor) -> Double {
-        precondition(reference.count == current.count, "PSI needs histograms over the same bins")
-        let referenceTotal = Double(reference.reduce(0, +))
-        let currentTotal = Double(current.reduce(0, +))
-        guard referenceTotal > 0, currentTotal > 0 else { return .nan }
+        guard let totals = BinTotals(reference, current, measure: "PSI") else { return .nan }
         var psi = 0.0
         for i in reference.indices {
-            let r = Swift.max(Double(reference[i]) / referenceTotal, floor)
-            let c = Swift.max(Double(current[i]) / currentTotal, floor)
+            let r = Swift.max(Double(reference[i]) / totals.reference, floor)
+            let c = Swift.max(Double(current[i]) / totals.current, floor)
             psi += (c - r) * log(c / r)
         }
         return psi

@@ -35,24 +35,16 @@ public enum AndersonDarling {
         let n = Double(a.count + b.count)
         let na = Double(a.count)
         let nb = Double(b.count)
-        var i = 0
-        var j = 0
         var sumA = 0.0
         var sumB = 0.0
-        while i < a.count || j < b.count {
-            let z: Double
-            if j >= b.count || (i < a.count && a[i] <= b[j]) { z = a[i] } else { z = b[j] }
-            let belowA = i
-            let belowB = j
-            while i < a.count && a[i] == z { i += 1 }
-            while j < b.count && b[j] == z { j += 1 }
-            let tiesA = Double(i - belowA)
-            let tiesB = Double(j - belowB)
+        TiedRuns.forEach(a, b) { run in
+            let tiesA = Double(run.a.count)
+            let tiesB = Double(run.b.count)
             let ties = tiesA + tiesB
-            let midrank = Double(belowA + belowB) + ties / 2
+            let midrank = Double(run.a.lowerBound + run.b.lowerBound) + ties / 2
             let denominator = midrank * (n - midrank) - n * ties / 4
-            let mA = Double(i) - tiesA / 2
-            let mB = Double(j) - tiesB / 2
+            let mA = Double(run.a.upperBound) - tiesA / 2
+            let mB = Double(run.b.upperBound) - tiesB / 2
             let dA = n * mA - midrank * na
             let dB = n * mB - midrank * nb
             sumA += ties / n * dA * dA / denominator

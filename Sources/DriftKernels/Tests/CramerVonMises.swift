@@ -37,23 +37,16 @@ public enum CramerVonMises {
 
     /// `U = n sum (r_i - i)^2 + m sum (s_j - j)^2` with midranks `r`, `s` in the pooled sample.
     static func rankStatistic(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> Double {
-        var i = 0
-        var j = 0
         var sumA = 0.0
         var sumB = 0.0
-        while i < a.count || j < b.count {
-            let z: Double
-            if j >= b.count || (i < a.count && a[i] <= b[j]) { z = a[i] } else { z = b[j] }
-            let startA = i
-            let startB = j
-            while i < a.count && a[i] == z { i += 1 }
-            while j < b.count && b[j] == z { j += 1 }
-            let rank = Double(startA + startB + i + j + 1) / 2  // midrank of the tied run
-            for index in startA..<i {
+        TiedRuns.forEach(a, b) { run in
+            // Midrank of the tied run in the pooled sample.
+            let rank = Double(run.a.lowerBound + run.b.lowerBound + run.a.upperBound + run.b.upperBound + 1) / 2
+            for index in run.a {
                 let d = rank - Double(index + 1)
                 sumA += d * d
             }
-            for index in startB..<j {
+            for index in run.b {
                 let d = rank - Double(index + 1)
                 sumB += d * d
             }

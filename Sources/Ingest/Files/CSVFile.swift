@@ -12,15 +12,8 @@ public struct CSVFile: RecordFile {
     private let data: Data
 
     public init(path: String) throws {
-        // Mapped, not copied: the file is scanned once, front to back. (An empty file cannot be
-        // mapped; it is read.)
-        guard let data = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))
-            ?? FileManager.default.contents(atPath: path)
-        else {
-            throw ReadError(description: "\(path): cannot read the file")
-        }
         self.path = path
-        self.data = data
+        data = try Self.contents(of: path)
     }
 
     /// Field ranges of one record, in bytes of the file.

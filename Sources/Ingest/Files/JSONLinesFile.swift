@@ -8,15 +8,8 @@ public struct JSONLinesFile: RecordFile {
 
     /// Reads the file once; schema inference, decoding and profiling then work on memory.
     public init(path: String) throws {
-        // Mapped, not copied: the file is scanned once, front to back. (An empty file cannot be
-        // mapped; it is read.)
-        guard let data = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))
-            ?? FileManager.default.contents(atPath: path)
-        else {
-            throw ReadError(description: "\(path): cannot read the file")
-        }
         self.path = path
-        self.data = data
+        data = try Self.contents(of: path)
     }
 
     /// Keys that describe the record rather than the model's inputs.

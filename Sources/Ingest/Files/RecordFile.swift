@@ -1,4 +1,5 @@
 import DriftMonitor
+import Foundation
 
 /// A file of records (JSON lines or CSV) read whole, for `profile` and `compare`.
 public protocol RecordFile {
@@ -26,6 +27,17 @@ public struct ReadError: Error, CustomStringConvertible {
 
 extension RecordFile {
     public func inferSchema() throws -> [Feature] { try inferSchema(sampleLines: 1000) }
+
+    /// The file's bytes, mapped rather than copied: it is scanned once, front to back. (An
+    /// empty file cannot be mapped; it is read.)
+    static func contents(of path: String) throws -> Data {
+        guard let data = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))
+            ?? FileManager.default.contents(atPath: path)
+        else {
+            throw ReadError(description: "\(path): cannot read the file")
+        }
+        return data
+    }
 
     /// A reference profile of the file's records, with the schema inferred from them.
     /// - Returns: the profile and the lines that did not decode (left out of it).
