@@ -112,6 +112,14 @@ extension Monitor {
                 .init(method: .hellinger, value: Hellinger.distance(reference: referenceWithNew, current: current), pvalue: nil),
                 .init(method: .kullbackLeibler, value: KullbackLeibler.divergence(reference: referenceWithNew, current: current), pvalue: nil),
             ]
+            if let trueIndex = reference.booleanTrueIndex {
+                // Both windows are samples: the two-proportion test, not a fit to fixed shares, is the evidence.
+                let test = TwoProportion.test(
+                    referenceTrue: reference.counts[trueIndex], referenceCount: reference.counts.reduce(0, +),
+                    currentTrue: current[trueIndex], currentCount: count - newCount)
+                scores.append(.init(method: .twoProportion, value: test.statistic, pvalue: test.pvalue))
+                pvalue = test.pvalue
+            }
         }
         let records = max(summary.records, 1)
         let verdict = policy.verdict(scores: scores, pvalue: pvalue, unseenCategories: newCount > 0)

@@ -181,6 +181,8 @@ struct CategoricalReference {
     let categories: [String]
     let counts: [Int]
     let indexOfCategory: [String: Int]
+    /// For a boolean feature (its reference categories are "true" and "false"), the index of "true".
+    let booleanTrueIndex: Int?
 
     init(_ profile: FeatureProfile, dictionaryIndex: Int) {
         self.profile = profile
@@ -188,5 +190,6 @@ struct CategoricalReference {
         categories = profile.categories ?? []
         counts = profile.categoryCounts ?? []
         indexOfCategory = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        booleanTrueIndex = Set(categories) == ["true", "false"] ? indexOfCategory["true"] : nil
     }
 }

@@ -6,6 +6,8 @@ import TestSupport
 /// The default rule flags on effect sizes with the test's p-value as supporting evidence.
 @Suite("Decision rule at small and large windows")
 struct DecisionRuleTests {
+    typealias Level = FeatureDrift.Level
+
     static let features = [Feature(name: "x", kind: .numeric), Feature(name: "y", kind: .numeric)]
 
     /// A monitor whose reference is 50,000 rows of two independent standard normals.
@@ -86,5 +88,34 @@ struct DecisionRuleTests {
         #expect(multivariate.components == 1)
         #expect(!multivariate.drifted)
         #expect(multivariate.lowerThreshold < multivariate.reconstructionError && multivariate.reconstructionError < multivariate.upperThreshold)
+    }
+
+    @Test("A boolean feature is tested with the two-proportion z-test", arguments: [(0.10, Level.ok), (0.30, Level.drift)])
+    func booleanFeature(currentShare: Double, expected: Level) throws {
+        let features = [Feature(name: "flag", kind: .categorical)]
+        var space = FeatureSpace()
+        try space.declare(features)
+        var rng = SeededGenerator(seed: 21)
+        var batch = RecordBatch(numericColumns: 0, categoricalColumns: 1, capacity: 20_000)
+        var row = DecodedRow(space: space)
+        for _ in 0..<20_000 {
+            row.categorical[0] = space.dictionaries[0].code(for: Double.random(in: 0..<1, using: &rng) < 0.1 ? "true" : "false")
+            batch.append(row, numericSources: [], categoricalSources: [0])
+        }
+        let reference = ReferenceProfile(model: "m", features: features, batch: batch, dictionaries: space.dictionaries)
+        let monitor = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), windowRecords: 5_000, space: space)
+        var trues = 0
+        for _ in 0..<5_000 {
+            let flag = Double.random(in: 0..<1, using: &rng) < currentShare
+            trues += flag ? 1 : 0
+            row.categorical[0] = space.dictionaries[0].code(for: flag ? "true" : "false")
+            monitor.append(row, eventTime: nil)
+        }
+        let feature = try #require(monitor.closeWindow(space: space).report.features.first)
+        let score = try #require(feature.score(.twoProportion))
+        let referenceTrue = reference.features[0].categoryCounts![reference.features[0].categories!.firstIndex(of: "true")!]
+        let expectedTest = TwoProportion.test(referenceTrue: referenceTrue, referenceCount: 20_000, currentTrue: trues, currentCount: 5_000)
+        #expect(score.value == expectedTest.statistic && score.pvalue == expectedTest.pvalue)
+        #expect(feature.level == expected)
     }
 }

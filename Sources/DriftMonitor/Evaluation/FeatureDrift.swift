@@ -21,6 +21,8 @@ public struct FeatureDrift: Sendable {
         case chiSquare = "chisquare"
         case hellinger
         case kullbackLeibler = "kl"
+        /// Boolean features (categories true and false): the share of true, two samples.
+        case twoProportion = "two_proportion"
         /// Computed by `compare`, which has the raw samples; windows keep only summaries.
         case andersonDarling = "anderson_darling"
         case cramerVonMises = "cramervonmises"
