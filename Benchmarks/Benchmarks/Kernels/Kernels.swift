@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Benchmark
 import DriftKernels
 import DriftMonitor
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One 100k-value column pair per kernel; `swift package benchmark` in Benchmarks/ runs these
 /// with allocation and instruction counts. Throughput is per value of the current column.
