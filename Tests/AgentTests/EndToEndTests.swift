@@ -92,6 +92,16 @@ struct EndToEndTests {
         }
         #expect(metrics.contains("driftwatch_dead_letter_records_total{model=\"\(DemoTraffic.model)\"} 3"))
 
+        // The PCA baseline's series carry the last window's reconstruction error and band.
+        let multivariate = try #require(windows.last?.report.multivariate)
+        func gauge(_ name: String) -> Double? {
+            metrics.split(separator: "\n").first { $0.hasPrefix("driftwatch_\(name){model=\"\(DemoTraffic.model)\"}") }
+                .flatMap { Double($0.split(separator: " ").last!) }
+        }
+        #expect(gauge("multivariate_reconstruction_error") == multivariate.reconstructionError)
+        #expect(gauge("multivariate_reconstruction_error_upper_threshold") == multivariate.upperThreshold)
+        #expect(gauge("multivariate_drifted") == (multivariate.drifted ? 1 : 0))
+
         // Exactly one retraining event, keyed by model, naming exactly the drifted features.
         let events = try readAll(topic: "events", bootstrap: cluster.bootstrapServers)
         let retraining = try events.filter { try type(of: $0.value) == "dev.driftwatch.retraining.requested" }

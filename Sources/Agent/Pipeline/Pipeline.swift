@@ -87,7 +87,7 @@ public final class Pipeline {
                 monitor: monitor,
                 metrics: catalogue.makeModelMetrics(
                     model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version,
-                    invalidReasons: DecodeError.Reason.allCases.map(\.rawValue)))
+                    invalidReasons: DecodeError.Reason.allCases.map(\.rawValue), multivariate: monitor.reference.multivariate != nil))
         }
         for monitor in monitors { _ = modelNames.code(for: monitor.model) }
     }

@@ -27,10 +27,15 @@ public final class MetricCatalogue: Sendable {
     }
 
     /// The series of one model and its features; create once per monitor.
-    /// - Parameter invalidReasons: the decoders' failure reasons, the values of the `reason` label.
-    public func makeModelMetrics(model: String, features: [Feature], referenceVersion: String, invalidReasons: [String]) -> ModelMetrics {
+    /// - Parameters:
+    ///   - invalidReasons: the decoders' failure reasons, the values of the `reason` label.
+    ///   - multivariate: whether the reference has a PCA baseline (then its series exist).
+    public func makeModelMetrics(
+        model: String, features: [Feature], referenceVersion: String, invalidReasons: [String], multivariate: Bool
+    ) -> ModelMetrics {
         ModelMetrics(
-            catalogue: self, model: model, features: features, referenceVersion: referenceVersion, invalidReasons: invalidReasons)
+            catalogue: self, model: model, features: features, referenceVersion: referenceVersion, invalidReasons: invalidReasons,
+            multivariate: multivariate)
     }
 
     public func countUnrouted() { unrouted.increment() }

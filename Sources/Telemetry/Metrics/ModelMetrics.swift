@@ -16,6 +16,14 @@ public final class ModelMetrics: Sendable {
     let retrainingAcknowledged: Counter
     let retrainingFailed: Counter
     let features: [FeatureSeries]
+    let multivariate: MultivariateSeries?
+
+    struct MultivariateSeries: Sendable {
+        let error: Gauge
+        let lower: Gauge
+        let upper: Gauge
+        let drifted: Gauge
+    }
 
     struct FeatureSeries: Sendable {
         let name: String
@@ -32,7 +40,10 @@ public final class ModelMetrics: Sendable {
     }
 
     /// - Parameter invalidReasons: every reason a record can fail to decode with; each gets its series up front.
-    init(catalogue: MetricCatalogue, model: String, features: [Feature], referenceVersion: String, invalidReasons: [String]) {
+    init(
+        catalogue: MetricCatalogue, model: String, features: [Feature], referenceVersion: String, invalidReasons: [String],
+        multivariate: Bool
+    ) {
         let registry = catalogue.registry
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], unit: String = "") -> Gauge {
             registry.makeGauge(descriptor: MetricCatalogue.descriptor(name, help, unit: unit), labels: [("model", model)] + labels)
@@ -58,6 +69,13 @@ public final class ModelMetrics: Sendable {
         retrainingAcknowledged = counter(
             "retraining_events_total", "Retraining events published, by outcome.", [("result", "acknowledged")])
         retrainingFailed = counter("retraining_events_total", "Retraining events published, by outcome.", [("result", "failed")])
+        self.multivariate = multivariate
+            ? MultivariateSeries(
+                error: gauge("multivariate_reconstruction_error", "Mean PCA reconstruction error of the last window."),
+                lower: gauge("multivariate_reconstruction_error_lower_threshold", "Lower end of the reference band for the last window."),
+                upper: gauge("multivariate_reconstruction_error_upper_threshold", "Upper end of the reference band for the last window."),
+                drifted: gauge("multivariate_drifted", "1 when the last window's reconstruction error left the reference band."))
+            : nil
         gauge("reference_info", "Reference profile in use; value 1.", [("version", referenceVersion)]).set(1.0)
         self.features = features.map { feature in
             let methods: [FeatureDrift.Method] = feature.kind == .numeric
@@ -107,6 +125,12 @@ public final class ModelMetrics: Sendable {
         datasetDriftShare.set(report.datasetDriftShare)
         driftState.set(Double(state.gauge))
         evaluationSeconds.record(report.evaluationSeconds)
+        if let series = multivariate, let result = report.multivariate {
+            series.error.set(result.reconstructionError)
+            series.lower.set(result.lowerThreshold)
+            series.upper.set(result.upperThreshold)
+            series.drifted.set(result.drifted ? 1.0 : 0.0)
+        }
         for (series, feature) in zip(features, report.features) {
             for score in feature.scores {
                 series.scores[score.method.rawValue]?.set(score.value)
