@@ -57,9 +57,11 @@ public enum AgentRuntime {
             let consumer = try KafkaConsumer(
                 configuration: client, groupID: configuration.kafka.group, topics: configuration.kafka.topics, logger: logger)
             let producer = try KafkaProducer(configuration: client)
+            var settings = Pipeline.Settings(
+                eventsTopic: configuration.kafka.eventsTopic, dlqTopic: configuration.kafka.dlqTopic, untilEnd: configuration.untilEnd)
+            settings.formats = Dictionary(uniqueKeysWithValues: configuration.kafka.topics.map { ($0, configuration.kafka.format(of: $0)) })
             return Pipeline(
-                settings: .init(
-                    eventsTopic: configuration.kafka.eventsTopic, dlqTopic: configuration.kafka.dlqTopic, untilEnd: configuration.untilEnd),
+                settings: settings,
                 consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,
                 readiness: readiness, logger: logger, observer: observer)
         }

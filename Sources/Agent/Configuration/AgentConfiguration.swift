@@ -1,5 +1,6 @@
 import DriftMonitor
 import Foundation
+import Ingest
 import Yams
 
 /// Everything `driftwatch run` needs: read from YAML, then overridden by flags.
@@ -12,9 +13,17 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         public var dlqTopic: String = "driftwatch.dlq"
         /// Extra librdkafka properties (security, tuning).
         public var properties: [String: String] = [:]
+        /// How records are written: `json` (default) or `protobuf` (driftwatch.v1.InferenceLog).
+        public var format: RecordDecoder.Format = .json
+        /// Per-topic formats, for topics that differ from ``format``.
+        public var topicFormats: [String: RecordDecoder.Format] = [:]
+
+        /// The format of one topic's records.
+        public func format(of topic: String) -> RecordDecoder.Format { topicFormats[topic] ?? format }
 
         enum CodingKeys: String, CodingKey {
-            case bootstrap, topics, group, properties
+            case bootstrap, topics, group, properties, format
+            case topicFormats = "topic_formats"
             case eventsTopic = "events_topic"
             case dlqTopic = "dlq_topic"
         }
@@ -31,6 +40,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             eventsTopic = try container.decodeIfPresent(String.self, forKey: .eventsTopic) ?? defaults.eventsTopic
             dlqTopic = try container.decodeIfPresent(String.self, forKey: .dlqTopic) ?? defaults.dlqTopic
             properties = try container.decodeIfPresent([String: String].self, forKey: .properties) ?? defaults.properties
+            format = try container.decodeIfPresent(RecordDecoder.Format.self, forKey: .format) ?? defaults.format
+            topicFormats = try container.decodeIfPresent([String: RecordDecoder.Format].self, forKey: .topicFormats) ?? defaults.topicFormats
         }
     }
 
@@ -103,6 +114,9 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             }
         }
         if Set(models.map(\.name)).count != models.count { problems.append("two models share a name") }
+        for topic in kafka.topicFormats.keys.sorted() where !kafka.topics.contains(topic) {
+            problems.append("kafka.topic_formats names '\(topic)', which is not in kafka.topics")
+        }
         if !problems.isEmpty { throw ConfigurationError(description: problems.joined(separator: "; ")) }
     }
 }

@@ -141,7 +141,7 @@ public struct DemoTraffic: Sendable {
         var traffic = DemoTraffic(seed: seed, driftAfter: .max)
         var space = FeatureSpace()
         try! space.declare(features)  // the demo's own schema has no conflicts
-        var decoder = JSONLinesDecoder(space: space)
+        var decoder = RecordDecoder(space: space)
         var row = DecodedRow(space: space)
         var batch = RecordBatch(numericColumns: numeric.count, categoricalColumns: categorical.count, capacity: records)
         let numericSources = Array(0..<numeric.count)

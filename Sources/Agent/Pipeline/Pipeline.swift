@@ -20,6 +20,8 @@ public final class Pipeline {
         public var pollTimeoutMilliseconds: Int32 = 100
         /// Attempts to publish an event before the pipeline gives up (and stores no offset past it).
         public var publishAttempts: Int = 5
+        /// The record format of each topic; topics not named are JSON.
+        public var formats: [String: RecordDecoder.Format] = [:]
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic
@@ -55,7 +57,9 @@ public final class Pipeline {
     let readiness: Readiness
     let logger: Logger
     let observer: (WindowOutcome) -> Void
-    private var decoder: JSONLinesDecoder
+    private var decoder: RecordDecoder
+    /// The record format of each subscribed topic, by the consumer's topic index.
+    private let topicFormats: [RecordDecoder.Format]
     private var row: DecodedRow
     private let watched: [Watched]
     private var modelNames = CategoryDictionary(capacity: 4096)
@@ -80,7 +84,8 @@ public final class Pipeline {
         self.readiness = readiness
         self.logger = logger
         self.observer = observer
-        decoder = JSONLinesDecoder(space: space)
+        decoder = RecordDecoder(space: space)
+        topicFormats = consumer.topics.map { settings.formats[$0] ?? .json }
         row = DecodedRow(space: space)
         watched = monitors.map { monitor in
             Watched(
@@ -129,7 +134,7 @@ public final class Pipeline {
         recordsConsumed += 1
         let partition = partitionID(topicIndex: message.topicIndex, partition: message.partition)
         do {
-            try decoder.decode(message.value, into: &row)
+            try decoder.decode(message.value, format: topicFormats[message.topicIndex], into: &row)
         } catch {
             deadLetter(message, error)
             return

@@ -62,7 +62,7 @@ public struct JSONLinesFile: RecordFile {
     public func read(features: [Feature]) throws -> RecordFileContents {
         var space = FeatureSpace()
         try space.declare(features)
-        var decoder = JSONLinesDecoder(space: space)
+        var decoder = RecordDecoder(space: space)
         var row = DecodedRow(space: space)
         let numericSources = features.filter { $0.kind == .numeric }.map { space.kindIndex[space.slot(of: $0.name)!] }
         let categoricalSources = features.filter { $0.kind == .categorical }.map { space.kindIndex[space.slot(of: $0.name)!] }

@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Ingest
 import Logging
 
 struct Run: AsyncParsableCommand {
@@ -9,6 +10,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers (HOST:PORT,...).") var bootstrap: String?
     @Option(help: "Topic to consume (repeatable).") var topic: [String] = []
     @Option(help: "Consumer group.") var group: String?
+    @Option(help: "Record format of the topics: json or protobuf (driftwatch.v1.InferenceLog).") var format: RecordDecoder.Format?
     @Option(help: "Model name (with --reference: the one model to watch).") var model: String?
     @Option(help: "Reference profile (.json) or reference records (.jsonl) of --model.") var reference: String?
     @Option(help: "Records per window.") var windowRecords: Int?
@@ -23,6 +25,7 @@ struct Run: AsyncParsableCommand {
         if let bootstrap { configuration.kafka.bootstrap = bootstrap }
         if !topic.isEmpty { configuration.kafka.topics = topic }
         if let group { configuration.kafka.group = group }
+        if let format { configuration.kafka.format = format }
         if let windowRecords { configuration.windowRecords = windowRecords }
         if let eventsTopic { configuration.kafka.eventsTopic = eventsTopic }
         if let dlqTopic { configuration.kafka.dlqTopic = dlqTopic }
@@ -49,3 +52,5 @@ func makeLogger(level: String) -> Logger {
     logger.logLevel = Logger.Level(rawValue: level) ?? .info
     return logger
 }
+
+extension RecordDecoder.Format: ExpressibleByArgument {}

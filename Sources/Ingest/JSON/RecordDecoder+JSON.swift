@@ -1,37 +1,14 @@
 import DriftMonitor
 
-/// Decodes one JSON object per record into a ``DecodedRow``, without Foundation and without
-/// allocating per record.
-///
-/// Features are read from a `"features"` object or from the top level (flat records);
-/// `"model"` routes the record and `"timestamp"` (epoch seconds or milliseconds) dates it.
-/// Other keys are skipped. A value of the wrong type (a string for a numeric feature, an
-/// object anywhere) is a type mismatch counted for data quality, not a decode error; input
-/// that is not JSON is a ``DecodeError``, for the dead-letter topic.
-public struct JSONLinesDecoder {
-    public private(set) var space: FeatureSpace
-    public var maximumRecordBytes: Int
-    public var maximumDepth: Int
-    /// Feature names by bytes; the code of a name is its slot.
-    private var featureNames = CategoryDictionary(capacity: 1 << 20)
-    private var scratch: [UInt8] = []
-
-    public init(space: FeatureSpace, maximumRecordBytes: Int = 4 << 20, maximumDepth: Int = 64) {
-        self.space = space
-        self.maximumRecordBytes = maximumRecordBytes
-        self.maximumDepth = maximumDepth
-        for feature in space.features { _ = featureNames.code(for: feature.name) }
-    }
-
-    /// Decodes `record` into `row` (which is reset first).
-    public mutating func decode(_ record: UnsafeRawBufferPointer?, into row: inout DecodedRow) throws(DecodeError) {
-        row.reset()
-        guard let record, record.count > 0, let base = record.baseAddress else {
-            throw DecodeError(.emptyValue, at: 0, "the record has no value")
-        }
-        guard record.count <= maximumRecordBytes else {
-            throw DecodeError(.tooLarge, at: maximumRecordBytes, "\(record.count) bytes, more than the \(maximumRecordBytes) allowed")
-        }
+/// JSON records: one object per record, features in a `"features"` object or at the top
+/// level (flat records); `"model"` routes the record and `"timestamp"` (epoch seconds or
+/// milliseconds) dates it. Other keys are skipped. A value of the wrong type (a string for a
+/// numeric feature, an object anywhere) is a type mismatch counted for data quality, not a
+/// decode error; input that is not JSON is a ``DecodeError``, for the dead-letter topic.
+extension RecordDecoder {
+    /// One JSON object (the record's bytes are non-empty and within the size limit).
+    mutating func decodeJSON(_ record: UnsafeRawBufferPointer, into row: inout DecodedRow) throws(DecodeError) {
+        let base = record.baseAddress!
         var scanner = JSONScanner(
             UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: record.count), maximumDepth: maximumDepth)
         scanner.skipWhitespace()
@@ -47,7 +24,7 @@ public struct JSONLinesDecoder {
         }
     }
 
-    private mutating func decodeObject(_ scanner: inout JSONScanner, into row: inout DecodedRow, topLevel: Bool) throws(DecodeError) {
+    mutating func decodeObject(_ scanner: inout JSONScanner, into row: inout DecodedRow, topLevel: Bool) throws(DecodeError) {
         try scanner.enter()
         scanner.position += 1  // '{'
         scanner.skipWhitespace()
@@ -77,7 +54,7 @@ public struct JSONLinesDecoder {
     }
 
     /// `"features"`, `"model"` and `"timestamp"`: true if the key was one of them and its value was read.
-    private mutating func decodeReservedKey(
+    mutating func decodeReservedKey(
         _ key: JSONScanner.StringToken, _ scanner: inout JSONScanner, into row: inout DecodedRow
     ) throws(DecodeError) -> Bool {
         if scanner.matches(key, "features"), scanner.peek() == UInt8(ascii: "{") {
@@ -106,37 +83,36 @@ public struct JSONLinesDecoder {
         return false
     }
 
-    private mutating func slot(of key: JSONScanner.StringToken, in scanner: JSONScanner) throws(DecodeError) -> Int? {
+    mutating func slot(of key: JSONScanner.StringToken, in scanner: JSONScanner) throws(DecodeError) -> Int? {
         if key.hasEscapes {
             try scanner.unescape(key, into: &scratch)
-            return scratch.withUnsafeBytes { featureNames.lookup($0) }.map(Int.init)
+            return scratch.withUnsafeBytes { slot(named: $0) }
         }
-        return featureNames.lookup(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])).map(Int.init)
+        return slot(named: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
     }
 
-    private mutating func decodeFeatureValue(slot: Int, _ scanner: inout JSONScanner, into row: inout DecodedRow) throws(DecodeError) {
+    mutating func decodeFeatureValue(slot: Int, _ scanner: inout JSONScanner, into row: inout DecodedRow) throws(DecodeError) {
         let kind = space.features[slot].kind
         let index = space.kindIndex[slot]
         guard let first = scanner.peek() else { throw scanner.error(.malformedJSON, "the record ends before a value") }
         switch first {
         case UInt8(ascii: "\""):
             let token = try scanner.string()
-            guard kind == .categorical else {
-                row.typeMismatches.append(slot)
-                return
-            }
-            let code: Int32?
-            if token.hasEscapes {
+            if token.hasEscapes && kind == .categorical {
                 try scanner.unescape(token, into: &scratch)
-                code = scratch.withUnsafeBytes { space.dictionaries[index].code(for: $0) }
+                // Moved out of self: setCategory mutates self while the bytes are borrowed.
+                var bytes: [UInt8] = []
+                swap(&bytes, &scratch)
+                defer { swap(&bytes, &scratch) }
+                let outcome = bytes.withUnsafeBytes { bytes in
+                    Result { () throws(DecodeError) in try setCategory(bytes, slot: slot, offset: token.range.lowerBound, into: &row) }
+                }
+                try outcome.get()
             } else {
-                code = space.dictionaries[index].code(
-                    for: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[token.range]))
+                try setCategory(
+                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[token.range]), slot: slot,
+                    offset: token.range.lowerBound, into: &row)
             }
-            guard let code else {
-                throw DecodeError(.invalidUTF8, at: token.range.lowerBound, "the value of '\(space.features[slot].name)' is not UTF-8")
-            }
-            row.categorical[index] = code
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = scanner.position
             let value = try scanner.number()
@@ -148,12 +124,7 @@ public struct JSONLinesDecoder {
                 row.categorical[index] = space.dictionaries[index].code(for: text) ?? space.dictionaries[index].overflowCode
             }
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
-            let flag = try scanner.boolean()
-            if kind == .numeric {
-                row.numeric[index] = flag ? 1 : 0
-            } else {
-                row.categorical[index] = space.dictionaries[index].code(for: flag ? "true" : "false")
-            }
+            setFlag(try scanner.boolean(), slot: slot, into: &row)
         case UInt8(ascii: "n"):
             try scanner.null()
         default:

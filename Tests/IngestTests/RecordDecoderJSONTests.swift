@@ -5,18 +5,18 @@ import Testing
 import TestSupport
 
 @Suite("JSON lines decoder")
-struct JSONLinesDecoderTests {
+struct RecordDecoderJSONTests {
     static let features = [
         Feature(name: "amount", kind: .numeric), Feature(name: "age", kind: .numeric), Feature(name: "device", kind: .categorical),
     ]
 
-    func decoder() throws -> JSONLinesDecoder {
+    func decoder() throws -> RecordDecoder {
         var space = FeatureSpace()
         try space.declare(Self.features)
-        return JSONLinesDecoder(space: space, maximumRecordBytes: 1 << 20)
+        return RecordDecoder(space: space, maximumRecordBytes: 1 << 20)
     }
 
-    func decode(_ text: String, _ decoder: inout JSONLinesDecoder) throws(DecodeError) -> DecodedRow {
+    func decode(_ text: String, _ decoder: inout RecordDecoder) throws(DecodeError) -> DecodedRow {
         var row = DecodedRow(space: decoder.space)
         var bytes = Array(text.utf8)
         let count = bytes.count
@@ -109,7 +109,7 @@ struct JSONNumberTests {
     func matchesStrtod(seed: UInt64) throws {
         var space = FeatureSpace()
         try space.declare([Feature(name: "x", kind: .numeric)])
-        var decoder = JSONLinesDecoder(space: space)
+        var decoder = RecordDecoder(space: space)
         var row = DecodedRow(space: space)
         var rng = SeededGenerator(seed: seed)
         for _ in 0..<25_000 {
