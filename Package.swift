@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "DriftMonitorTests", dependencies: ["DriftMonitor", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "KafkaIO", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "TestSupport"]),
     ]
 )
 

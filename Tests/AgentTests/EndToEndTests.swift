@@ -1,6 +1,7 @@
 import Agent
 import DriftMonitor
 import Foundation
+import Ingest
 import KafkaIO
 import Logging
 import ServiceLifecycle
@@ -22,8 +23,10 @@ struct EndToEndTests {
         return logger
     }()
 
-    @Test("Drifted features raise one retraining event naming exactly them; offsets cover closed windows only")
-    func driftDetectedEndToEnd() async throws {
+    @Test(
+        "Drifted features raise one retraining event naming exactly them; offsets cover closed windows only",
+        arguments: [RecordDecoder.Format.json, .protobuf])
+    func driftDetectedEndToEnd(format: RecordDecoder.Format) async throws {
         let cluster = try MockCluster()
         try cluster.createTopic("logs", partitions: 3)
         try cluster.createTopic("events", partitions: 1)
@@ -32,11 +35,21 @@ struct EndToEndTests {
         // 3 malformed records first, then 10,000 clean and 11,000 drifted records.
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
         var tickets: [KafkaProducer.Ticket] = []
-        let malformed: [[UInt8]?] = [Array("{\"features\":{\"x\":".utf8), Array("[1,2,3]".utf8), nil]
+        let malformed: [[UInt8]?]
+        let malformedReasons: [String]
+        switch format {
+        case .json:
+            malformed = [Array("{\"features\":{\"x\":".utf8), Array("[1,2,3]".utf8), nil]
+            malformedReasons = ["empty_value", "malformed_json", "not_an_object"]
+        case .protobuf:
+            // A feature entry longer than the message, the model as a varint, a tombstone.
+            malformed = [[0x2A, 0x7F, 0x0A], [0x08, 0x01], nil]
+            malformedReasons = ["empty_value", "malformed_protobuf", "malformed_protobuf"]
+        }
         for value in malformed {
             tickets.append(try producer.send(topic: "logs", key: Array("bad".utf8), value: value, partition: 0))
         }
-        var traffic = DemoTraffic(seed: 1, driftAfter: 10_000)
+        var traffic = DemoTraffic(seed: 1, driftAfter: 10_000, format: format)
         for i in 0..<21_000 {
             tickets.append(
                 try producer.send(topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)), partition: Int32(i % 3)))
@@ -46,6 +59,7 @@ struct EndToEndTests {
         var configuration = AgentConfiguration()
         configuration.kafka.bootstrap = cluster.bootstrapServers
         configuration.kafka.topics = ["logs"]
+        configuration.kafka.topicFormats = ["logs": format]
         configuration.kafka.group = "agent"
         configuration.kafka.eventsTopic = "events"
         configuration.kafka.dlqTopic = "dlq"
@@ -118,7 +132,7 @@ struct EndToEndTests {
 
         // Every malformed record is in the dead-letter topic with its reason.
         let deadLetters = try readAll(topic: "dlq", bootstrap: cluster.bootstrapServers)
-        #expect(deadLetters.map { $0.headers["driftwatch.error.reason"] ?? "" }.sorted() == ["empty_value", "malformed_json", "not_an_object"])
+        #expect(deadLetters.map { $0.headers["driftwatch.error.reason"] ?? "" }.sorted() == malformedReasons)
 
         // Committed offsets = records in closed windows + the dead-lettered records before them.
         let checker = try KafkaConsumer(

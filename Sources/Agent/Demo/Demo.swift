@@ -1,4 +1,5 @@
 import DriftMonitor
+import Ingest
 import KafkaIO
 import Logging
 import ServiceLifecycle
@@ -18,6 +19,8 @@ public enum Demo {
         /// When the three features start to drift; a third of the duration by default.
         public var driftAfter: Duration?
         public var partitions = 3
+        /// How the traffic is written (and so how the agent reads it).
+        public var format: RecordDecoder.Format = .json
 
         public init() {}
     }
@@ -46,6 +49,7 @@ public enum Demo {
         configuration.kafka.bootstrap = cluster.bootstrapServers
         configuration.kafka.topics = [topic]
         configuration.kafka.group = "driftwatch-demo"
+        configuration.kafka.format = options.format
         configuration.httpPort = options.httpPort
         configuration.windowRecords = options.windowRecords
         configuration.models = [.init(name: DemoTraffic.model, reference: "(generated)")]
@@ -72,7 +76,7 @@ public enum Demo {
         let driftAfterSeconds = Double((options.driftAfter ?? options.duration / 3).components.seconds)
         let traffic = TrafficService(
             bootstrap: cluster.bootstrapServers, topic: topic, rate: options.rate,
-            driftAfter: Int(driftAfterSeconds * Double(options.rate)), malformedEvery: 5_000)
+            driftAfter: Int(driftAfterSeconds * Double(options.rate)), malformedEvery: 5_000, format: options.format)
         print("producing \(options.rate) records/s; \(DemoTraffic.driftingFeatures.joined(separator: ", ")) drift after \(Int(driftAfterSeconds)) s")
         print("metrics at http://localhost:\(options.httpPort)/metrics; stops after \(options.duration) or on Ctrl-C")
         let group = ServiceGroup(
@@ -111,13 +115,14 @@ public enum Demo {
         let rate: Int
         let driftAfter: Int
         let malformedEvery: Int
+        let format: RecordDecoder.Format
 
         func run() async throws {
             let stop = StopFlag()
             try await withGracefulShutdownHandler {
                 try await DedicatedThread.run(name: "driftwatch-demo-traffic") {
                     let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
-                    var traffic = DemoTraffic(driftAfter: driftAfter, malformedEvery: malformedEvery)
+                    var traffic = DemoTraffic(driftAfter: driftAfter, malformedEvery: malformedEvery, format: format)
                     let started = ContinuousClock.now
                     var sent = 0
                     while !stop.isSet {

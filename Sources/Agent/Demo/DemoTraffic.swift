@@ -6,8 +6,8 @@ import Ingest
 import Glibc
 #endif
 
-/// Synthetic inference logs of a fraud model: 20 numeric and 5 categorical features in
-/// JSON lines of about 390 bytes. After ``driftAfter`` records, three named features drift.
+/// Synthetic inference logs of a fraud model: 20 numeric and 5 categorical features, as JSON
+/// lines of about 390 bytes or as InferenceLog protobuf messages. After ``driftAfter`` records, three named features drift.
 public struct DemoTraffic: Sendable {
     public static let model = "fraud-detector"
     /// The features that drift: a scale change, a mean shift and a new category mix.
@@ -56,46 +56,76 @@ public struct DemoTraffic: Sendable {
     }
 
     public var driftAfter: Int
-    /// One record in `malformedEvery` is broken JSON (0 = none), to exercise the dead-letter path.
+    /// One record in `malformedEvery` is broken (0 = none), to exercise the dead-letter path.
     public var malformedEvery: Int
+    /// JSON lines, or driftwatch.v1.InferenceLog protobuf messages.
+    public var format: RecordDecoder.Format
     private var generator: SeededGenerator
     public private(set) var produced = 0
     private var line: [UInt8] = []
+    private var numbers: [Double] = []
+    private var categories: [String] = []
 
-    public init(seed: UInt64 = 7, driftAfter: Int, malformedEvery: Int = 0) {
+    public init(seed: UInt64 = 7, driftAfter: Int, malformedEvery: Int = 0, format: RecordDecoder.Format = .json) {
         self.driftAfter = driftAfter
         self.malformedEvery = malformedEvery
+        self.format = format
         generator = SeededGenerator(seed: seed)
         line.reserveCapacity(512)
     }
 
-    /// The next record as JSON bytes (valid until the next call).
+    /// The next record's bytes (valid until the next call).
     public mutating func next(timestampMilliseconds: Int64) -> [UInt8] {
         produced += 1
-        let drifting = produced > driftAfter
-        line.removeAll(keepingCapacity: true)
         if malformedEvery > 0 && produced % malformedEvery == 0 {
-            append("{\"model\":\"\(Self.model)\",\"features\":{\"transaction_amount\":")
+            switch format {
+            case .json: line = Array("{\"model\":\"\(Self.model)\",\"features\":{\"transaction_amount\":".utf8)
+            case .protobuf: line = [0x0A, 0x0E] + Array(Self.model.utf8) + [0x2A, 0x7F, 0x0A]  // a feature entry cut short
+            }
             return line
         }
-        append("{\"model\":\"\(Self.model)\",\"timestamp\":\(timestampMilliseconds),\"features\":{")
-        for (index, feature) in Self.numeric.enumerated() {
+        drawFeatures(drifting: produced > driftAfter)
+        switch format {
+        case .json: writeJSON(timestampMilliseconds: timestampMilliseconds)
+        case .protobuf:
+            let features = zip(Self.numeric, numbers).map { (name: $0.name, value: InferenceLogEncoder.Value.number($1)) }
+                + zip(Self.categorical, categories).map { (name: $0.name, value: InferenceLogEncoder.Value.category($1)) }
+            line = InferenceLogEncoder.encode(
+                model: Self.model, requestID: "req-\(produced)", eventTimeMilliseconds: timestampMilliseconds, features: features)
+        }
+        return line
+    }
+
+    private mutating func drawFeatures(drifting: Bool) {
+        numbers.removeAll(keepingCapacity: true)
+        categories.removeAll(keepingCapacity: true)
+        for feature in Self.numeric {
             var value = draw(feature.distribution)
             if drifting && feature.name == "transaction_amount" { value *= 1.9 }
             if drifting && feature.name == "session_duration_s" { value += 55 }
-            if index > 0 { append(",") }
-            append("\"\(feature.name)\":")
-            appendNumber(value)
+            numbers.append(value)
         }
         for feature in Self.categorical {
             var weights = feature.weights
             if drifting && feature.name == "device_type" { weights = [0.25, 0.25, 0.5] }
-            append(",\"\(feature.name)\":\"\(feature.values[pick(weights)])\"")
+            categories.append(feature.values[pick(weights)])
+        }
+    }
+
+    private mutating func writeJSON(timestampMilliseconds: Int64) {
+        line.removeAll(keepingCapacity: true)
+        append("{\"model\":\"\(Self.model)\",\"timestamp\":\(timestampMilliseconds),\"features\":{")
+        for (index, feature) in Self.numeric.enumerated() {
+            if index > 0 { append(",") }
+            append("\"\(feature.name)\":")
+            appendNumber(numbers[index])
+        }
+        for (index, feature) in Self.categorical.enumerated() {
+            append(",\"\(feature.name)\":\"\(categories[index])\"")
         }
         append("},\"prediction\":")
         appendNumber(Double.random(in: 0..<1, using: &generator))
         append("}")
-        return line
     }
 
     private mutating func draw(_ distribution: Distribution) -> Double {

@@ -1,4 +1,5 @@
 import DriftMonitor
+import Ingest
 import KafkaIO
 import Logging
 import ServiceLifecycle
@@ -7,10 +8,12 @@ import UnixSignals
 /// `driftwatch produce`: the demo's records to any broker, at a rate or as fast as possible.
 public enum ProduceTraffic {
     /// - Returns: the records acknowledged by the broker.
-    public static func run(bootstrap: String, topic: String, rate: Int, count: Int, driftAfter: Int) async throws -> Int {
+    public static func run(
+        bootstrap: String, topic: String, rate: Int, count: Int, driftAfter: Int, format: RecordDecoder.Format = .json
+    ) async throws -> Int {
         try await DedicatedThread.run(name: "driftwatch-produce") {
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
-            var traffic = DemoTraffic(driftAfter: driftAfter)
+            var traffic = DemoTraffic(driftAfter: driftAfter, format: format)
             let started = ContinuousClock.now
             for sent in 0..<count {
                 if rate > 0 && sent % 100 == 0 {

@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Ingest
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,6 +11,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Records per second to produce.") var rate = 20_000
     @Option(help: "Records per window.") var windowRecords = 5_000
     @Option(help: "Seconds before three features start to drift (default: a third of the duration).") var driftAfter: Int?
+    @Option(help: "Record format of the traffic: json or protobuf (driftwatch.v1.InferenceLog).") var format: RecordDecoder.Format = .json
     @Option(help: "Log level.") var logLevel = "warning"
 
     func run() async throws {
@@ -20,6 +22,7 @@ struct Demo: AsyncParsableCommand {
         options.rate = rate
         options.windowRecords = windowRecords
         options.driftAfter = driftAfter.map { .seconds($0) }
+        options.format = format
         _ = try await Agent.Demo.run(options: options, logger: makeLogger(level: logLevel))
     }
 }
