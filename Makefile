@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl
 
-.PHONY: deps build release demo test proto proto-check bench-kernels bench-compare evidently clean
+.PHONY: deps build release demo test proto proto-check bench-kernels bench-compare bench-decode evidently clean
 
 # Installs the system libraries and the Python oracle (numpy/scipy) if missing.
 deps:
@@ -50,6 +50,12 @@ bench-kernels: deps
 evidently:
 	python3 -m venv Benchmarks/.venv-evidently
 	Benchmarks/.venv-evidently/bin/pip install --quiet "evidently>=0.7,<0.8" "pandas>=2.1,<2.3"
+
+# Records/s of the JSON and protobuf decoders on the demo's records, one thread.
+bench-decode: deps
+	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
+	$(SWIFT) build -c release --package-path Benchmarks --product DecodeTimer
+	Benchmarks/.build/release/DecodeTimer 200000
 
 # `driftwatch compare` end to end against json + numpy/scipy on two 100k-row JSONL files.
 bench-compare: release

@@ -23,6 +23,14 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         .executableTarget(
+            name: "DecodeTimer",
+            dependencies: [
+                .product(name: "Agent", package: "driftwatch"),
+                .product(name: "DriftMonitor", package: "driftwatch"),
+                .product(name: "Ingest", package: "driftwatch"),
+            ]
+        ),
+        .executableTarget(
             name: "KernelTimer",
             dependencies: [
                 .product(name: "DriftKernels", package: "driftwatch"),
