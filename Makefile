@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl
 
-.PHONY: deps build release demo test proto proto-check bench-kernels bench-compare bench-decode evidently clean
+.PHONY: deps build release demo test proto proto-check bench-kernels bench-compare bench-decode evidently fuzz clean
 
 # Installs the system libraries and the Python oracle (numpy/scipy) if missing.
 deps:
@@ -35,6 +35,17 @@ proto-check: deps
 test: deps proto-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz FUZZ_SECONDS=30
+
+# libFuzzer on the record decoders (JSON and protobuf) with AddressSanitizer, from the seeds
+# in Fuzz/Corpus; `make test` runs it for 30 s, `make fuzz` for FUZZ_SECONDS (default 600).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	$(SWIFT) build -c debug --package-path Fuzz --scratch-path Fuzz/.build-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+	mkdir -p Fuzz/.corpus
+	cp Fuzz/Corpus/* Fuzz/.corpus/
+	Fuzz/.build-fuzz/debug/DecoderFuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 Fuzz/.corpus
 
 # Kernels beside numpy/scipy (and Evidently, once `make evidently` made its environment) on
 # one generated 100k x 20 window. SwiftPM caches a path dependency's file list in the build
@@ -62,4 +73,4 @@ bench-compare: release
 	python3 Benchmarks/scripts/bench_compare.py .build/release/driftwatch
 
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build Fuzz/.build-fuzz Fuzz/.corpus
