@@ -42,22 +42,9 @@ extension PrincipalComponents {
         if scratch.squaredNorms.count != n {
             scratch.squaredNorms = [Double](repeating: 0, count: n)
         }
-        data.storage.withUnsafeMutableBufferPointer { x in
-            scratch.squaredNorms.withUnsafeMutableBufferPointer { norms in
-                for row in 0..<n { norms[row] = 0 }
-                for column in 0..<d {
-                    let base = column * n
-                    let mean = means[column]
-                    let inverse = 1 / scales[column]
-                    for row in 0..<n {
-                        let raw = x[base + row]
-                        // A missing value is imputed with the reference mean: 0 once standardised.
-                        let z = raw.isNaN ? 0 : (raw - mean) * inverse
-                        x[base + row] = z
-                        norms[row] += z * z
-                    }
-                }
-            }
+        scratch.squaredNorms.withUnsafeMutableBufferPointer { norms in
+            for row in 0..<n { norms[row] = 0 }
+            Self.standardise(&data, means: means, scales: scales, squaredNorms: norms)
         }
         data.storage.withUnsafeBufferPointer { x in
             components.withUnsafeBufferPointer { v in

@@ -110,21 +110,31 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
 
     /// `(x - mean) / scale` per column, NaN replaced by 0.
     static func standardise(_ data: ColumnMatrix, means: [Double], scales: [Double]) -> ColumnMatrix {
-        var result = ColumnMatrix(rows: data.rows, columns: data.columns)
-        result.storage.withUnsafeMutableBufferPointer { out in
-            data.storage.withUnsafeBufferPointer { input in
-                for column in 0..<data.columns {
-                    let mean = means[column]
-                    let inverse = 1 / scales[column]
-                    let base = column * data.rows
-                    for row in 0..<data.rows {
-                        let x = input[base + row]
-                        out[base + row] = x.isNaN ? 0 : (x - mean) * inverse
-                    }
+        var result = data
+        standardise(&result, means: means, scales: scales, squaredNorms: nil)
+        return result
+    }
+
+    /// Standardises `data` in place; with `squaredNorms` (one slot per row, zeroed), also adds
+    /// each standardised row's squared length there, in the same pass.
+    static func standardise(
+        _ data: inout ColumnMatrix, means: [Double], scales: [Double], squaredNorms: UnsafeMutableBufferPointer<Double>?
+    ) {
+        let rows = data.rows
+        data.storage.withUnsafeMutableBufferPointer { x in
+            for column in 0..<data.columns {
+                let mean = means[column]
+                let inverse = 1 / scales[column]
+                let base = column * rows
+                for row in 0..<rows {
+                    let raw = x[base + row]
+                    // A missing value is imputed with the reference mean: 0 once standardised.
+                    let z = raw.isNaN ? 0 : (raw - mean) * inverse
+                    x[base + row] = z
+                    if let squaredNorms { squaredNorms[row] += z * z }
                 }
             }
         }
-        return result
     }
 
     /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix whose upper

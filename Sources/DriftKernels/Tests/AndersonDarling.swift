@@ -27,7 +27,7 @@ public enum AndersonDarling {
         let sigma = standardDeviation(sizes: [a.count, b.count], total: total)
         let k = 2.0
         let statistic = (raw - (k - 1)) / sigma
-        return Result(statistic: statistic, pvalue: pvalue(statistic, samples: 2))
+        return Result(statistic: statistic, pvalue: SignificanceTable.twoSamples.pvalue(statistic))
     }
 
     /// `A2akN`, eq. 7 of Scholz and Stephens: one merge pass over the distinct values.
@@ -78,19 +78,30 @@ public enum AndersonDarling {
         return variance.squareRoot()
     }
 
-    static let significanceLevels = [0.25, 0.1, 0.05, 0.025, 0.01, 0.005, 0.001]
+    /// Table 2's critical values for a number of samples, and scipy's quadratic fit of `log(p)`
+    /// to them: fixed for a given number of samples, so computed once.
+    struct SignificanceTable: Sendable {
+        static let levels = [0.25, 0.1, 0.05, 0.025, 0.01, 0.005, 0.001]
+        static let twoSamples = SignificanceTable(samples: 2)
 
-    /// Interpolates `log(p)` quadratically in the critical values of Table 2, as scipy does.
-    static func pvalue(_ statistic: Double, samples: Int) -> Double {
-        let m = Double(samples - 1)
-        let b0 = [0.675, 1.281, 1.645, 1.96, 2.326, 2.573, 3.085]
-        let b1 = [-0.245, 0.25, 0.678, 1.149, 1.822, 2.364, 3.615]
-        let b2 = [-0.105, -0.305, -0.362, -0.391, -0.396, -0.345, -0.154]
-        let critical = (0..<7).map { b0[$0] + b1[$0] / m.squareRoot() + b2[$0] / m }
-        if statistic.isNaN { return .nan }
-        if statistic < critical.min()! { return significanceLevels.max()! }
-        if statistic > critical.max()! { return significanceLevels.min()! }
-        let fit = LeastSquares.polynomial(x: critical, y: significanceLevels.map { log($0) }, degree: 2)
-        return exp(LeastSquares.evaluate(fit, at: statistic))
+        let critical: [Double]
+        let fit: [Double]
+
+        init(samples: Int) {
+            let m = Double(samples - 1)
+            let b0 = [0.675, 1.281, 1.645, 1.96, 2.326, 2.573, 3.085]
+            let b1 = [-0.245, 0.25, 0.678, 1.149, 1.822, 2.364, 3.615]
+            let b2 = [-0.105, -0.305, -0.362, -0.391, -0.396, -0.345, -0.154]
+            critical = (0..<7).map { b0[$0] + b1[$0] / m.squareRoot() + b2[$0] / m }
+            fit = LeastSquares.polynomial(x: critical, y: Self.levels.map { log($0) }, degree: 2)
+        }
+
+        /// The interpolated p-value, clamped to the table's range as scipy does.
+        func pvalue(_ statistic: Double) -> Double {
+            if statistic.isNaN { return .nan }
+            if statistic < critical.min()! { return Self.levels.max()! }
+            if statistic > critical.max()! { return Self.levels.min()! }
+            return exp(LeastSquares.evaluate(fit, at: statistic))
+        }
     }
 }
