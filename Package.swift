@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["DriftKernels"], path: "Tests/TestSupport"),
         .testTarget(name: "DriftKernelsTests", dependencies: ["DriftKernels", "TestSupport"]),
         .testTarget(name: "DriftMonitorTests", dependencies: ["DriftMonitor", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "TestSupport"]),
     ]

@@ -44,6 +44,11 @@ public enum AgentRuntime {
             }
             try space.declare(reference.schema)
         }
+        for (tensor, features) in configuration.tensors.sorted(by: { $0.key < $1.key }) {
+            for feature in features where space.slot(of: feature) == nil {
+                throw ConfigurationError(description: "tensors.\(tensor) names '\(feature)', which no model's reference has")
+            }
+        }
         let http = HTTPServer(port: configuration.httpPort, catalogue: catalogue, readiness: readiness, logger: logger)
         let finalSpace = space
         let pipeline = PipelineService {
@@ -60,6 +65,8 @@ public enum AgentRuntime {
             var settings = Pipeline.Settings(
                 eventsTopic: configuration.kafka.eventsTopic, dlqTopic: configuration.kafka.dlqTopic, untilEnd: configuration.untilEnd)
             settings.formats = Dictionary(uniqueKeysWithValues: configuration.kafka.topics.map { ($0, configuration.kafka.format(of: $0)) })
+            settings.tensors = configuration.tensors
+            settings.joinTimeoutMilliseconds = Int64(configuration.joinTimeoutMilliseconds)
             return Pipeline(
                 settings: settings,
                 consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,

@@ -16,6 +16,13 @@ public struct DecodeError: Error, Hashable, CustomStringConvertible, Sendable {
         case tooLarge = "too_large"
         /// A protobuf message that does not parse.
         case malformedProtobuf = "malformed_protobuf"
+        /// A binary-mode CloudEvent without `ce_id` or `ce_type`, or no CloudEvent at all on a CloudEvents topic.
+        case missingHeader = "missing_header"
+        /// A structured-mode CloudEvent without `id` or `type`, or whose data is not a JSON object.
+        case malformedCloudEvent = "malformed_cloudevent"
+        /// An inference tensor that cannot be read: unknown datatype, raw contents of the wrong
+        /// size, more raw contents than tensors, a batch above the row limit.
+        case malformedTensor = "malformed_tensor"
         /// A CSV row with an unterminated quote or a different number of fields than the header.
         case malformedCSV = "malformed_csv"
     }

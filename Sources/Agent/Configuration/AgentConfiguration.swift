@@ -13,7 +13,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         public var dlqTopic: String = "driftwatch.dlq"
         /// Extra librdkafka properties (security, tuning).
         public var properties: [String: String] = [:]
-        /// How records are written: `json` (default) or `protobuf` (driftwatch.v1.InferenceLog).
+        /// How records are written: `json` (default), `protobuf` (driftwatch.v1.InferenceLog),
+        /// `kserve` (inference-logger CloudEvents), `seldon` (Seldon Core v2 topics) or `auto`.
         public var format: RecordDecoder.Format = .json
         /// Per-topic formats, for topics that differ from ``format``.
         public var topicFormats: [String: RecordDecoder.Format] = [:]
@@ -65,9 +66,15 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     /// Stop once every assigned partition is read to its end.
     public var untilEnd: Bool = false
     public var logLevel: String = "info"
+    /// The feature of each column of an inference tensor, by tensor name (`instances`,
+    /// `predictions` for KServe v1; the tensor's `name` for Open Inference Protocol v2).
+    public var tensors: [String: [String]] = [:]
+    /// How long a request waits for its response before it is monitored alone.
+    public var joinTimeoutMilliseconds: Int = 30_000
 
     enum CodingKeys: String, CodingKey {
-        case kafka, models
+        case kafka, models, tensors
+        case joinTimeoutMilliseconds = "join_timeout_ms"
         case httpPort = "http_port"
         case windowRecords = "window_records"
         case untilEnd = "until_end"
@@ -84,6 +91,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         models = try container.decodeIfPresent([Model].self, forKey: .models) ?? []
         untilEnd = try container.decodeIfPresent(Bool.self, forKey: .untilEnd) ?? false
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
+        tensors = try container.decodeIfPresent([String: [String]].self, forKey: .tensors) ?? [:]
+        joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? 30_000
     }
 
     /// Reads a YAML configuration file.
@@ -104,6 +113,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         if kafka.topics.isEmpty { problems.append("kafka.topics is empty") }
         if kafka.bootstrap.isEmpty { problems.append("kafka.bootstrap is empty") }
         if windowRecords < 1 { problems.append("window_records must be at least 1") }
+        if joinTimeoutMilliseconds < 0 { problems.append("join_timeout_ms must not be negative") }
         if !(0...65535).contains(httpPort) { problems.append("http_port \(httpPort) is not a port") }
         if models.isEmpty { problems.append("no model to monitor: add models: or pass --model and --reference") }
         for model in models {

@@ -37,7 +37,9 @@ public enum Demo {
 
     public static func run(options: Options, logger: Logger, print: @escaping @Sendable (String) -> Void = { Swift.print($0) }) async throws -> Summary {
         let cluster = try MockCluster()
-        try cluster.createTopic(topic, partitions: options.partitions)
+        // Seldon traffic has its own topics: the model's .inputs and .outputs.
+        let topics = options.format == .seldon ? [DemoTraffic.seldonInputs, DemoTraffic.seldonOutputs] : [topic]
+        for topic in topics { try cluster.createTopic(topic, partitions: options.partitions) }
         try cluster.createTopic("driftwatch.events", partitions: 1)
         try cluster.createTopic("driftwatch.dlq", partitions: 1)
         print("embedded Kafka (librdkafka mock cluster) at \(cluster.bootstrapServers)")
@@ -47,9 +49,10 @@ public enum Demo {
 
         var configuration = AgentConfiguration()
         configuration.kafka.bootstrap = cluster.bootstrapServers
-        configuration.kafka.topics = [topic]
+        configuration.kafka.topics = topics
         configuration.kafka.group = "driftwatch-demo"
         configuration.kafka.format = options.format
+        configuration.tensors = DemoTraffic.tensors
         configuration.httpPort = options.httpPort
         configuration.windowRecords = options.windowRecords
         configuration.models = [.init(name: DemoTraffic.model, reference: "(generated)")]
@@ -130,8 +133,9 @@ public enum Demo {
                         let due = Int(elapsed.inSeconds * Double(rate))
                         let now = Int64(1_764_000_000_000) + Int64(elapsed.components.seconds * 1000)
                         while sent < due && !stop.isSet {
-                            let record = traffic.next(timestampMilliseconds: now)
-                            try producer.send(topic: topic, key: nil, value: record)
+                            for message in traffic.nextMessages(timestampMilliseconds: now) {
+                                try producer.send(topic: message.topic ?? topic, key: message.key, value: message.value, headers: message.headers)
+                            }
                             sent += 1
                         }
                         producer.poll()

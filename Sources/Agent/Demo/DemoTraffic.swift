@@ -58,13 +58,14 @@ public struct DemoTraffic: Sendable {
     public var driftAfter: Int
     /// One record in `malformedEvery` is broken (0 = none), to exercise the dead-letter path.
     public var malformedEvery: Int
-    /// JSON lines, or driftwatch.v1.InferenceLog protobuf messages.
+    /// JSON lines, driftwatch.v1.InferenceLog protobuf messages, or (with ``nextMessages(timestampMilliseconds:)``)
+    /// KServe CloudEvents or Seldon ModelInfer messages.
     public var format: RecordDecoder.Format
-    private var generator: SeededGenerator
-    public private(set) var produced = 0
+    var generator: SeededGenerator
+    public internal(set) var produced = 0
     private var line: [UInt8] = []
-    private var numbers: [Double] = []
-    private var categories: [String] = []
+    var numbers: [Double] = []
+    var categories: [String] = []
 
     public init(seed: UInt64 = 7, driftAfter: Int, malformedEvery: Int = 0, format: RecordDecoder.Format = .json) {
         self.driftAfter = driftAfter
@@ -79,14 +80,14 @@ public struct DemoTraffic: Sendable {
         produced += 1
         if malformedEvery > 0 && produced % malformedEvery == 0 {
             switch format {
-            case .json: line = Array("{\"model\":\"\(Self.model)\",\"features\":{\"transaction_amount\":".utf8)
-            case .protobuf: line = [0x0A, 0x0E] + Array(Self.model.utf8) + [0x2A, 0x7F, 0x0A]  // a feature entry cut short
+            case .protobuf, .seldon: line = [0x0A, 0x0E] + Array(Self.model.utf8) + [0x2A, 0x7F, 0x0A]  // a feature entry cut short
+            case .json, .kserve, .auto: line = Array("{\"model\":\"\(Self.model)\",\"features\":{\"transaction_amount\":".utf8)
             }
             return line
         }
         drawFeatures(drifting: produced > driftAfter)
         switch format {
-        case .json: writeJSON(timestampMilliseconds: timestampMilliseconds)
+        case .json, .kserve, .seldon, .auto: writeJSON(timestampMilliseconds: timestampMilliseconds)
         case .protobuf:
             let features = zip(Self.numeric, numbers).map { (name: $0.name, value: InferenceLogEncoder.Value.number($1)) }
                 + zip(Self.categorical, categories).map { (name: $0.name, value: InferenceLogEncoder.Value.category($1)) }
@@ -96,7 +97,7 @@ public struct DemoTraffic: Sendable {
         return line
     }
 
-    private mutating func drawFeatures(drifting: Bool) {
+    mutating func drawFeatures(drifting: Bool) {
         numbers.removeAll(keepingCapacity: true)
         categories.removeAll(keepingCapacity: true)
         for feature in Self.numeric {
@@ -150,7 +151,7 @@ public struct DemoTraffic: Sendable {
     }
 
     /// Three decimals, as a model server's logger would typically print them.
-    private mutating func appendNumber(_ value: Double) {
+    mutating func appendNumber(_ value: Double) {
         let scaled = (value * 1000).rounded()
         var integer = Int64(scaled)
         if integer < 0 {

@@ -7,7 +7,8 @@ import UnixSignals
 
 /// `driftwatch produce`: the demo's records to any broker, at a rate or as fast as possible.
 public enum ProduceTraffic {
-    /// - Returns: the records acknowledged by the broker.
+    /// Seldon traffic goes to ``DemoTraffic/seldonInputs`` and ``DemoTraffic/seldonOutputs``, not `topic`.
+    /// - Returns: the inferences produced (a request and a response each for `kserve` and `seldon`).
     public static func run(
         bootstrap: String, topic: String, rate: Int, count: Int, driftAfter: Int, format: RecordDecoder.Format = .json
     ) async throws -> Int {
@@ -21,7 +22,9 @@ public enum ProduceTraffic {
                     let ahead = Double(sent) / Double(rate) - due.inSeconds
                     if ahead > 0 { sleepMilliseconds(Int(ahead * 1000)) }
                 }
-                try producer.send(topic: topic, key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(sent)))
+                for message in traffic.nextMessages(timestampMilliseconds: 1_764_000_000_000 + Int64(sent)) {
+                    try producer.send(topic: message.topic ?? topic, key: message.key, value: message.value, headers: message.headers)
+                }
             }
             try producer.flush(timeoutMilliseconds: 60_000)
         }

@@ -22,6 +22,12 @@ public final class Pipeline {
         public var publishAttempts: Int = 5
         /// The record format of each topic; topics not named are JSON.
         public var formats: [String: RecordDecoder.Format] = [:]
+        /// The feature of each column of an inference tensor, by tensor name.
+        public var tensors: [String: [String]] = [:]
+        /// How long a request waits for its response (and the other way round).
+        public var joinTimeoutMilliseconds: Int64 = 30_000
+        /// The most halves waiting in the join; beyond it the oldest goes alone.
+        public var joinCapacity = 100_000
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic
@@ -60,7 +66,10 @@ public final class Pipeline {
     private var decoder: RecordDecoder
     /// The record format of each subscribed topic, by the consumer's topic index.
     private let topicFormats: [RecordDecoder.Format]
-    private var row: DecodedRow
+    /// What each topic's name says under Seldon's naming, by topic index.
+    private let seldonTopics: [SeldonTopic?]
+    private var payload: InferencePayload
+    private var join: InferenceJoin
     private let watched: [Watched]
     private var modelNames = CategoryDictionary(capacity: 4096)
     private var partitions: [TopicPartition] = []
@@ -84,9 +93,11 @@ public final class Pipeline {
         self.readiness = readiness
         self.logger = logger
         self.observer = observer
-        decoder = RecordDecoder(space: space)
+        decoder = RecordDecoder(space: space, tensors: settings.tensors)
         topicFormats = consumer.topics.map { settings.formats[$0] ?? .json }
-        row = DecodedRow(space: space)
+        seldonTopics = consumer.topics.map(SeldonTopic.init)
+        payload = InferencePayload(space: space)
+        join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
         watched = monitors.map { monitor in
             Watched(
                 monitor: monitor,
@@ -133,34 +144,64 @@ public final class Pipeline {
         guard pendingFailure == nil else { return }
         recordsConsumed += 1
         let partition = partitionID(topicIndex: message.topicIndex, partition: message.partition)
+        let format = topicFormats[message.topicIndex]
+        var envelope = MessageEnvelope()
+        if !format.isSingleRow {
+            envelope.key = message.key
+            envelope.topic = seldonTopics[message.topicIndex]
+            for (index, name) in MessageEnvelope.headerNames.enumerated() {
+                envelope.set(header: index, message.header(named: name))
+            }
+        }
         do {
-            try decoder.decode(message.value, format: topicFormats[message.topicIndex], into: &row)
+            try decoder.decode(message.value, format: format, envelope: envelope, into: &payload)
         } catch {
             deadLetter(message, error)
             return
         }
-        guard let target = route(message.value) else {
+        let origin = InferenceJoin.Origin(partition: partition, offset: message.offset)
+        if payload.timestampMilliseconds == nil { payload.timestampMilliseconds = message.timestampMilliseconds }
+        guard payload.role != .complete else {
+            deliver(payload, origins: CollectionOfOne(origin))
+            return
+        }
+        let eventTime = payload.timestampMilliseconds ?? wallMilliseconds()
+        join.offer(payload, origin: origin, eventTime: eventTime, wallTime: wallMilliseconds()) { release in
+            catalogue.countJoin(outcome: release.outcome.rawValue)
+            deliver(release.payload, origins: release.origins)
+        }
+    }
+
+    /// Routes a payload's rows to their model's monitor, closing windows as they fill.
+    private func deliver(_ payload: InferencePayload, origins: some Collection<InferenceJoin.Origin>) {
+        guard let target = route(payload.model) else {
             catalogue.countUnrouted()
             return
         }
-        if target.openFirstOffset[partition] < 0 { target.openFirstOffset[partition] = message.offset }
-        target.monitor.append(row, eventTime: message.timestampMilliseconds)
-        target.uncountedRecords += 1
-        if target.monitor.isWindowFull {
-            do {
-                try closeWindow(target)
-            } catch {
-                pendingFailure = error
+        for index in 0..<payload.rowCount {
+            for origin in origins {
+                let first = target.openFirstOffset[origin.partition]
+                target.openFirstOffset[origin.partition] = first < 0 ? origin.offset : min(first, origin.offset)
+            }
+            target.monitor.append(payload.rows[index], eventTime: payload.timestampMilliseconds)
+            target.uncountedRecords += 1
+            if target.monitor.isWindowFull {
+                do {
+                    try closeWindow(target)
+                } catch {
+                    pendingFailure = error
+                    return
+                }
             }
         }
     }
 
-    /// The monitor of the record's model; a record without one goes to the only model.
-    private func route(_ record: UnsafeRawBufferPointer?) -> Watched? {
-        guard let record, !row.model.isEmpty else {
+    /// The monitor of the payload's model; a payload without one goes to the only model.
+    private func route(_ model: [UInt8]) -> Watched? {
+        guard !model.isEmpty else {
             return watched.count == 1 ? watched[0] : nil
         }
-        return modelNames.lookup(UnsafeRawBufferPointer(rebasing: record[row.model])).map { watched[Int($0)] }
+        return model.withUnsafeBytes { modelNames.lookup($0) }.map { watched[Int($0)] }
     }
 
     private func partitionID(topicIndex: Int, partition: Int32) -> Int {
@@ -240,8 +281,19 @@ public final class Pipeline {
         }
     }
 
-    /// Folds the batch, waits for dead-letter acknowledgements and stores the safe offsets.
+    /// Releases timed-out join halves, folds the batch, waits for dead-letter
+    /// acknowledgements and stores the safe offsets.
     private func finishBatch() throws(PipelineError) {
+        if join.count > 0 {
+            join.expire(wallTime: wallMilliseconds()) { release in
+                catalogue.countJoin(outcome: release.outcome.rawValue)
+                deliver(release.payload, origins: release.origins)
+            }
+            if let failure = pendingFailure {
+                pendingFailure = nil
+                throw failure
+            }
+        }
         for target in watched {
             target.monitor.foldBatch()
             if target.uncountedRecords > 0 {
@@ -264,6 +316,7 @@ public final class Pipeline {
             for target in watched where target.openFirstOffset[id] >= 0 {
                 safe = min(safe, target.openFirstOffset[id])
             }
+            if let waiting = join.lowestWaitingOffset(partition: id) { safe = min(safe, waiting) }
             offsets[partition] = safe
         }
         do {
@@ -307,6 +360,12 @@ extension DriftStateMachine.Action {
         case .driftResolved: .driftResolved
         }
     }
+}
+
+func wallMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
 }
 
 func sleepMilliseconds(_ milliseconds: Int) {

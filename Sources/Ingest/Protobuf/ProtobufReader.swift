@@ -54,6 +54,13 @@ struct ProtobufReader {
         return value
     }
 
+    mutating func fixed32() throws(DecodeError) -> UInt32 {
+        guard end - position >= 4 else { throw error("the message ends inside a 32-bit field") }
+        let value = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+        position += 4
+        return value
+    }
+
     /// The byte range of a length-delimited field (a string, bytes or a nested message).
     mutating func lengthDelimited() throws(DecodeError) -> Range<Int> {
         let start = position
@@ -72,9 +79,7 @@ struct ProtobufReader {
         case .varint: _ = try varint()
         case .fixed64: _ = try fixed64()
         case .lengthDelimited: _ = try lengthDelimited()
-        case .fixed32:
-            guard end - position >= 4 else { throw error("the message ends inside a 32-bit field") }
-            position += 4
+        case .fixed32: _ = try fixed32()
         case .startGroup, .endGroup: throw error("groups are not part of proto3")
         }
     }

@@ -34,6 +34,17 @@ public struct ConsumedMessage {
         return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
     }
 
+    /// The value of the last header named `name`, borrowed like the message; nil if there is
+    /// none or its value is null. Nothing is copied.
+    public func header(named name: String) -> UnsafeRawBufferPointer? {
+        var headers: OpaquePointer?
+        guard rd_kafka_message_headers(native, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return nil }
+        var value: UnsafeRawPointer?
+        var size = 0
+        guard rd_kafka_header_get_last(headers, name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let value else { return nil }
+        return UnsafeRawBufferPointer(start: value, count: size)
+    }
+
     /// All headers, copied (for the rare paths: dead-lettering, CloudEvents attributes).
     public func headers() -> [MessageHeader] {
         var headers: OpaquePointer?

@@ -12,6 +12,7 @@ public final class MetricCatalogue: Sendable {
     public let version: String
     private let lag = Mutex<[String: Gauge]>([:])
     private let unrouted: Counter
+    private let joins = Mutex<[String: Counter]>([:])
 
     public init(version: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -39,6 +40,20 @@ public final class MetricCatalogue: Sendable {
     }
 
     public func countUnrouted() { unrouted.increment() }
+
+    /// Counts an inference request or response leaving the request-response join, by outcome
+    /// (`joined`, `request_only`, `response_only`); series created on first use.
+    public func countJoin(outcome: String) {
+        let counter = joins.withLock { cache in
+            if let counter = cache[outcome] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.descriptor("inference_joins_total", "Inference payloads leaving the request-response join, by outcome."),
+                labels: [("outcome", outcome)])
+            cache[outcome] = counter
+            return counter
+        }
+        counter.increment()
+    }
 
     /// Sets the consumer lag of a partition (series created on first use).
     public func setLag(topic: String, partition: Int32, records: Int64) {

@@ -11,7 +11,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Records per second to produce.") var rate = 20_000
     @Option(help: "Records per window.") var windowRecords = 5_000
     @Option(help: "Seconds before three features start to drift (default: a third of the duration).") var driftAfter: Int?
-    @Option(help: "Record format of the traffic: json or protobuf (driftwatch.v1.InferenceLog).") var format: RecordDecoder.Format = .json
+    @Option(help: "Record format of the traffic: json, protobuf (driftwatch.v1.InferenceLog), kserve (CloudEvents, request and response) or seldon (ModelInfer on .inputs/.outputs).") var format: RecordDecoder.Format = .json
     @Option(help: "Log level.") var logLevel = "warning"
 
     func run() async throws {

@@ -10,7 +10,7 @@ struct Produce: AsyncParsableCommand {
     @Option(help: "Records per second (0 = as fast as possible).") var rate = 0
     @Option(help: "Records to produce.") var count = 100_000
     @Option(help: "Records before three features drift (default: never).") var driftAfter: Int?
-    @Option(help: "Record format: json or protobuf (driftwatch.v1.InferenceLog).") var format: RecordDecoder.Format = .json
+    @Option(help: "Record format: json, protobuf (driftwatch.v1.InferenceLog), kserve (CloudEvents) or seldon (ModelInfer to the demo model's .inputs/.outputs topics).") var format: RecordDecoder.Format = .json
 
     func run() async throws {
         let produced = try await ProduceTraffic.run(

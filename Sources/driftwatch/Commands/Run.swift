@@ -10,7 +10,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers (HOST:PORT,...).") var bootstrap: String?
     @Option(help: "Topic to consume (repeatable).") var topic: [String] = []
     @Option(help: "Consumer group.") var group: String?
-    @Option(help: "Record format of the topics: json or protobuf (driftwatch.v1.InferenceLog).") var format: RecordDecoder.Format?
+    @Option(help: "Record format of the topics: json, protobuf (driftwatch.v1.InferenceLog), kserve (CloudEvents), seldon (ModelInfer) or auto.") var format: RecordDecoder.Format?
     @Option(help: "Model name (with --reference: the one model to watch).") var model: String?
     @Option(help: "Reference profile (.json) or reference records (.jsonl) of --model.") var reference: String?
     @Option(help: "Records per window.") var windowRecords: Int?

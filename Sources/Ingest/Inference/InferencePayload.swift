@@ -1,0 +1,79 @@
+import DriftMonitor
+
+/// The rows of one inference request or response (a KServe CloudEvent, a Seldon
+/// ModelInferRequest or ModelInferResponse), which carries a batch: one row per instance.
+///
+/// Reused for every message: rows are reset, not reallocated, and grow only when a batch is
+/// larger than any before it.
+public struct InferencePayload {
+    /// Which half of an inference exchange the message is.
+    public enum Role: Sendable, Hashable {
+        /// Model inputs; waits for its response to add the predictions.
+        case request
+        /// Model outputs; joins the request with the same ``InferencePayload/id``.
+        case response
+        /// Inputs and outputs together: nothing to join.
+        case complete
+    }
+
+    public var role: Role = .complete
+    /// What joins a request to its response: the CloudEvent id or the Seldon record key.
+    public var id: [UInt8] = []
+    /// The model, from the CloudEvent's `inferenceservicename`, the topic or the body's `model_name`.
+    public var model: [UInt8] = []
+    /// Event time in milliseconds since the epoch, if the message had one.
+    public var timestampMilliseconds: Int64?
+    public internal(set) var rows: [DecodedRow] = []
+    /// Rows in use; ``rows`` beyond it are spare.
+    public private(set) var rowCount = 0
+    private let empty: DecodedRow
+
+    public init(space: FeatureSpace) {
+        empty = DecodedRow(space: space)
+    }
+
+    public mutating func reset() {
+        role = .complete
+        id.removeAll(keepingCapacity: true)
+        model.removeAll(keepingCapacity: true)
+        timestampMilliseconds = nil
+        rowCount = 0
+    }
+
+    /// Makes `index` a row in use, reset if it was not; returns false past `limit` rows.
+    @inline(__always)
+    mutating func use(row index: Int, limit: Int) -> Bool {
+        if index < rowCount { return true }
+        guard index < limit else { return false }
+        while rowCount <= index {
+            if rowCount < rows.count {
+                rows[rowCount].reset()
+            } else {
+                rows.append(empty)
+            }
+            rowCount += 1
+        }
+        return true
+    }
+
+    /// Adds `other`'s values to the rows of this payload, row by row: a request takes its
+    /// response's predictions. A row only `other` has is appended.
+    public mutating func merge(_ other: InferencePayload) {
+        for index in 0..<other.rowCount {
+            if index >= rowCount { _ = use(row: index, limit: .max) }
+            rows[index].merge(other.rows[index])
+        }
+        if model.isEmpty { model = other.model }
+        if timestampMilliseconds == nil { timestampMilliseconds = other.timestampMilliseconds }
+        role = .complete
+    }
+}
+
+extension DecodedRow {
+    /// Takes every value `other` has and this row lacks.
+    mutating func merge(_ other: DecodedRow) {
+        for i in numeric.indices where numeric[i].isNaN && !other.numeric[i].isNaN { numeric[i] = other.numeric[i] }
+        for i in categorical.indices where categorical[i] < 0 { categorical[i] = other.categorical[i] }
+        typeMismatches.append(contentsOf: other.typeMismatches)
+    }
+}

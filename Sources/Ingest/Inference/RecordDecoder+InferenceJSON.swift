@@ -1,0 +1,239 @@
+import DriftMonitor
+
+/// Inference request and response bodies in JSON, one row per instance:
+///
+/// - KServe v1: `{"instances": [...]}` or `{"inputs": [...]}`, `{"predictions": [...]}` or
+///   `{"outputs": [...]}`, each instance an array (columns mapped by the tensor named like
+///   the key), an object (keys are features) or a scalar (one column).
+/// - Open Inference Protocol v2: `"inputs"` / `"outputs"` hold tensors `{"name", "shape",
+///   "datatype", "data"}`; `data` is flat in row-major order or nested, one row per element
+///   of the batch dimension. `"id"` and `"model_name"` fill the payload's when it has none.
+extension RecordDecoder {
+    /// The body object at the scanner's position.
+    mutating func decodeInferenceBody(_ scanner: inout JSONScanner, into payload: inout InferencePayload) throws(DecodeError) {
+        guard scanner.peek() == UInt8(ascii: "{") else {
+            guard let first = scanner.peek() else { throw scanner.error(.malformedJSON, "the body is empty") }
+            throw scanner.error(.notAnObject, "the body is a JSON \(JSONScanner.typeName(of: first)), not an object")
+        }
+        try scanner.enter()
+        scanner.position += 1
+        scanner.skipWhitespace()
+        if scanner.consume(UInt8(ascii: "}")) {
+            scanner.leave()
+            return
+        }
+        while true {
+            scanner.skipWhitespace()
+            let key = try scanner.string()
+            scanner.skipWhitespace()
+            guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
+            scanner.skipWhitespace()
+            let isInstances = scanner.matches(key, "instances") || scanner.matches(key, "inputs")
+            let isPredictions = scanner.matches(key, "predictions") || scanner.matches(key, "outputs")
+            if (isInstances || isPredictions) && scanner.peek() == UInt8(ascii: "[") {
+                try decodeInstances(&scanner, named: key, into: &payload)
+            } else if scanner.matches(key, "id") && payload.id.isEmpty && scanner.peek() == UInt8(ascii: "\"") {
+                let token = try scanner.string()
+                payload.id.append(contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[token.range]))
+            } else if scanner.matches(key, "model_name") && payload.model.isEmpty && scanner.peek() == UInt8(ascii: "\"") {
+                let token = try scanner.string()
+                payload.model.append(contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[token.range]))
+            } else {
+                try scanner.skipValue()
+            }
+            scanner.skipWhitespace()
+            if scanner.consume(UInt8(ascii: ",")) { continue }
+            if scanner.consume(UInt8(ascii: "}")) { break }
+            throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an object" : "expected ',' or '}'")
+        }
+        scanner.leave()
+    }
+
+    /// The array under `instances`, `inputs`, `predictions` or `outputs`: OIP tensors or v1 instances.
+    private mutating func decodeInstances(
+        _ scanner: inout JSONScanner, named key: JSONScanner.StringToken, into payload: inout InferencePayload
+    ) throws(DecodeError) {
+        let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
+        // A v2 request's "outputs" names the tensors it wants back: no values.
+        let requestedOutputs = payload.role == .request && scanner.matches(key, "outputs")
+        try scanner.enter()
+        scanner.position += 1  // '['
+        scanner.skipWhitespace()
+        var index = 0
+        if !scanner.consume(UInt8(ascii: "]")) {
+            while true {
+                scanner.skipWhitespace()
+                switch scanner.peek() {
+                case UInt8(ascii: "{"):
+                    if try isTensor(scanner) {
+                        try decodeTensor(&scanner, into: &payload)
+                    } else if requestedOutputs {
+                        try scanner.skipValue()
+                    } else {
+                        try use(row: index, of: &payload, offset: scanner.position)
+                        try decodeObject(&scanner, into: &payload.rows[index], topLevel: false)
+                    }
+                case UInt8(ascii: "["):
+                    try use(row: index, of: &payload, offset: scanner.position)
+                    var column = 0
+                    try decodeNestedColumns(&scanner, columns: columns, row: index, column: &column, into: &payload)
+                default:
+                    try decodeElement(&scanner, columns: columns, row: index, column: 0, into: &payload)
+                }
+                index += 1
+                scanner.skipWhitespace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                if scanner.consume(UInt8(ascii: "]")) { break }
+                throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an array" : "expected ',' or ']'")
+            }
+        }
+        scanner.leave()
+    }
+
+    /// Whether the object at the scanner is an OIP tensor: it has a `"data"` key.
+    private func isTensor(_ scanner: JSONScanner) throws(DecodeError) -> Bool {
+        var probe = scanner
+        try probe.enter()
+        probe.position += 1
+        probe.skipWhitespace()
+        if probe.consume(UInt8(ascii: "}")) { return false }
+        while true {
+            probe.skipWhitespace()
+            let key = try probe.string()
+            if probe.matches(key, "data") { return true }
+            probe.skipWhitespace()
+            guard probe.consume(UInt8(ascii: ":")) else { throw probe.error(.malformedJSON, "expected ':' after a key") }
+            probe.skipWhitespace()
+            try probe.skipValue()
+            probe.skipWhitespace()
+            if probe.consume(UInt8(ascii: ",")) { continue }
+            if probe.consume(UInt8(ascii: "}")) { return false }
+            throw probe.error(.malformedJSON, probe.atEnd ? "the record ends inside an object" : "expected ',' or '}'")
+        }
+    }
+
+    /// `{"name", "shape", "datatype", "data"}` in any key order: the data is read once the
+    /// name and shape are known.
+    private mutating func decodeTensor(_ scanner: inout JSONScanner, into payload: inout InferencePayload) throws(DecodeError) {
+        try scanner.enter()
+        scanner.position += 1
+        var name = 0..<0
+        var width = 1
+        var data: JSONScanner?
+        scanner.skipWhitespace()
+        if !scanner.consume(UInt8(ascii: "}")) {
+            while true {
+                scanner.skipWhitespace()
+                let key = try scanner.string()
+                scanner.skipWhitespace()
+                guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
+                scanner.skipWhitespace()
+                if scanner.matches(key, "name") && scanner.peek() == UInt8(ascii: "\"") {
+                    name = try scanner.string().range
+                } else if scanner.matches(key, "shape") && scanner.peek() == UInt8(ascii: "[") {
+                    width = try rowWidth(&scanner)
+                } else if scanner.matches(key, "data") {
+                    data = scanner
+                    try scanner.skipValue()
+                } else {
+                    try scanner.skipValue()
+                }
+                scanner.skipWhitespace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                if scanner.consume(UInt8(ascii: "}")) { break }
+                throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an object" : "expected ',' or '}'")
+            }
+        }
+        scanner.leave()
+        guard var data else { return }
+        let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[name]))
+        guard columns.mapped >= 0 || columns.single >= 0 else { return }
+        guard data.peek() == UInt8(ascii: "[") else {
+            return try decodeElement(&data, columns: columns, row: 0, column: 0, into: &payload)
+        }
+        try data.enter()
+        data.position += 1
+        data.skipWhitespace()
+        if data.consume(UInt8(ascii: "]")) { return }
+        var index = 0
+        while true {
+            data.skipWhitespace()
+            if data.peek() == UInt8(ascii: "[") {
+                // Nested: one element of the batch dimension per row.
+                try use(row: index, of: &payload, offset: data.position)
+                var column = 0
+                try decodeNestedColumns(&data, columns: columns, row: index, column: &column, into: &payload)
+            } else {
+                try decodeElement(&data, columns: columns, row: index / width, column: index % width, into: &payload)
+            }
+            index += 1
+            data.skipWhitespace()
+            if data.consume(UInt8(ascii: ",")) { continue }
+            if data.consume(UInt8(ascii: "]")) { break }
+            throw data.error(.malformedJSON, data.atEnd ? "the record ends inside an array" : "expected ',' or ']'")
+        }
+    }
+
+    /// The product of a shape's dimensions after the first (the batch); 1 for a 1-D shape.
+    private func rowWidth(_ scanner: inout JSONScanner) throws(DecodeError) -> Int {
+        let start = scanner.position
+        try scanner.enter()
+        scanner.position += 1
+        var width = 1
+        var dimension = 0
+        scanner.skipWhitespace()
+        if !scanner.consume(UInt8(ascii: "]")) {
+            while true {
+                scanner.skipWhitespace()
+                let value = try scanner.number()
+                guard value >= 0, value == value.rounded(), value <= Double(maximumBatchRows) * 65_536 else {
+                    throw DecodeError(.malformedTensor, at: start, "the shape has a dimension of \(value)")
+                }
+                if dimension > 0 { width = width.multipliedReportingOverflow(by: Int(value)).partialValue }
+                guard width <= 1 << 24 else { throw DecodeError(.malformedTensor, at: start, "a row of more than 2^24 values") }
+                dimension += 1
+                scanner.skipWhitespace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                if scanner.consume(UInt8(ascii: "]")) { break }
+                throw scanner.error(.malformedJSON, "expected ',' or ']' in the shape")
+            }
+        }
+        scanner.leave()
+        return max(width, 1)
+    }
+
+    /// The values of one row given as nested arrays, flattened in row-major order.
+    private mutating func decodeNestedColumns(
+        _ scanner: inout JSONScanner, columns: TensorColumns, row: Int, column: inout Int, into payload: inout InferencePayload
+    ) throws(DecodeError) {
+        try scanner.enter()
+        scanner.position += 1
+        scanner.skipWhitespace()
+        if !scanner.consume(UInt8(ascii: "]")) {
+            while true {
+                scanner.skipWhitespace()
+                if scanner.peek() == UInt8(ascii: "[") {
+                    try decodeNestedColumns(&scanner, columns: columns, row: row, column: &column, into: &payload)
+                } else {
+                    try decodeElement(&scanner, columns: columns, row: row, column: column, into: &payload)
+                    column += 1
+                }
+                scanner.skipWhitespace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                if scanner.consume(UInt8(ascii: "]")) { break }
+                throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an array" : "expected ',' or ']'")
+            }
+        }
+        scanner.leave()
+    }
+
+    /// One tensor element: a value for the feature of its column, skipped if none.
+    private mutating func decodeElement(
+        _ scanner: inout JSONScanner, columns: TensorColumns, row: Int, column: Int, into payload: inout InferencePayload
+    ) throws(DecodeError) {
+        let slot = slot(column: column, of: columns)
+        guard slot >= 0 else { return try scanner.skipValue() }
+        try use(row: row, of: &payload, offset: scanner.position)
+        try decodeFeatureValue(slot: slot, &scanner, into: &payload.rows[row])
+    }
+}

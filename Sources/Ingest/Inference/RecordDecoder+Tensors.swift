@@ -1,0 +1,73 @@
+import DriftMonitor
+
+/// The features a tensor's columns are: a mapping from config, or the feature named like the
+/// tensor for its only column.
+struct TensorColumns {
+    /// Index in ``RecordDecoder/tensorColumnSlots``, or -1.
+    var mapped: Int
+    /// Slot of the feature named like the tensor, or -1.
+    var single: Int
+}
+
+extension RecordDecoder {
+    func columns(ofTensor name: UnsafeRawBufferPointer) -> TensorColumns {
+        if let code = tensorNames.lookup(name) { return TensorColumns(mapped: Int(code), single: -1) }
+        return TensorColumns(mapped: -1, single: slot(named: name) ?? -1)
+    }
+
+    /// The slot of a column, or -1 if no monitored feature is that column.
+    @inline(__always)
+    func slot(column: Int, of columns: TensorColumns) -> Int {
+        if columns.mapped >= 0 {
+            let slots = tensorColumnSlots[columns.mapped]
+            return column < slots.count ? slots[column] : -1
+        }
+        return column == 0 ? columns.single : -1
+    }
+
+    /// Makes `row` a row of the payload, or fails past ``maximumBatchRows``.
+    @inline(__always)
+    func use(row: Int, of payload: inout InferencePayload, offset: Int) throws(DecodeError) {
+        guard payload.use(row: row, limit: maximumBatchRows) else {
+            throw DecodeError(.malformedTensor, at: offset, "more than \(maximumBatchRows) rows in one message")
+        }
+    }
+
+    /// Sets a feature from a tensor number: a categorical feature takes the number's text as its category.
+    mutating func place(number: Double, slot: Int, into row: inout DecodedRow) {
+        let index = space.kindIndex[slot]
+        guard space.features[slot].kind == .categorical else {
+            row.numeric[index] = number
+            return
+        }
+        if number.isFinite, number == number.rounded(), abs(number) < 9.2e18 {
+            place(integer: Int64(number), slot: slot, into: &row)
+        } else {
+            row.categorical[index] = space.dictionaries[index].code(for: "\(number)")
+        }
+    }
+
+    /// Sets a feature from a tensor integer (a class id for a categorical feature, written in decimal).
+    mutating func place(integer: Int64, slot: Int, into row: inout DecodedRow) {
+        let index = space.kindIndex[slot]
+        guard space.features[slot].kind == .categorical else {
+            row.numeric[index] = Double(integer)
+            return
+        }
+        row.categorical[index] = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var magnitude = integer.magnitude
+            var start = 24
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if integer < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            let text = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[start..<24]))
+            return space.dictionaries[index].code(for: text) ?? space.dictionaries[index].overflowCode
+        }
+    }
+}
