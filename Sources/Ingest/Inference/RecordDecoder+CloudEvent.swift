@@ -45,40 +45,25 @@ extension RecordDecoder {
         var id: Range<Int>?
         var data: JSONScanner?
         var base64: Range<Int>?
-        try scanner.enter()
-        scanner.position += 1
-        scanner.skipWhitespace()
-        if !scanner.consume(UInt8(ascii: "}")) {
-            while true {
-                scanner.skipWhitespace()
-                let key = try scanner.string()
-                scanner.skipWhitespace()
-                guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
-                scanner.skipWhitespace()
-                let isString = scanner.peek() == UInt8(ascii: "\"")
-                if scanner.matches(key, "data") {
-                    data = scanner
-                    try scanner.skipValue()
-                } else if isString && scanner.matches(key, "type") {
-                    type = try scanner.string().range
-                } else if isString && scanner.matches(key, "id") {
-                    id = try scanner.string().range
-                } else if isString && scanner.matches(key, "time") {
-                    payload.timestampMilliseconds = RFC3339.milliseconds(UnsafeRawBufferPointer(rebasing: bytes[try scanner.string().range]))
-                } else if isString && scanner.matches(key, "inferenceservicename") {
-                    payload.model.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[try scanner.string().range]))
-                } else if isString && scanner.matches(key, "data_base64") {
-                    base64 = try scanner.string().range
-                } else {
-                    try scanner.skipValue()
-                }
-                scanner.skipWhitespace()
-                if scanner.consume(UInt8(ascii: ",")) { continue }
-                if scanner.consume(UInt8(ascii: "}")) { break }
-                throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an object" : "expected ',' or '}'")
+        try scanner.members { (key, scanner) throws(DecodeError) in
+            let isString = scanner.peek() == UInt8(ascii: "\"")
+            if scanner.matches(key, "data") {
+                data = scanner
+                try scanner.skipValue()
+            } else if isString && scanner.matches(key, "type") {
+                type = try scanner.string().range
+            } else if isString && scanner.matches(key, "id") {
+                id = try scanner.string().range
+            } else if isString && scanner.matches(key, "time") {
+                payload.timestampMilliseconds = RFC3339.milliseconds(UnsafeRawBufferPointer(rebasing: bytes[try scanner.string().range]))
+            } else if isString && scanner.matches(key, "inferenceservicename") {
+                payload.model.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[try scanner.string().range]))
+            } else if isString && scanner.matches(key, "data_base64") {
+                base64 = try scanner.string().range
+            } else {
+                try scanner.skipValue()
             }
         }
-        scanner.leave()
         guard let type else { throw DecodeError(.malformedCloudEvent, at: 0, "the event has no \"type\"") }
         guard let id, !id.isEmpty else { throw DecodeError(.malformedCloudEvent, at: 0, "the event has no \"id\"") }
         payload.role = Self.role(ofEventType: UnsafeRawBufferPointer(rebasing: bytes[type]))

@@ -15,19 +15,7 @@ extension RecordDecoder {
             guard let first = scanner.peek() else { throw scanner.error(.malformedJSON, "the body is empty") }
             throw scanner.error(.notAnObject, "the body is a JSON \(JSONScanner.typeName(of: first)), not an object")
         }
-        try scanner.enter()
-        scanner.position += 1
-        scanner.skipWhitespace()
-        if scanner.consume(UInt8(ascii: "}")) {
-            scanner.leave()
-            return
-        }
-        while true {
-            scanner.skipWhitespace()
-            let key = try scanner.string()
-            scanner.skipWhitespace()
-            guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
-            scanner.skipWhitespace()
+        try scanner.members { (key, scanner) throws(DecodeError) in
             let isInstances = scanner.matches(key, "instances") || scanner.matches(key, "inputs")
             let isPredictions = scanner.matches(key, "predictions") || scanner.matches(key, "outputs")
             if (isInstances || isPredictions) && scanner.peek() == UInt8(ascii: "[") {
@@ -41,12 +29,7 @@ extension RecordDecoder {
             } else {
                 try scanner.skipValue()
             }
-            scanner.skipWhitespace()
-            if scanner.consume(UInt8(ascii: ",")) { continue }
-            if scanner.consume(UInt8(ascii: "}")) { break }
-            throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an object" : "expected ',' or '}'")
         }
-        scanner.leave()
     }
 
     /// The array under `instances`, `inputs`, `predictions` or `outputs`: OIP tensors or v1 instances.
@@ -56,108 +39,63 @@ extension RecordDecoder {
         let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
         // A v2 request's "outputs" names the tensors it wants back: no values.
         let requestedOutputs = payload.role == .request && scanner.matches(key, "outputs")
-        try scanner.enter()
-        scanner.position += 1  // '['
-        scanner.skipWhitespace()
-        var index = 0
-        if !scanner.consume(UInt8(ascii: "]")) {
-            while true {
-                scanner.skipWhitespace()
-                switch scanner.peek() {
-                case UInt8(ascii: "{"):
-                    if try isTensor(scanner) {
-                        try decodeTensor(&scanner, into: &payload)
-                    } else if requestedOutputs {
-                        try scanner.skipValue()
-                    } else {
-                        try use(row: index, of: &payload, offset: scanner.position)
-                        try decodeObject(&scanner, into: &payload.rows[index], topLevel: false)
-                    }
-                case UInt8(ascii: "["):
+        try scanner.elements { (index, scanner) throws(DecodeError) in
+            switch scanner.peek() {
+            case UInt8(ascii: "{"):
+                if try isTensor(scanner) {
+                    try decodeTensor(&scanner, into: &payload)
+                } else if requestedOutputs {
+                    try scanner.skipValue()
+                } else {
                     try use(row: index, of: &payload, offset: scanner.position)
-                    var column = 0
-                    try decodeNestedColumns(&scanner, columns: columns, row: index, column: &column, into: &payload)
-                default:
-                    try decodeElement(&scanner, columns: columns, row: index, column: 0, into: &payload)
+                    try decodeObject(&scanner, into: &payload.rows[index], topLevel: false)
                 }
-                index += 1
-                scanner.skipWhitespace()
-                if scanner.consume(UInt8(ascii: ",")) { continue }
-                if scanner.consume(UInt8(ascii: "]")) { break }
-                throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an array" : "expected ',' or ']'")
+            case UInt8(ascii: "["):
+                try use(row: index, of: &payload, offset: scanner.position)
+                var column = 0
+                try decodeNestedColumns(&scanner, columns: columns, row: index, column: &column, into: &payload)
+            default:
+                try decodeElement(&scanner, columns: columns, row: index, column: 0, into: &payload)
             }
         }
-        scanner.leave()
     }
 
     /// Whether the object at the scanner is an OIP tensor: it has a `"data"` key.
     private func isTensor(_ scanner: JSONScanner) throws(DecodeError) -> Bool {
         var probe = scanner
-        try probe.enter()
-        probe.position += 1
-        probe.skipWhitespace()
-        if probe.consume(UInt8(ascii: "}")) { return false }
-        while true {
-            probe.skipWhitespace()
-            let key = try probe.string()
-            if probe.matches(key, "data") { return true }
-            probe.skipWhitespace()
-            guard probe.consume(UInt8(ascii: ":")) else { throw probe.error(.malformedJSON, "expected ':' after a key") }
-            probe.skipWhitespace()
+        var found = false
+        try probe.members { (key, probe) throws(DecodeError) in
+            if probe.matches(key, "data") { found = true }
             try probe.skipValue()
-            probe.skipWhitespace()
-            if probe.consume(UInt8(ascii: ",")) { continue }
-            if probe.consume(UInt8(ascii: "}")) { return false }
-            throw probe.error(.malformedJSON, probe.atEnd ? "the record ends inside an object" : "expected ',' or '}'")
         }
+        return found
     }
 
     /// `{"name", "shape", "datatype", "data"}` in any key order: the data is read once the
     /// name and shape are known.
     private mutating func decodeTensor(_ scanner: inout JSONScanner, into payload: inout InferencePayload) throws(DecodeError) {
-        try scanner.enter()
-        scanner.position += 1
         var name = 0..<0
         var width = 1
         var data: JSONScanner?
-        scanner.skipWhitespace()
-        if !scanner.consume(UInt8(ascii: "}")) {
-            while true {
-                scanner.skipWhitespace()
-                let key = try scanner.string()
-                scanner.skipWhitespace()
-                guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
-                scanner.skipWhitespace()
-                if scanner.matches(key, "name") && scanner.peek() == UInt8(ascii: "\"") {
-                    name = try scanner.string().range
-                } else if scanner.matches(key, "shape") && scanner.peek() == UInt8(ascii: "[") {
-                    width = try rowWidth(&scanner)
-                } else if scanner.matches(key, "data") {
-                    data = scanner
-                    try scanner.skipValue()
-                } else {
-                    try scanner.skipValue()
-                }
-                scanner.skipWhitespace()
-                if scanner.consume(UInt8(ascii: ",")) { continue }
-                if scanner.consume(UInt8(ascii: "}")) { break }
-                throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an object" : "expected ',' or '}'")
+        try scanner.members { (key, scanner) throws(DecodeError) in
+            if scanner.matches(key, "name") && scanner.peek() == UInt8(ascii: "\"") {
+                name = try scanner.string().range
+            } else if scanner.matches(key, "shape") && scanner.peek() == UInt8(ascii: "[") {
+                width = try rowWidth(&scanner)
+            } else if scanner.matches(key, "data") {
+                data = scanner
+                try scanner.skipValue()
+            } else {
+                try scanner.skipValue()
             }
         }
-        scanner.leave()
         guard var data else { return }
         let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[name]))
         guard columns.mapped >= 0 || columns.single >= 0 else { return }
         guard data.peek() == UInt8(ascii: "[") else {
             return try decodeElement(&data, columns: columns, row: 0, column: 0, into: &payload)
         }
-        try data.enter()
-        data.position += 1
-        data.skipWhitespace()
-        if data.consume(UInt8(ascii: "]")) { return }
-        var index = 0
-        while true {
-            data.skipWhitespace()
+        try data.elements { (index, data) throws(DecodeError) in
             if data.peek() == UInt8(ascii: "[") {
                 // Nested: one element of the batch dimension per row.
                 try use(row: index, of: &payload, offset: data.position)
@@ -166,39 +104,21 @@ extension RecordDecoder {
             } else {
                 try decodeElement(&data, columns: columns, row: index / width, column: index % width, into: &payload)
             }
-            index += 1
-            data.skipWhitespace()
-            if data.consume(UInt8(ascii: ",")) { continue }
-            if data.consume(UInt8(ascii: "]")) { break }
-            throw data.error(.malformedJSON, data.atEnd ? "the record ends inside an array" : "expected ',' or ']'")
         }
     }
 
     /// The product of a shape's dimensions after the first (the batch); 1 for a 1-D shape.
     private func rowWidth(_ scanner: inout JSONScanner) throws(DecodeError) -> Int {
         let start = scanner.position
-        try scanner.enter()
-        scanner.position += 1
         var width = 1
-        var dimension = 0
-        scanner.skipWhitespace()
-        if !scanner.consume(UInt8(ascii: "]")) {
-            while true {
-                scanner.skipWhitespace()
-                let value = try scanner.number()
-                guard value >= 0, value == value.rounded(), value <= Double(maximumBatchRows) * 65_536 else {
-                    throw DecodeError(.malformedTensor, at: start, "the shape has a dimension of \(value)")
-                }
-                if dimension > 0 { width = width.multipliedReportingOverflow(by: Int(value)).partialValue }
-                guard width <= 1 << 24 else { throw DecodeError(.malformedTensor, at: start, "a row of more than 2^24 values") }
-                dimension += 1
-                scanner.skipWhitespace()
-                if scanner.consume(UInt8(ascii: ",")) { continue }
-                if scanner.consume(UInt8(ascii: "]")) { break }
-                throw scanner.error(.malformedJSON, "expected ',' or ']' in the shape")
+        try scanner.elements { (dimension, scanner) throws(DecodeError) in
+            let value = try scanner.number()
+            guard value >= 0, value == value.rounded(), value <= Double(maximumBatchRows) * 65_536 else {
+                throw DecodeError(.malformedTensor, at: start, "the shape has a dimension of \(value)")
             }
+            if dimension > 0 { width = width.multipliedReportingOverflow(by: Int(value)).partialValue }
+            guard width <= 1 << 24 else { throw DecodeError(.malformedTensor, at: start, "a row of more than 2^24 values") }
         }
-        scanner.leave()
         return max(width, 1)
     }
 
@@ -206,25 +126,14 @@ extension RecordDecoder {
     private mutating func decodeNestedColumns(
         _ scanner: inout JSONScanner, columns: TensorColumns, row: Int, column: inout Int, into payload: inout InferencePayload
     ) throws(DecodeError) {
-        try scanner.enter()
-        scanner.position += 1
-        scanner.skipWhitespace()
-        if !scanner.consume(UInt8(ascii: "]")) {
-            while true {
-                scanner.skipWhitespace()
-                if scanner.peek() == UInt8(ascii: "[") {
-                    try decodeNestedColumns(&scanner, columns: columns, row: row, column: &column, into: &payload)
-                } else {
-                    try decodeElement(&scanner, columns: columns, row: row, column: column, into: &payload)
-                    column += 1
-                }
-                scanner.skipWhitespace()
-                if scanner.consume(UInt8(ascii: ",")) { continue }
-                if scanner.consume(UInt8(ascii: "]")) { break }
-                throw scanner.error(.malformedJSON, scanner.atEnd ? "the record ends inside an array" : "expected ',' or ']'")
+        try scanner.elements { (_, scanner) throws(DecodeError) in
+            if scanner.peek() == UInt8(ascii: "[") {
+                try decodeNestedColumns(&scanner, columns: columns, row: row, column: &column, into: &payload)
+            } else {
+                try decodeElement(&scanner, columns: columns, row: row, column: column, into: &payload)
+                column += 1
             }
         }
-        scanner.leave()
     }
 
     /// One tensor element: a value for the feature of its column, skipped if none.

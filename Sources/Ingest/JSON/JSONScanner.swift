@@ -56,6 +56,54 @@ struct JSONScanner {
 
     mutating func leave() { depth -= 1 }
 
+    /// Walks the members of the object at the scanner (at its `{`): `body` gets each key with
+    /// the scanner at the value, and must consume the value.
+    mutating func members(_ body: (StringToken, inout JSONScanner) throws(DecodeError) -> Void) throws(DecodeError) {
+        try enter()
+        position += 1
+        skipWhitespace()
+        if consume(UInt8(ascii: "}")) {
+            leave()
+            return
+        }
+        while true {
+            skipWhitespace()
+            let key = try string()
+            skipWhitespace()
+            guard consume(UInt8(ascii: ":")) else { throw error(.malformedJSON, "expected ':' after a key") }
+            skipWhitespace()
+            try body(key, &self)
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            if consume(UInt8(ascii: "}")) { break }
+            throw error(.malformedJSON, atEnd ? "the record ends inside an object" : "expected ',' or '}'")
+        }
+        leave()
+    }
+
+    /// Walks the elements of the array at the scanner (at its `[`): `body` gets each index with
+    /// the scanner at the element, and must consume it.
+    mutating func elements(_ body: (Int, inout JSONScanner) throws(DecodeError) -> Void) throws(DecodeError) {
+        try enter()
+        position += 1
+        skipWhitespace()
+        if consume(UInt8(ascii: "]")) {
+            leave()
+            return
+        }
+        var index = 0
+        while true {
+            skipWhitespace()
+            try body(index, &self)
+            index += 1
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            if consume(UInt8(ascii: "]")) { break }
+            throw error(.malformedJSON, atEnd ? "the record ends inside an array" : "expected ',' or ']'")
+        }
+        leave()
+    }
+
     static func typeName(of first: UInt8) -> String {
         switch first {
         case UInt8(ascii: "["): "array"
@@ -272,43 +320,9 @@ struct JSONScanner {
         guard let first = peek() else { throw error(.malformedJSON, "the record ends where a value should be") }
         switch first {
         case UInt8(ascii: "{"):
-            try enter()
-            position += 1
-            skipWhitespace()
-            if consume(UInt8(ascii: "}")) {
-                leave()
-                return
-            }
-            while true {
-                skipWhitespace()
-                _ = try string()
-                skipWhitespace()
-                guard consume(UInt8(ascii: ":")) else { throw error(.malformedJSON, "expected ':' after a key") }
-                skipWhitespace()
-                try skipValue()
-                skipWhitespace()
-                if consume(UInt8(ascii: ",")) { continue }
-                if consume(UInt8(ascii: "}")) { break }
-                throw error(.malformedJSON, atEnd ? "the record ends inside an object" : "expected ',' or '}'")
-            }
-            leave()
+            try members { (_, scanner) throws(DecodeError) in try scanner.skipValue() }
         case UInt8(ascii: "["):
-            try enter()
-            position += 1
-            skipWhitespace()
-            if consume(UInt8(ascii: "]")) {
-                leave()
-                return
-            }
-            while true {
-                skipWhitespace()
-                try skipValue()
-                skipWhitespace()
-                if consume(UInt8(ascii: ",")) { continue }
-                if consume(UInt8(ascii: "]")) { break }
-                throw error(.malformedJSON, atEnd ? "the record ends inside an array" : "expected ',' or ']'")
-            }
-            leave()
+            try elements { (_, scanner) throws(DecodeError) in try scanner.skipValue() }
         case UInt8(ascii: "\""): _ = try string()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try boolean()
         case UInt8(ascii: "n"): try null()

@@ -24,6 +24,8 @@ extension RecordDecoder {
         }
     }
 
+    /// The record's loop over members, written out rather than through ``JSONScanner/members(_:)``:
+    /// it is the hot path of every JSON record.
     mutating func decodeObject(_ scanner: inout JSONScanner, into row: inout DecodedRow, topLevel: Bool) throws(DecodeError) {
         try scanner.enter()
         scanner.position += 1  // '{'
