@@ -58,7 +58,7 @@ extension DemoTraffic {
                 MessageHeader(name: "ce_specversion", string: "1.0"), MessageHeader(name: "ce_id", string: id),
                 MessageHeader(name: "ce_type", string: "org.kubeflow.serving.inference.\(type)"),
                 MessageHeader(name: "ce_source", string: "http://localhost:9081/"),
-                MessageHeader(name: "ce_time", string: Self.rfc3339(time)),
+                MessageHeader(name: "ce_time", string: RFC3339.format(milliseconds: time)),
                 MessageHeader(name: "ce_inferenceservicename", string: Self.model),
                 MessageHeader(name: "ce_namespace", string: "default"), MessageHeader(name: "ce_component", string: "predictor"),
                 MessageHeader(name: "ce_endpoint", string: "default"), MessageHeader(name: "content-type", string: "application/json"),
@@ -79,7 +79,7 @@ extension DemoTraffic {
         let request = "{\"id\":\"\(id)\",\"inputs\":[\(inputs.joined(separator: ","))],\"outputs\":[{\"name\":\"predict\"}]}"
         let response = "{\"model_name\":\"\(Self.model)\",\"id\":\"\(id)\",\"outputs\":[{\"name\":\"predict\",\"shape\":[1],\"datatype\":\"FP64\",\"data\":[\(Self.decimal(prediction))]}]}"
         func event(_ type: String, _ data: String) -> DemoMessage {
-            let value = "{\"specversion\":\"1.0\",\"id\":\"\(id)\",\"type\":\"org.kubeflow.serving.inference.\(type)\",\"source\":\"http://localhost:9081/\",\"time\":\"\(Self.rfc3339(time))\",\"inferenceservicename\":\"\(Self.model)\",\"namespace\":\"default\",\"datacontenttype\":\"application/json\",\"data\":\(data)}"
+            let value = "{\"specversion\":\"1.0\",\"id\":\"\(id)\",\"type\":\"org.kubeflow.serving.inference.\(type)\",\"source\":\"http://localhost:9081/\",\"time\":\"\(RFC3339.format(milliseconds: time))\",\"inferenceservicename\":\"\(Self.model)\",\"namespace\":\"default\",\"datacontenttype\":\"application/json\",\"data\":\(data)}"
             return DemoMessage(
                 topic: nil, key: Array(id.utf8), value: Array(value.utf8),
                 headers: [MessageHeader(name: "content-type", string: "application/cloudevents+json; charset=UTF-8")])
@@ -140,38 +140,10 @@ extension DemoTraffic {
         }
     }
 
+    /// Three decimals, as ``appendDecimal(_:to:)`` writes them in JSON lines.
     static func decimal(_ value: Double) -> String {
-        let scaled = Int64((value * 1000).rounded())
-        let sign = scaled < 0 ? "-" : ""
-        let magnitude = scaled.magnitude
-        let fraction = String(magnitude % 1000)
-        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
-    }
-
-    /// `2025-11-24T16:00:00.123Z` for milliseconds since the epoch (civil-from-days, Hinnant).
-    static func rfc3339(_ milliseconds: Int64) -> String {
-        let seconds = milliseconds.dividedFloor(by: 1000)
-        let days = seconds.dividedFloor(by: 86_400)
-        let secondOfDay = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let millis = milliseconds - seconds * 1000
-        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(fraction)Z"
-    }
-}
-
-extension Int64 {
-    fileprivate func dividedFloor(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+        var text: [UInt8] = []
+        appendDecimal(value, to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -119,13 +119,13 @@ public struct DemoTraffic: Sendable {
         for (index, feature) in Self.numeric.enumerated() {
             if index > 0 { append(",") }
             append("\"\(feature.name)\":")
-            appendNumber(numbers[index])
+            Self.appendDecimal(numbers[index], to: &line)
         }
         for (index, feature) in Self.categorical.enumerated() {
             append(",\"\(feature.name)\":\"\(categories[index])\"")
         }
         append("},\"prediction\":")
-        appendNumber(Double.random(in: 0..<1, using: &generator))
+        Self.appendDecimal(Double.random(in: 0..<1, using: &generator), to: &line)
         append("}")
     }
 
@@ -151,7 +151,7 @@ public struct DemoTraffic: Sendable {
     }
 
     /// Three decimals, as a model server's logger would typically print them.
-    mutating func appendNumber(_ value: Double) {
+    static func appendDecimal(_ value: Double, to line: inout [UInt8]) {
         let scaled = (value * 1000).rounded()
         var integer = Int64(scaled)
         if integer < 0 {

@@ -165,8 +165,8 @@ public final class Pipeline {
             deliver(payload, origins: CollectionOfOne(origin))
             return
         }
-        let eventTime = payload.timestampMilliseconds ?? wallMilliseconds()
-        join.offer(payload, origin: origin, eventTime: eventTime, wallTime: wallMilliseconds()) { release in
+        let now = wallMilliseconds()
+        join.offer(payload, origin: origin, eventTime: payload.timestampMilliseconds ?? now, wallTime: now) { release in
             catalogue.countJoin(outcome: release.outcome.rawValue)
             deliver(release.payload, origins: release.origins)
         }
@@ -178,11 +178,16 @@ public final class Pipeline {
             catalogue.countUnrouted()
             return
         }
-        for index in 0..<payload.rowCount {
+        // The payload's records hold back the offsets of the window its rows go to; a window
+        // closing mid-payload leaves them to the next one.
+        func holdOrigins() {
             for origin in origins {
                 let first = target.openFirstOffset[origin.partition]
                 target.openFirstOffset[origin.partition] = first < 0 ? origin.offset : min(first, origin.offset)
             }
+        }
+        if payload.rowCount > 0 { holdOrigins() }
+        for index in 0..<payload.rowCount {
             target.monitor.append(payload.rows[index], eventTime: payload.timestampMilliseconds)
             target.uncountedRecords += 1
             if target.monitor.isWindowFull {
@@ -192,6 +197,7 @@ public final class Pipeline {
                     pendingFailure = error
                     return
                 }
+                if index + 1 < payload.rowCount { holdOrigins() }
             }
         }
     }

@@ -94,37 +94,3 @@ public struct DriftEvent: Sendable, Hashable {
         return json.bytes
     }
 }
-
-/// RFC 3339 UTC timestamps from epoch milliseconds, without Foundation.
-package enum RFC3339 {
-    package static func format(milliseconds: Int64) -> String {
-        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
-        var totalSeconds = seconds.quotient
-        var millis = seconds.remainder
-        if millis < 0 {
-            millis += 1000
-            totalSeconds -= 1
-        }
-        var days = totalSeconds / 86_400
-        var secondOfDay = totalSeconds % 86_400
-        if secondOfDay < 0 {
-            secondOfDay += 86_400
-            days -= 1
-        }
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
-    }
-}

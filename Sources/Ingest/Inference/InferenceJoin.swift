@@ -69,6 +69,7 @@ public struct InferenceJoin {
                 waiting[payload.id] = nil
                 var joined = partner.payload.role == .request ? partner.payload : payload
                 joined.merge(partner.payload.role == .request ? payload : partner.payload)
+                compact()
                 release(Release(payload: joined, origins: [partner.origin, origin], outcome: .joined))
                 return
             }
@@ -121,8 +122,13 @@ public struct InferenceJoin {
         return nil
     }
 
+    /// Drops arrival records already passed or joined, so that ``order`` stays bounded by
+    /// the waiting halves even when ``expire(wallTime:release:)`` has nothing to release.
     private mutating func compact() {
-        if head > 1024 && head * 2 > order.count {
+        if waiting.isEmpty {
+            order.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024 && head * 2 > order.count {
             order.removeFirst(head)
             head = 0
         }
