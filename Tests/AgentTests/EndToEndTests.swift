@@ -59,33 +59,14 @@ struct EndToEndTests {
         }
         try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
 
-        var configuration = AgentConfiguration()
-        configuration.kafka.bootstrap = cluster.bootstrapServers
-        configuration.kafka.topics = ["logs"]
+        var configuration = configuration(cluster, topics: ["logs"], windowRecords: 2_500)
         configuration.kafka.topicFormats = ["logs": format]
-        configuration.kafka.group = "agent"
-        configuration.kafka.eventsTopic = "events"
-        configuration.kafka.dlqTopic = "dlq"
-        configuration.httpPort = 0
-        configuration.windowRecords = 2_500
-        configuration.models = [.init(name: DemoTraffic.model, reference: "(test)")]
-        let reference = DemoTraffic.reference(records: 20_000)
-
-        let outcomes = Mutex<[Pipeline.WindowOutcome]>([])
-        let catalogue = MetricCatalogue(version: "test")
-        let (http, pipeline) = try AgentRuntime.makeServices(
-            configuration: configuration, references: [DemoTraffic.model: reference], catalogue: catalogue, readiness: Readiness(),
-            logger: logger
-        ) { outcome in outcomes.withLock { $0.append(outcome) } }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: http), .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
-                logger: logger))
-        let running = Task { try await group.run() }
+        let agent = try RunningAgent(configuration: configuration, logger: logger)
+        let (http, group, running, reference) = (agent.http, agent.group, agent.running, agent.reference)
 
         // Wait for the 8 full windows (21,000 valid records / 2,500).
         let deadline = ContinuousClock.now + .seconds(60)
-        while outcomes.withLock({ $0.count }) < 8 && ContinuousClock.now < deadline {
+        while agent.windows.count < 8 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         let port = try await http.boundPort.wait()
@@ -94,7 +75,7 @@ struct EndToEndTests {
         await group.triggerGracefulShutdown()
         try await running.value
 
-        let windows = outcomes.withLock { $0 }
+        let windows = agent.windows.all
         #expect(windows.count == 8)
         let closedRecords = windows.map(\.report.records).reduce(0, +)
         #expect(closedRecords == 20_000)
@@ -157,68 +138,63 @@ struct EndToEndTests {
         try cluster.createTopic("events", partitions: 1)
         try cluster.createTopic("dlq", partitions: 1)
 
-        // 12,000 inferences, one in 500 a single malformed message; drift after 6,000.
+        // 14,000 inferences, one in 500 a single malformed message; drift after 6,000. A
+        // backlog is read partition by partition, so count windows would mix times: the
+        // drifted half is produced only once the agent has joined the clean half.
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-        var tickets: [KafkaProducer.Ticket] = []
         var traffic = DemoTraffic(seed: 5, driftAfter: 6_000, malformedEvery: 500, format: format)
         var messages = 0
-        for i in 0..<12_000 {
-            for message in traffic.nextMessages(timestampMilliseconds: 1_764_000_000_000 + Int64(i)) {
-                tickets.append(
-                    try producer.send(topic: message.topic ?? "logs", key: message.key, value: message.value, headers: message.headers))
-                messages += 1
+        func produce(_ range: Range<Int>) throws {
+            var tickets: [KafkaProducer.Ticket] = []
+            for i in range {
+                for message in traffic.nextMessages(timestampMilliseconds: 1_764_000_000_000 + Int64(i)) {
+                    tickets.append(
+                        try producer.send(topic: message.topic ?? "logs", key: message.key, value: message.value, headers: message.headers))
+                    messages += 1
+                }
             }
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
         }
-        try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
-        let inferences = 12_000 - 24
-        #expect(messages == 2 * inferences + 24)
+        try produce(0..<6_000)
 
-        var configuration = AgentConfiguration()
-        configuration.kafka.bootstrap = cluster.bootstrapServers
-        configuration.kafka.topics = topics
+        var configuration = configuration(cluster, topics: topics, windowRecords: 2_000)
         configuration.kafka.format = format
-        configuration.kafka.group = "agent"
-        configuration.kafka.eventsTopic = "events"
-        configuration.kafka.dlqTopic = "dlq"
-        configuration.httpPort = 0
-        configuration.windowRecords = 2_000
         configuration.tensors = DemoTraffic.tensors
-        configuration.models = [.init(name: DemoTraffic.model, reference: "(test)")]
-        let reference = DemoTraffic.reference(records: 20_000)
-
-        let outcomes = Mutex<[Pipeline.WindowOutcome]>([])
-        let catalogue = MetricCatalogue(version: "test")
-        let (http, pipeline) = try AgentRuntime.makeServices(
-            configuration: configuration, references: [DemoTraffic.model: reference], catalogue: catalogue, readiness: Readiness(),
-            logger: logger
-        ) { outcome in outcomes.withLock { $0.append(outcome) } }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: http), .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
-                logger: logger))
-        let running = Task { try await group.run() }
-
-        // Every inference joined: 11,976 rows, 5 full windows of 2,000.
+        let agent = try RunningAgent(configuration: configuration, logger: logger)
+        let (http, group, running) = (agent.http, agent.group, agent.running)
         let port = try await http.boundPort.wait()
-        var metrics = ""
-        let deadline = ContinuousClock.now + .seconds(90)
-        while ContinuousClock.now < deadline {
-            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-            metrics = String(decoding: body, as: UTF8.self)
-            if metrics.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(inferences)") && outcomes.withLock({ $0.count }) >= 5 {
-                break
+
+        /// Scrapes until `done` holds for the exposition and the closed windows, or 90 s pass.
+        func scrape(until done: (String) -> Bool) async throws -> String {
+            var metrics = ""
+            let deadline = ContinuousClock.now + .seconds(90)
+            while ContinuousClock.now < deadline {
+                let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+                metrics = String(decoding: body, as: UTF8.self)
+                if done(metrics) { break }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            try await Task.sleep(for: .milliseconds(100))
+            return metrics
+        }
+        let clean = 6_000 - 12
+        _ = try await scrape { $0.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(clean)") }
+        try produce(6_000..<14_000)
+        let inferences = 14_000 - 28
+        #expect(messages == 2 * inferences + 28)
+
+        // Every inference joined: 13,972 rows, 6 full windows of 2,000.
+        let metrics = try await scrape {
+            $0.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(inferences)") && agent.windows.count >= 6
         }
         await group.triggerGracefulShutdown()
         try await running.value
 
         #expect(metrics.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(inferences)"))
         #expect(!metrics.contains("outcome=\"request_only\"") && !metrics.contains("outcome=\"response_only\""))
-        let windows = outcomes.withLock { $0 }
-        #expect(windows.count == 5)
-        #expect(windows.map(\.report.records).reduce(0, +) == 10_000)
-        #expect(metrics.contains("driftwatch_dead_letter_records_total{model=\"\(DemoTraffic.model)\"} 24"))
+        let windows = agent.windows.all
+        #expect(windows.count == 6)
+        #expect(windows.map(\.report.records).reduce(0, +) == 12_000)
+        #expect(metrics.contains("driftwatch_dead_letter_records_total{model=\"\(DemoTraffic.model)\"} 28"))
 
         // Drift is found in exactly the drifting features, from rows built out of tensors.
         let events = try readAll(topic: "events", bootstrap: cluster.bootstrapServers)
@@ -235,11 +211,59 @@ struct EndToEndTests {
         // One dead letter per malformed message, reasons alternating, the source named in headers.
         let deadLetters = try readAll(topic: "dlq", bootstrap: cluster.bootstrapServers)
         let reasons = DemoTraffic.malformedReasons(format).map(\.rawValue)
-        #expect(deadLetters.count == 24)
-        #expect(deadLetters.filter { $0.headers["driftwatch.error.reason"] == reasons[0] }.count == 12)
-        #expect(deadLetters.filter { $0.headers["driftwatch.error.reason"] == reasons[1] }.count == 12)
+        #expect(deadLetters.count == 28)
+        #expect(deadLetters.filter { $0.headers["driftwatch.error.reason"] == reasons[0] }.count == 14)
+        #expect(deadLetters.filter { $0.headers["driftwatch.error.reason"] == reasons[1] }.count == 14)
         #expect(deadLetters.allSatisfy { topics.contains($0.headers["driftwatch.source.topic"] ?? "") })
         #expect(deadLetters.allSatisfy { $0.headers["driftwatch.source.offset"].flatMap(Int64.init) != nil })
+    }
+
+    /// The agent of these tests: the mock cluster's topics, the demo model, its reference of
+    /// 20,000 pre-drift records.
+    private func configuration(_ cluster: MockCluster, topics: [String], windowRecords: Int) -> AgentConfiguration {
+        var configuration = AgentConfiguration()
+        configuration.kafka.bootstrap = cluster.bootstrapServers
+        configuration.kafka.topics = topics
+        configuration.kafka.group = "agent"
+        configuration.kafka.eventsTopic = "events"
+        configuration.kafka.dlqTopic = "dlq"
+        configuration.httpPort = 0
+        configuration.windowRecords = windowRecords
+        configuration.models = [.init(name: DemoTraffic.model, reference: "(test)")]
+        return configuration
+    }
+
+    /// The windows an agent closed, in order.
+    final class WindowLog: Sendable {
+        private let outcomes = Mutex<[Pipeline.WindowOutcome]>([])
+
+        func append(_ outcome: Pipeline.WindowOutcome) { outcomes.withLock { $0.append(outcome) } }
+        var count: Int { outcomes.withLock { $0.count } }
+        var all: [Pipeline.WindowOutcome] { outcomes.withLock { $0 } }
+    }
+
+    /// The agent's services running in a group, each closed window logged.
+    struct RunningAgent {
+        let reference = DemoTraffic.reference(records: 20_000)
+        let windows = WindowLog()
+        let http: HTTPServer
+        let group: ServiceGroup
+        let running: Task<Void, any Error>
+
+        init(configuration: AgentConfiguration, logger: Logger) throws {
+            let windows = windows
+            let (http, pipeline) = try AgentRuntime.makeServices(
+                configuration: configuration, references: [DemoTraffic.model: reference], catalogue: MetricCatalogue(version: "test"),
+                readiness: Readiness(), logger: logger
+            ) { outcome in windows.append(outcome) }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: http), .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    logger: logger))
+            self.http = http
+            self.group = group
+            running = Task { try await group.run() }
+        }
     }
 
     struct Message {
