@@ -12,10 +12,13 @@ import UnixSignals
 public enum AgentRuntime {
     public static let version = "0.1.0"
 
-    /// Loads a reference: a profile (`.json`) or reference records (`.jsonl`) profiled now.
-    public static func loadReference(path: String, model: String?, policy: DriftPolicy = DriftPolicy()) throws -> ReferenceProfile {
-        if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") {
-            return try JSONLinesFile(path: path).profile(model: model, bins: policy.bins).profile
+    /// Loads a reference: a profile (`.json`) or reference records (`.jsonl`) profiled now,
+    /// with the declared schema.
+    public static func loadReference(
+        path: String, model: String?, policy: DriftPolicy = DriftPolicy(), schema: DeclaredSchema = DeclaredSchema()
+    ) throws -> ReferenceProfile {
+        if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".csv") {
+            return try RecordFormat.open(path: path).profile(model: model, bins: policy.bins, schema: schema).profile
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(description: "\(path): cannot read the reference profile")
@@ -38,12 +41,24 @@ public enum AgentRuntime {
         readiness: Readiness, logger: Logger, observer: @escaping @Sendable (Pipeline.WindowOutcome) -> Void = { _ in }
     ) throws -> (http: HTTPServer, pipeline: PipelineService) {
         var space = FeatureSpace()
+        var references = references
+        var booleans: [String] = []
         for model in configuration.models {
             guard let reference = references[model.name] else {
                 throw ConfigurationError(description: "model \(model.name) has no reference")
             }
-            try space.declare(reference.schema)
+            do {
+                let conformed = try model.declaredSchema.conform(reference)
+                references[model.name] = conformed.profile
+                booleans += conformed.booleans
+                try space.declare(conformed.profile.schema)
+            } catch {
+                throw ConfigurationError(description: "model \(model.name) (reference \(model.reference)): \(error)")
+            }
         }
+        for name in booleans { try space.markBoolean(name) }
+        let monitored = Set(space.features.map(\.name))
+        let ignored = Set(configuration.models.flatMap(\.declaredSchema.ignored)).subtracting(monitored)
         for (tensor, features) in configuration.tensors.sorted(by: { $0.key < $1.key }) {
             for feature in features where space.slot(of: feature) == nil {
                 throw ConfigurationError(description: "tensors.\(tensor) names '\(feature)', which no model's reference has")
@@ -51,10 +66,11 @@ public enum AgentRuntime {
         }
         let http = HTTPServer(port: configuration.httpPort, catalogue: catalogue, readiness: readiness, logger: logger)
         let finalSpace = space
+        let conformed = references
         let pipeline = PipelineService {
             let monitors = try configuration.models.map { model in
                 try Monitor(
-                    model: model.name, reference: references[model.name]!, policy: model.policy ?? DriftPolicy(),
+                    model: model.name, reference: conformed[model.name]!, policy: model.policy ?? DriftPolicy(),
                     windowRecords: configuration.windowRecords, space: finalSpace)
             }
             var client = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrap)
@@ -67,6 +83,8 @@ public enum AgentRuntime {
             settings.formats = Dictionary(uniqueKeysWithValues: configuration.kafka.topics.map { ($0, configuration.kafka.format(of: $0)) })
             settings.tensors = configuration.tensors
             settings.joinTimeoutMilliseconds = Int64(configuration.joinTimeoutMilliseconds)
+            settings.jsonFields = configuration.jsonFields
+            settings.ignoredFields = ignored.sorted()
             return Pipeline(
                 settings: settings,
                 consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,
@@ -80,7 +98,8 @@ public enum AgentRuntime {
         try configuration.validate()
         var references: [String: ReferenceProfile] = [:]
         for model in configuration.models {
-            references[model.name] = try loadReference(path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy())
+            references[model.name] = try loadReference(
+                path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema)
             logger.info("reference loaded", metadata: ["model": "\(model.name)", "version": "\(references[model.name]!.version)"])
         }
         let catalogue = MetricCatalogue(version: version)

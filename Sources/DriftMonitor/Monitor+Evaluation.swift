@@ -11,7 +11,7 @@ extension Monitor {
     public static let reportedQuantiles: [Double] = [0.05, 0.25, 0.5, 0.75, 0.95]
 
     /// Tests every feature of the open window against the reference: O(features x bins).
-    func evaluate(space: FeatureSpace, index: Int) -> WindowReport {
+    func evaluate(space: FeatureSpace, index: Int, wallTime: Int64?) -> WindowReport {
         let started = ContinuousClock.now
         var features: [FeatureDrift] = []
         features.reserveCapacity(numericFeatures.count + categoricalFeatures.count)
@@ -23,12 +23,50 @@ extension Monitor {
         }
         let drifted = features.filter(\.drifted).count
         let elapsed = ContinuousClock.now - started
-        return WindowReport(
+        let records = Double(max(summary.records, 1))
+        var report = WindowReport(
             model: model, referenceVersion: reference.version, index: index, records: summary.records,
             firstEventTime: summary.firstEventTime, lastEventTime: summary.lastEventTime, features: features,
             datasetDriftShare: features.isEmpty ? 0 : Double(drifted) / Double(features.count),
             multivariate: reference.multivariate.flatMap { summary.reconstruction.rows > 0 ? MultivariateDrift(summary.reconstruction, baseline: $0) : nil },
             evaluationSeconds: elapsed.inSeconds)
+        report.duplicateRatio = Double(summary.duplicateRecords) / records
+        report.unknownFieldRatio = Double(summary.unknownFieldRecords) / records
+        report.unknownFields = summary.unknownFields
+        report.absentFeatures = summary.records > 0 ? features.filter { $0.count == 0 }.map(\.name) : []
+        if let wallTime, let newest = summary.lastEventTime { report.eventAgeSeconds = Double(wallTime - newest) / 1000 }
+        report.qualityBreaches = qualityBreaches(of: report)
+        return report
+    }
+
+    /// The quality measures of the report above the policy's limits.
+    private func qualityBreaches(of report: WindowReport) -> [QualityBreach] {
+        let quality = policy.quality
+        guard !quality.isEmpty, report.records > 0 else { return [] }
+        var breaches: [QualityBreach] = []
+        func check(_ check: QualityCheck, _ feature: String?, _ value: Double) {
+            if let breach = quality.breach(check, feature: feature, value: value) { breaches.append(breach) }
+        }
+        let referenceVaries = numericFeatures.map { $0.moments.count > 0 && $0.moments.min < $0.moments.max }
+            + categoricalFeatures.map { $0.counts.lazy.filter { $0 > 0 }.count > 1 }
+        for (feature, varies) in zip(report.features, referenceVaries) {
+            check(.missingRatio, feature.name, feature.missingRatio)
+            check(.nonFiniteRatio, feature.name, feature.nonFiniteRatio)
+            check(.typeMismatchRatio, feature.name, feature.typeMismatchRatio)
+            if feature.kind == .numeric {
+                check(.outOfRangeRatio, feature.name, feature.outOfRangeRatio)
+                check(.repeatedRatio, feature.name, feature.repeatedRatio)
+            } else {
+                check(.newCategoryRatio, feature.name, feature.newCategoryRatio)
+            }
+            // A feature that never varied in the reference is not stuck when it does not vary now.
+            check(.constant, feature.name, feature.isConstant && varies ? 1 : 0)
+        }
+        check(.duplicateRatio, nil, report.duplicateRatio)
+        check(.unknownFieldRatio, nil, report.unknownFieldRatio)
+        check(.absentFeatures, nil, Double(report.absentFeatures.count))
+        if let age = report.eventAgeSeconds { check(.eventAgeSeconds, nil, age) }
+        return breaches
     }
 
     private func evaluateNumeric(_ reference: NumericReference, _ window: WindowSummary.Numeric) -> FeatureDrift {
@@ -63,6 +101,9 @@ extension Monitor {
             name: reference.profile.name, kind: .numeric, level: verdict.level, decidingMethod: verdict.method,
             warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
+            nonFiniteRatio: Double(window.nonFinite) / Double(records),
+            repeatedRatio: count > 1 ? Double(window.repeats) / Double(count - 1) : 0,
+            isConstant: count > 1 && window.moments.min == window.moments.max,
             outOfRangeRatio: count > 0 ? Double(window.outOfRange) / Double(count) : 0, newCategoryRatio: 0,
             mean: count > 0 ? window.moments.mean : .nan, standardDeviation: count > 0 ? window.moments.standardDeviation : .nan,
             quantiles: Self.reportedQuantiles.map { ($0, quantile($0, of: window, edges: reference.edges)) })
@@ -127,6 +168,8 @@ extension Monitor {
             name: reference.profile.name, kind: .categorical, level: verdict.level, decidingMethod: verdict.method,
             warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
+            nonFiniteRatio: Double(window.nonFinite) / Double(records), repeatedRatio: 0,
+            isConstant: count > 1 && current.lazy.filter { $0 > 0 }.count == 1 && window.codeCounts.lazy.filter { $0 > 0 }.count == 1,
             outOfRangeRatio: 0, newCategoryRatio: count > 0 ? Double(newCount) / Double(count) : 0, mean: .nan,
             standardDeviation: .nan, quantiles: [])
     }

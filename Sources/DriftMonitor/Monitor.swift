@@ -30,6 +30,7 @@ public final class Monitor {
     /// The batch's numeric columns side by side, and the projection, for the PCA (reused).
     private var batchMatrix: ColumnMatrix
     private var projection = PrincipalComponents.Scratch()
+    private var recentRequests = RecentRequests()
 
     /// - Parameters:
     ///   - space: must already declare the reference's features.
@@ -85,14 +86,45 @@ public final class Monitor {
     public var openRecords: Int { summary.records + batch.count }
     public var isWindowFull: Bool { openRecords >= windowRecords }
 
+    /// What is known about a record beyond its values, from the message that carried it.
+    public struct RecordFlags: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Its request id repeats a recent one (``isDuplicate(requestID:)``).
+        public static let duplicate = RecordFlags(rawValue: 1)
+        /// Its message had a field outside the schema.
+        public static let unknownFields = RecordFlags(rawValue: 2)
+    }
+
     /// Adds a decoded record to the open window. Close the window when ``isWindowFull``.
-    public func append(_ row: DecodedRow, eventTime: Int64?) {
+    public func append(_ row: DecodedRow, eventTime: Int64?, flags: RecordFlags = []) {
         batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
         for slot in row.typeMismatches where columnOfSlot[slot] >= 0 {
             batch.countTypeMismatch(column: columnOfSlot[slot])
         }
+        for slot in row.nonFinite where columnOfSlot[slot] >= 0 {
+            batch.countNonFinite(column: columnOfSlot[slot])
+        }
+        if !flags.isEmpty {
+            if flags.contains(.duplicate) { summary.duplicateRecords += 1 }
+            if flags.contains(.unknownFields) { summary.unknownFieldRecords += 1 }
+        }
         if let time = row.timestampMilliseconds ?? eventTime { summary.noteEventTime(time) }
         if batch.count >= batchCapacity { foldBatch() }
+    }
+
+    /// Notes a message's request id; true if the model saw it recently (then flag its records
+    /// ``RecordFlags/duplicate``).
+    public func isDuplicate(requestID: UnsafeRawBufferPointer) -> Bool {
+        recentRequests.insert(requestID)
+    }
+
+    /// Keeps the name of a field outside the schema for the window's report (the first few).
+    public func noteUnknownField(named name: UnsafeRawBufferPointer) {
+        guard summary.unknownFields.count < WindowSummary.unknownFieldNames,
+            !summary.unknownFields.contains(where: { $0.utf8.elementsEqual(name) })
+        else { return }
+        summary.unknownFields.append(String(decoding: name, as: UTF8.self))
     }
 
     /// Folds buffered rows into the window summary with the column kernels.
@@ -118,9 +150,10 @@ public final class Monitor {
     }
 
     /// Closes the open window: evaluates it, advances the policy and starts a new window.
-    public func closeWindow(space: FeatureSpace) -> (report: WindowReport, actions: [DriftStateMachine.Action]) {
+    /// - Parameter wallTime: now, in milliseconds since the epoch, for the event-age check.
+    public func closeWindow(space: FeatureSpace, wallTime: Int64? = nil) -> (report: WindowReport, actions: [DriftStateMachine.Action]) {
         foldBatch()
-        let report = evaluate(space: space, index: windowsClosed)
+        let report = evaluate(space: space, index: windowsClosed, wallTime: wallTime)
         let actions = stateMachine.advance(with: report)
         windowsClosed += 1
         summary.reset()

@@ -27,10 +27,7 @@ struct EndToEndTests {
         "Drifted features raise one retraining event naming exactly them; offsets cover closed windows only",
         arguments: [RecordDecoder.Format.json, .protobuf])
     func driftDetectedEndToEnd(format: RecordDecoder.Format) async throws {
-        let cluster = try MockCluster()
-        try cluster.createTopic("logs", partitions: 3)
-        try cluster.createTopic("events", partitions: 1)
-        try cluster.createTopic("dlq", partitions: 1)
+        let cluster = try AgentHarness.cluster(partitions: 3)
 
         // 3 malformed records first, then 10,000 clean and 11,000 drifted records.
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
@@ -59,9 +56,9 @@ struct EndToEndTests {
         }
         try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
 
-        var configuration = configuration(cluster, topics: ["logs"], windowRecords: 2_500)
+        var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 2_500)
         configuration.kafka.topicFormats = ["logs": format]
-        let agent = try RunningAgent(configuration: configuration, logger: logger)
+        let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
         let (http, group, running, reference) = (agent.http, agent.group, agent.running, agent.reference)
 
         // Wait for the 8 full windows (21,000 valid records / 2,500).
@@ -101,8 +98,8 @@ struct EndToEndTests {
         #expect(gauge("multivariate_drifted") == (multivariate.drifted ? 1 : 0))
 
         // Exactly one retraining event, keyed by model, naming exactly the drifted features.
-        let events = try readAll(topic: "events", bootstrap: cluster.bootstrapServers)
-        let retraining = try events.filter { try type(of: $0.value) == "dev.driftwatch.retraining.requested" }
+        let events = try AgentHarness.readAll(topic: "events", bootstrap: cluster.bootstrapServers, logger: logger)
+        let retraining = try events.filter { try AgentHarness.type(of: $0.value) == "dev.driftwatch.retraining.requested" }
         #expect(retraining.count == 1)
         let event = try #require(retraining.first)
         #expect(event.key == DemoTraffic.model)
@@ -115,7 +112,7 @@ struct EndToEndTests {
         #expect(data["reference_version"] as? String == reference.version)
 
         // Every malformed record is in the dead-letter topic with its reason.
-        let deadLetters = try readAll(topic: "dlq", bootstrap: cluster.bootstrapServers)
+        let deadLetters = try AgentHarness.readAll(topic: "dlq", bootstrap: cluster.bootstrapServers, logger: logger)
         #expect(deadLetters.map { $0.headers["driftwatch.error.reason"] ?? "" }.sorted() == malformedReasons)
 
         // Committed offsets = records in closed windows + the dead-lettered records before them.
@@ -131,12 +128,9 @@ struct EndToEndTests {
         "KServe CloudEvents and Seldon topics: requests joined with responses, drift found, bad messages dead-lettered one for one",
         arguments: [RecordDecoder.Format.kserve, .seldon])
     func inferenceExchangesEndToEnd(format: RecordDecoder.Format) async throws {
-        let cluster = try MockCluster()
         let topics = format == .seldon ? [DemoTraffic.seldonInputs, DemoTraffic.seldonOutputs] : ["logs"]
         // Twelve partitions: the mock broker keeps 5 MB per partition, and CloudEvents are large.
-        for topic in topics { try cluster.createTopic(topic, partitions: 12) }
-        try cluster.createTopic("events", partitions: 1)
-        try cluster.createTopic("dlq", partitions: 1)
+        let cluster = try AgentHarness.cluster(logTopics: topics, partitions: 12)
 
         // 14,000 inferences, one in 500 a single malformed message; drift after 6,000. A
         // backlog is read partition by partition, so count windows would mix times: the
@@ -157,10 +151,10 @@ struct EndToEndTests {
         }
         try produce(0..<6_000)
 
-        var configuration = configuration(cluster, topics: topics, windowRecords: 2_000)
+        var configuration = AgentHarness.configuration(cluster, topics: topics, windowRecords: 2_000)
         configuration.kafka.format = format
         configuration.tensors = DemoTraffic.tensors
-        let agent = try RunningAgent(configuration: configuration, logger: logger)
+        let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
         let (http, group, running) = (agent.http, agent.group, agent.running)
         let port = try await http.boundPort.wait()
 
@@ -197,8 +191,8 @@ struct EndToEndTests {
         #expect(metrics.contains("driftwatch_dead_letter_records_total{model=\"\(DemoTraffic.model)\"} 28"))
 
         // Drift is found in exactly the drifting features, from rows built out of tensors.
-        let events = try readAll(topic: "events", bootstrap: cluster.bootstrapServers)
-        let retraining = try events.filter { try type(of: $0.value) == "dev.driftwatch.retraining.requested" }
+        let events = try AgentHarness.readAll(topic: "events", bootstrap: cluster.bootstrapServers, logger: logger)
+        let retraining = try events.filter { try AgentHarness.type(of: $0.value) == "dev.driftwatch.retraining.requested" }
         #expect(retraining.count == 1)
         let event = try #require(retraining.first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(event.value)) as? [String: Any])
@@ -209,90 +203,12 @@ struct EndToEndTests {
         #expect(windows.prefix(2).allSatisfy { $0.report.driftedFeatures.isEmpty })
 
         // One dead letter per malformed message, reasons alternating, the source named in headers.
-        let deadLetters = try readAll(topic: "dlq", bootstrap: cluster.bootstrapServers)
+        let deadLetters = try AgentHarness.readAll(topic: "dlq", bootstrap: cluster.bootstrapServers, logger: logger)
         let reasons = DemoTraffic.malformedReasons(format).map(\.rawValue)
         #expect(deadLetters.count == 28)
         #expect(deadLetters.filter { $0.headers["driftwatch.error.reason"] == reasons[0] }.count == 14)
         #expect(deadLetters.filter { $0.headers["driftwatch.error.reason"] == reasons[1] }.count == 14)
         #expect(deadLetters.allSatisfy { topics.contains($0.headers["driftwatch.source.topic"] ?? "") })
         #expect(deadLetters.allSatisfy { $0.headers["driftwatch.source.offset"].flatMap(Int64.init) != nil })
-    }
-
-    /// The agent of these tests: the mock cluster's topics, the demo model, its reference of
-    /// 20,000 pre-drift records.
-    private func configuration(_ cluster: MockCluster, topics: [String], windowRecords: Int) -> AgentConfiguration {
-        var configuration = AgentConfiguration()
-        configuration.kafka.bootstrap = cluster.bootstrapServers
-        configuration.kafka.topics = topics
-        configuration.kafka.group = "agent"
-        configuration.kafka.eventsTopic = "events"
-        configuration.kafka.dlqTopic = "dlq"
-        configuration.httpPort = 0
-        configuration.windowRecords = windowRecords
-        configuration.models = [.init(name: DemoTraffic.model, reference: "(test)")]
-        return configuration
-    }
-
-    /// The windows an agent closed, in order.
-    final class WindowLog: Sendable {
-        private let outcomes = Mutex<[Pipeline.WindowOutcome]>([])
-
-        func append(_ outcome: Pipeline.WindowOutcome) { outcomes.withLock { $0.append(outcome) } }
-        var count: Int { outcomes.withLock { $0.count } }
-        var all: [Pipeline.WindowOutcome] { outcomes.withLock { $0 } }
-    }
-
-    /// The agent's services running in a group, each closed window logged.
-    struct RunningAgent {
-        let reference = DemoTraffic.reference(records: 20_000)
-        let windows = WindowLog()
-        let http: HTTPServer
-        let group: ServiceGroup
-        let running: Task<Void, any Error>
-
-        init(configuration: AgentConfiguration, logger: Logger) throws {
-            let windows = windows
-            let (http, pipeline) = try AgentRuntime.makeServices(
-                configuration: configuration, references: [DemoTraffic.model: reference], catalogue: MetricCatalogue(version: "test"),
-                readiness: Readiness(), logger: logger
-            ) { outcome in windows.append(outcome) }
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: http), .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
-                    logger: logger))
-            self.http = http
-            self.group = group
-            running = Task { try await group.run() }
-        }
-    }
-
-    struct Message {
-        var key: String?
-        var value: [UInt8]
-        var headers: [String: String]
-    }
-
-    private func type(of value: [UInt8]) throws -> String? {
-        (try JSONSerialization.jsonObject(with: Data(value)) as? [String: Any])?["type"] as? String
-    }
-
-    /// Every message of a topic, read by a fresh consumer group.
-    private func readAll(topic: String, bootstrap: String) throws -> [Message] {
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "reader-\(topic)-\(UUID())", topics: [topic], logger: logger)
-        defer { consumer.close() }
-        var messages: [Message] = []
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !consumer.isAtEndOfAssignment && ContinuousClock.now < deadline {
-            consumer.poll(timeoutMilliseconds: 100) { message in
-                var headers: [String: String] = [:]
-                for header in message.headers() { headers[header.name] = header.value.map { String(decoding: $0, as: UTF8.self) } }
-                messages.append(
-                    Message(
-                        key: message.key.map { String(decoding: $0, as: UTF8.self) }, value: message.value.map { Array($0) } ?? [],
-                        headers: headers))
-            }
-        }
-        return messages
     }
 }

@@ -1,4 +1,5 @@
 import DriftMonitor
+import Foundation
 import Ingest
 
 #if canImport(Glibc)
@@ -7,7 +8,8 @@ import Glibc
 
 /// One input, decoded in every format: as a JSON record, a protobuf InferenceLog record, a
 /// KServe CloudEvent (binary and structured mode) and a Seldon ModelInfer message (request and
-/// response topics), with the schema of the demo's first features and a tensor mapping.
+/// response topics) and as a CSV file (schema inferred, then read), with a schema of numeric,
+/// categorical and boolean features, an ignored field and a tensor mapping.
 /// Any crash, sanitizer report or hang is a finding; a DecodeError is the expected answer to garbage.
 enum DecoderFuzzer {
     nonisolated(unsafe) static var decoder: RecordDecoder = {
@@ -16,9 +18,10 @@ enum DecoderFuzzer {
             Feature(name: "amount", kind: .numeric), Feature(name: "age", kind: .numeric),
             Feature(name: "device", kind: .categorical), Feature(name: "is_new", kind: .categorical),
         ])
+        try! space.markBoolean("is_new")
         return RecordDecoder(
-            space: space, tensors: ["instances": ["amount", "age", "device"], "input-0": ["age", "amount"]], maximumRecordBytes: 1 << 20,
-            maximumDepth: 64, maximumBatchRows: 4_096)
+            space: space, tensors: ["instances": ["amount", "age", "device"], "input-0": ["age", "amount"]], ignoredFields: ["debug"],
+            maximumRecordBytes: 1 << 20, maximumDepth: 64, maximumBatchRows: 4_096)
     }()
     nonisolated(unsafe) static var row = DecodedRow(space: decoder.space)
     nonisolated(unsafe) static var payload = InferencePayload(space: decoder.space)
@@ -81,6 +84,11 @@ func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             _ = error.reason
         }
         _ = try? DecoderFuzzer.decoder.decode(bytes, format: .auto, envelope: envelope, into: &DecoderFuzzer.payload)
+    }
+    let csv = CSVFile(contents: Data(bytes), name: "fuzz.csv")
+    if let features = try? csv.inferSchema(sampleLines: 50) {
+        let booleans = Set(features.filter { $0.kind == .categorical }.prefix(1).map(\.name))
+        _ = try? csv.read(features: features, booleans: booleans)
     }
     return 0
 }

@@ -51,12 +51,30 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         /// A reference profile (`.json`, from `driftwatch profile`) or reference records (`.jsonl`).
         public var reference: String
         public var policy: DriftPolicy?
+        /// Kinds declared per field, over those the reference was profiled with:
+        /// `numeric`, `categorical`, `boolean` or `ignored`.
+        public var schema: [String: DeclaredKind]
 
-        public init(name: String, reference: String, policy: DriftPolicy? = nil) {
+        public init(name: String, reference: String, policy: DriftPolicy? = nil, schema: [String: DeclaredKind] = [:]) {
             self.name = name
             self.reference = reference
             self.policy = policy
+            self.schema = schema
         }
+
+        enum CodingKeys: String, CodingKey {
+            case name, reference, policy, schema
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            reference = try container.decode(String.self, forKey: .reference)
+            policy = try container.decodeIfPresent(DriftPolicy.self, forKey: .policy)
+            schema = try container.decodeIfPresent([String: DeclaredKind].self, forKey: .schema) ?? [:]
+        }
+
+        public var declaredSchema: DeclaredSchema { DeclaredSchema(schema) }
     }
 
     public var kafka = Kafka()
@@ -71,10 +89,13 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     public var tensors: [String: [String]] = [:]
     /// How long a request waits for its response before it is monitored alone.
     public var joinTimeoutMilliseconds: Int = 30_000
+    /// The top-level keys of JSON records that are not features.
+    public var jsonFields = JSONFields()
 
     enum CodingKeys: String, CodingKey {
         case kafka, models, tensors
         case joinTimeoutMilliseconds = "join_timeout_ms"
+        case jsonFields = "json_fields"
         case httpPort = "http_port"
         case windowRecords = "window_records"
         case untilEnd = "until_end"
@@ -93,6 +114,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
         tensors = try container.decodeIfPresent([String: [String]].self, forKey: .tensors) ?? [:]
         joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? 30_000
+        jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? JSONFields()
     }
 
     /// Reads a YAML configuration file.
@@ -124,6 +146,12 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             }
         }
         if Set(models.map(\.name)).count != models.count { problems.append("two models share a name") }
+        let reserved = jsonFields.reserved
+        for model in models {
+            for (field, kind) in model.schema.sorted(by: { $0.key < $1.key }) where kind != .ignored && reserved.contains(field) {
+                problems.append("model \(model.name): schema declares '\(field)', which json_fields reserves for the record's metadata")
+            }
+        }
         for topic in kafka.topicFormats.keys.sorted() where !kafka.topics.contains(topic) {
             problems.append("kafka.topic_formats names '\(topic)', which is not in kafka.topics")
         }

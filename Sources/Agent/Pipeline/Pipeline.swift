@@ -28,6 +28,10 @@ public final class Pipeline {
         public var joinTimeoutMilliseconds: Int64 = 30_000
         /// The most halves waiting in the join; beyond it the oldest goes alone.
         public var joinCapacity = 100_000
+        /// Where JSON records keep what is not a feature.
+        public var jsonFields = JSONFields()
+        /// Fields declared ignored: skipped without counting as unknown fields.
+        public var ignoredFields: [String] = []
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic
@@ -93,7 +97,7 @@ public final class Pipeline {
         self.readiness = readiness
         self.logger = logger
         self.observer = observer
-        decoder = RecordDecoder(space: space, tensors: settings.tensors)
+        decoder = RecordDecoder(space: space, tensors: settings.tensors, fields: settings.jsonFields, ignoredFields: settings.ignoredFields)
         topicFormats = consumer.topics.map { settings.formats[$0] ?? .json }
         seldonTopics = consumer.topics.map(SeldonTopic.init)
         payload = InferencePayload(space: space)
@@ -187,8 +191,19 @@ public final class Pipeline {
             }
         }
         if payload.rowCount > 0 { holdOrigins() }
+        var flags: Monitor.RecordFlags = []
+        // A response alone shares its id with a request already counted.
+        if !payload.id.isEmpty && payload.role != .response
+            && payload.id.withUnsafeBytes({ target.monitor.isDuplicate(requestID: $0) })
+        {
+            flags.insert(.duplicate)
+        }
+        if payload.unknownFields > 0 {
+            flags.insert(.unknownFields)
+            payload.unknownFieldName.withUnsafeBytes { target.monitor.noteUnknownField(named: $0) }
+        }
         for index in 0..<payload.rowCount {
-            target.monitor.append(payload.rows[index], eventTime: payload.timestampMilliseconds)
+            target.monitor.append(payload.rows[index], eventTime: payload.timestampMilliseconds, flags: flags)
             target.uncountedRecords += 1
             if target.monitor.isWindowFull {
                 do {
@@ -244,7 +259,7 @@ public final class Pipeline {
     private func closeWindow(_ target: Watched) throws(PipelineError) {
         target.metrics.countRecords(target.uncountedRecords)
         target.uncountedRecords = 0
-        let (report, actions) = target.monitor.closeWindow(space: decoder.space)
+        let (report, actions) = target.monitor.closeWindow(space: decoder.space, wallTime: wallMilliseconds())
         let state = target.monitor.stateMachine.state
         target.metrics.record(report, state: state)
         let events = actions.map { action in
@@ -257,6 +272,8 @@ public final class Pipeline {
             metadata: [
                 "model": "\(report.model)", "window": "\(report.index)", "records": "\(report.records)",
                 "drifted": "\(report.driftedFeatures.map(\.name))", "state": "\(state.gauge)",
+                "quality_breaches": "\(report.qualityBreaches.map { [$0.feature, $0.check.rawValue].compactMap { $0 }.joined(separator: ":") })",
+                "unknown_fields": "\(report.unknownFields)",
             ])
         observer(WindowOutcome(report: report, state: state, events: events))
     }

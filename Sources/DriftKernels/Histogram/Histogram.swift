@@ -35,15 +35,16 @@ public struct Histogram: Sendable, Hashable, Codable {
         }
     }
 
-    /// Adds the non-NaN `values` and returns their moments, NaN count and out-of-`range` count
-    /// (see ``BinLocator/summarize(_:counts:sums:shift:range:)``).
+    /// Adds the non-NaN `values` and returns their moments, NaN count, out-of-`range` count and
+    /// repeats (see ``BinLocator/summarize(_:counts:sums:shift:range:previous:)``).
     public mutating func summarize(
-        _ values: UnsafeBufferPointer<Double>, locator: BinLocator, shift: Double, range: ClosedRange<Double>
+        _ values: UnsafeBufferPointer<Double>, locator: BinLocator, shift: Double, range: ClosedRange<Double>,
+        previous: Double = .nan
     ) -> ColumnSummary {
         precondition(binCount == locator.edges.binCount, "histogram and locator disagree on bins")
         return counts.withUnsafeMutableBufferPointer { counts in
             sums.withUnsafeMutableBufferPointer { sums in
-                locator.summarize(values, counts: counts, sums: sums, shift: shift, range: range)
+                locator.summarize(values, counts: counts, sums: sums, shift: shift, range: range, previous: previous)
             }
         }
     }

@@ -2,14 +2,22 @@
 ///
 /// Reused for every record: ``reset()`` marks everything missing without allocating.
 public struct DecodedRow: Sendable {
-    /// Numeric values; NaN = missing or unusable.
+    /// Numeric values; NaN = missing or unusable (never NaN or infinite from the data: see ``nonFinite``).
     public var numeric: [Double]
     /// Category codes; -1 = missing or unusable.
     public var categorical: [Int32]
     /// Slots (in ``FeatureSpace/features``) whose value had the wrong JSON type.
     public var typeMismatches: [Int] = []
+    /// Slots whose value was NaN or infinite; the value is left missing.
+    public var nonFinite: [Int] = []
     /// The model named by the record, as bytes into the decoder's input; empty if none.
     public var model: Range<Int> = 0..<0
+    /// The record's request id, as bytes into the decoder's input; empty if none.
+    public var requestID: Range<Int> = 0..<0
+    /// Fields that are neither a feature of the space, nor ignored, nor record metadata.
+    public var unknownFields = 0
+    /// The first of them, as the bytes of its name in the decoder's input.
+    public var firstUnknownField: Range<Int> = 0..<0
     /// Event time in milliseconds since the epoch, if the record had one.
     public var timestampMilliseconds: Int64?
 
@@ -17,13 +25,37 @@ public struct DecodedRow: Sendable {
         numeric = [Double](repeating: .nan, count: space.numericCount)
         categorical = [Int32](repeating: -1, count: space.categoricalCount)
         typeMismatches.reserveCapacity(8)
+        nonFinite.reserveCapacity(8)
     }
 
     public mutating func reset() {
         for i in numeric.indices { numeric[i] = .nan }
         for i in categorical.indices { categorical[i] = -1 }
         typeMismatches.removeAll(keepingCapacity: true)
+        nonFinite.removeAll(keepingCapacity: true)
         model = 0..<0
+        requestID = 0..<0
+        unknownFields = 0
+        firstUnknownField = 0..<0
         timestampMilliseconds = nil
+    }
+
+    /// Sets a numeric value; NaN and infinities are counted in ``nonFinite`` and left missing,
+    /// so that histograms and moments only ever see finite numbers.
+    @inline(__always)
+    public mutating func set(number: Double, index: Int, slot: Int) {
+        if number.isFinite {
+            numeric[index] = number
+        } else {
+            numeric[index] = .nan
+            nonFinite.append(slot)
+        }
+    }
+
+    /// Notes a field outside the schema, keeping the first one's name.
+    @inline(__always)
+    public mutating func noteUnknownField(_ name: Range<Int>) {
+        if unknownFields == 0 { firstUnknownField = name }
+        unknownFields += 1
     }
 }

@@ -5,6 +5,8 @@ public struct RecordBatch: Sendable {
     public private(set) var categorical: [[Int32]]
     /// Type mismatches per feature of the model's schema (numeric first, then categorical).
     public private(set) var typeMismatches: [Int]
+    /// NaN or infinite values per feature, in the same order.
+    public private(set) var nonFinite: [Int]
     public private(set) var count = 0
 
     public init(numericColumns: Int, categoricalColumns: Int, capacity: Int) {
@@ -19,6 +21,7 @@ public struct RecordBatch: Sendable {
             return column
         }
         typeMismatches = [Int](repeating: 0, count: numericColumns + categoricalColumns)
+        nonFinite = typeMismatches
     }
 
     /// Appends the row's values at the given kind indices.
@@ -36,10 +39,17 @@ public struct RecordBatch: Sendable {
         typeMismatches[column] += 1
     }
 
+    public mutating func countNonFinite(column: Int) {
+        nonFinite[column] += 1
+    }
+
     public mutating func removeAll() {
         for i in numeric.indices { numeric[i].removeAll(keepingCapacity: true) }
         for i in categorical.indices { categorical[i].removeAll(keepingCapacity: true) }
-        for i in typeMismatches.indices { typeMismatches[i] = 0 }
+        for i in typeMismatches.indices {
+            typeMismatches[i] = 0
+            nonFinite[i] = 0
+        }
         count = 0
     }
 }

@@ -40,6 +40,12 @@ public struct FeatureDrift: Sendable {
     public var count: Int
     public var missingRatio: Double
     public var typeMismatchRatio: Double
+    /// Share of records whose value was NaN or infinite (counted as missing too).
+    public var nonFiniteRatio: Double
+    /// Share of a numeric feature's values equal to the value before them (0 for categorical).
+    public var repeatedRatio: Double
+    /// Every value of the window is the same (at least two values).
+    public var isConstant: Bool
     /// Share of values outside the reference's [min, max] (numeric features; 0 otherwise).
     public var outOfRangeRatio: Double
     /// Share of values in categories the reference never saw (categorical features; 0 otherwise).

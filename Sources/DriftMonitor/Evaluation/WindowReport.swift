@@ -15,6 +15,17 @@ public struct WindowReport: Sendable {
     public var multivariate: MultivariateDrift?
     /// Seconds spent evaluating the tests.
     public var evaluationSeconds: Double
+    /// Share of records whose request id repeated a recent one.
+    public var duplicateRatio: Double = 0
+    /// Share of records with a field outside the schema, and the first few of those fields.
+    public var unknownFieldRatio: Double = 0
+    public var unknownFields: [String] = []
+    /// Features of the schema with no value in any record of the window.
+    public var absentFeatures: [String] = []
+    /// Seconds from the newest event time to the window's close, when both are known.
+    public var eventAgeSeconds: Double?
+    /// Data-quality measures above the policy's limits: they breach the window.
+    public var qualityBreaches: [QualityBreach] = []
 
     public var driftedFeatures: [FeatureDrift] { features.filter(\.drifted) }
     public var level: FeatureDrift.Level { features.map(\.level).max() ?? .ok }

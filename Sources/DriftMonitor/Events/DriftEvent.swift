@@ -7,9 +7,12 @@ public struct DriftEvent: Sendable, Hashable {
         case driftResolved = "dev.driftwatch.drift.resolved"
     }
 
-    /// A feature that breached, with the numbers behind the verdict.
+    /// A feature that drifted, or a quality measure above its limit, with the numbers behind
+    /// the verdict.
     public struct Evidence: Sendable, Hashable {
-        public var feature: String
+        /// The feature; nil for a quality measure of the whole model (duplicates, unknown fields...).
+        public var feature: String?
+        /// The deciding drift score (`psi`, `wasserstein`...) or the quality check (`missing_ratio`...).
         public var method: String
         public var score: Double
         public var threshold: Double
@@ -51,6 +54,8 @@ public struct DriftEvent: Sendable, Hashable {
             return Evidence(
                 feature: feature.name, method: feature.decidingMethod.rawValue, score: score?.value ?? .nan,
                 threshold: feature.driftThreshold, pvalue: support?.pvalue)
+        } + report.qualityBreaches.map { breach in
+            Evidence(feature: breach.feature, method: breach.check.rawValue, score: breach.value, threshold: breach.limit, pvalue: nil)
         }
     }
 
@@ -80,7 +85,8 @@ public struct DriftEvent: Sendable, Hashable {
         json.beginArray()
         for evidence in features {
             json.beginObject()
-            json.field("name", evidence.feature)
+            json.key("name")
+            if let feature = evidence.feature { json.value(feature) } else { json.null() }
             json.field("method", evidence.method)
             json.field("score", evidence.score)
             json.field("threshold", evidence.threshold)

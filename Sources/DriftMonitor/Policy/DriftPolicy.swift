@@ -5,7 +5,7 @@
 /// ``driftThreshold``, Wasserstein normalised by the reference standard deviation, and
 /// Jensen-Shannon distance, each against its own pair of thresholds.
 /// A window *breaches* when at least one feature drifted and the drifted share reaches
-/// ``datasetDriftShare``.
+/// ``datasetDriftShare``, or when a data-quality measure exceeds its limit in ``quality``.
 public struct DriftPolicy: Sendable, Hashable, Codable {
     /// PSI thresholds (the industry's 0.1 / 0.25 bands).
     public var warnThreshold: Double = 0.1
@@ -31,6 +31,8 @@ public struct DriftPolicy: Sendable, Hashable, Codable {
     public var datasetDriftShare: Double = 0
     /// PSI bins from reference quantiles.
     public var bins: Int = 10
+    /// Data-quality limits that breach a window too (none by default).
+    public var quality = QualityPolicy()
 
     public init() {}
 
@@ -49,6 +51,7 @@ public struct DriftPolicy: Sendable, Hashable, Codable {
         guard cooldownWindows >= 0 else { throw .invalid("cooldown_windows must not be negative") }
         guard (0...1).contains(datasetDriftShare) else { throw .invalid("dataset_drift_share must be within 0...1") }
         guard bins >= 2 else { throw .invalid("bins must be at least 2") }
+        try quality.validate()
     }
 }
 
@@ -66,7 +69,7 @@ extension DriftPolicy {
         case resolveAfterWindows = "resolve_after_windows"
         case cooldownWindows = "cooldown_windows"
         case datasetDriftShare = "dataset_drift_share"
-        case bins
+        case bins, quality
     }
 
     /// Every key is optional; a missing key keeps its default.
@@ -86,6 +89,7 @@ extension DriftPolicy {
         cooldownWindows = try container.decodeIfPresent(Int.self, forKey: .cooldownWindows) ?? defaults.cooldownWindows
         datasetDriftShare = try container.decodeIfPresent(Double.self, forKey: .datasetDriftShare) ?? defaults.datasetDriftShare
         bins = try container.decodeIfPresent(Int.self, forKey: .bins) ?? defaults.bins
+        quality = try container.decodeIfPresent(QualityPolicy.self, forKey: .quality) ?? defaults.quality
     }
 }
 

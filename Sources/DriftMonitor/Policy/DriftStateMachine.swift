@@ -38,7 +38,7 @@ public struct DriftStateMachine: Sendable, Hashable {
     public mutating func advance(with report: WindowReport) -> [Action] {
         guard report.records >= policy.minimumWindowRecords else { return [] }
         let drifted = report.driftedFeatures.count
-        let breached = drifted > 0 && report.datasetDriftShare >= policy.datasetDriftShare
+        let breached = (drifted > 0 && report.datasetDriftShare >= policy.datasetDriftShare) || !report.qualityBreaches.isEmpty
         let warned = report.level >= .warning
         switch state {
         case .ok, .warning:

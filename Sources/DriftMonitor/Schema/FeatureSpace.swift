@@ -11,6 +11,9 @@ public struct FeatureSpace: Sendable {
     public private(set) var categoricalCount = 0
     /// One dictionary per categorical feature.
     public var dictionaries: [CategoryDictionary] = []
+    /// Per slot: a categorical feature whose only categories are "true" and "false", so that
+    /// decoders read 1 and 0, and "True" or "FALSE", as those two.
+    public private(set) var isBoolean: [Bool] = []
 
     public init() {}
 
@@ -25,6 +28,7 @@ public struct FeatureSpace: Sendable {
             }
             slotByName[feature.name] = features.count
             features.append(feature)
+            isBoolean.append(false)
             switch feature.kind {
             case .numeric:
                 kindIndex.append(numericCount)
@@ -38,6 +42,15 @@ public struct FeatureSpace: Sendable {
     }
 
     public func slot(of name: String) -> Int? { slotByName[name] }
+
+    /// Makes a declared categorical feature boolean.
+    public mutating func markBoolean(_ name: String) throws(SchemaError) {
+        guard let slot = slotByName[name] else { throw .unknownFeature(name) }
+        guard features[slot].kind == .categorical else {
+            throw .conflictingKinds(feature: name, features[slot].kind, .categorical)
+        }
+        isBoolean[slot] = true
+    }
 }
 
 /// A schema that cannot be used as declared.
@@ -45,6 +58,12 @@ public enum SchemaError: Error, Hashable, CustomStringConvertible {
     case conflictingKinds(feature: String, Feature.Kind, Feature.Kind)
     case unknownFeature(String)
     case empty(model: String)
+    /// The configuration declares a kind the reference did not profile the feature as.
+    case declaredKind(feature: String, declared: DeclaredKind, profiled: Feature.Kind)
+    /// The configuration declares a feature the reference has no profile of.
+    case notInReference(String)
+    /// Declared boolean, but the reference has other categories than "true" and "false".
+    case notBoolean(feature: String, categories: [String])
 
     public var description: String {
         switch self {
@@ -52,6 +71,12 @@ public enum SchemaError: Error, Hashable, CustomStringConvertible {
             "feature '\(feature)' is declared both \(first.rawValue) and \(second.rawValue)"
         case .unknownFeature(let name): "feature '\(name)' is not in the schema"
         case .empty(let model): "model '\(model)' has no feature to monitor"
+        case .declaredKind(let feature, let declared, let profiled):
+            "feature '\(feature)' is declared \(declared.rawValue) but the reference profiles it \(profiled.rawValue): "
+                + "profile the reference records again with the declared schema"
+        case .notInReference(let feature): "feature '\(feature)' is declared but the reference has no profile of it"
+        case .notBoolean(let feature, let categories):
+            "feature '\(feature)' is declared boolean but the reference has the categories \(categories.map { "'\($0)'" }.joined(separator: ", "))"
         }
     }
 }

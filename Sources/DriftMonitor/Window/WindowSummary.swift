@@ -9,8 +9,12 @@ public struct WindowSummary: Sendable {
         /// No value, or a value of the wrong type.
         public var missing = 0
         public var typeMismatches = 0
+        public var nonFinite = 0
         /// Values outside the reference's [min, max].
         public var outOfRange = 0
+        /// Values equal to the one before them, and the last value so far (NaN: none).
+        public var repeats = 0
+        public var last = Double.nan
     }
 
     public struct Categorical: Sendable {
@@ -18,6 +22,7 @@ public struct WindowSummary: Sendable {
         public var codeCounts: [Int] = []
         public var missing = 0
         public var typeMismatches = 0
+        public var nonFinite = 0
     }
 
     public var numeric: [Numeric]
@@ -28,6 +33,13 @@ public struct WindowSummary: Sendable {
     /// Smallest and largest event time of the window's records (ms since the epoch).
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
+    /// Records whose request id repeated a recent one.
+    public var duplicateRecords = 0
+    /// Records with a field outside the schema, and the first few such fields' names.
+    public var unknownFieldRecords = 0
+    public var unknownFields: [String] = []
+    /// Names of unknown fields kept per window, for reports and logs.
+    static let unknownFieldNames = 8
 
     init(numericBins: [Int], categoricalCount: Int) {
         numeric = numericBins.map { Numeric(histogram: Histogram(binCount: $0)) }
@@ -40,14 +52,21 @@ public struct WindowSummary: Sendable {
             numeric[i].moments = Moments()
             numeric[i].missing = 0
             numeric[i].typeMismatches = 0
+            numeric[i].nonFinite = 0
             numeric[i].outOfRange = 0
+            numeric[i].repeats = 0
+            numeric[i].last = .nan
         }
         for i in categorical.indices {
             for code in categorical[i].codeCounts.indices { categorical[i].codeCounts[code] = 0 }
             categorical[i].missing = 0
             categorical[i].typeMismatches = 0
+            categorical[i].nonFinite = 0
         }
         records = 0
+        duplicateRecords = 0
+        unknownFieldRecords = 0
+        unknownFields.removeAll(keepingCapacity: true)
         reconstruction = PrincipalComponents.ErrorSum()
         firstEventTime = nil
         lastEventTime = nil
@@ -63,11 +82,15 @@ public struct WindowSummary: Sendable {
     mutating func add(_ batch: RecordBatch, locators: [BinLocator], ranges: [ClosedRange<Double>], shifts: [Double]) {
         for i in numeric.indices {
             batch.numeric[i].withUnsafeBufferPointer { column in
-                let pass = numeric[i].histogram.summarize(column, locator: locators[i], shift: shifts[i], range: ranges[i])
+                let pass = numeric[i].histogram.summarize(
+                    column, locator: locators[i], shift: shifts[i], range: ranges[i], previous: numeric[i].last)
                 numeric[i].moments = numeric[i].moments.merging(pass.moments)
                 numeric[i].missing += pass.missing
                 numeric[i].typeMismatches += batch.typeMismatches[i]
+                numeric[i].nonFinite += batch.nonFinite[i]
                 numeric[i].outOfRange += pass.outside
+                numeric[i].repeats += pass.repeats
+                numeric[i].last = pass.last
             }
         }
         for i in categorical.indices {
@@ -87,6 +110,7 @@ public struct WindowSummary: Sendable {
             categorical[i].codeCounts = counts
             categorical[i].missing += missing
             categorical[i].typeMismatches += batch.typeMismatches[numeric.count + i]
+            categorical[i].nonFinite += batch.nonFinite[numeric.count + i]
         }
         records += batch.count
     }

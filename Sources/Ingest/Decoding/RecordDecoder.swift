@@ -32,13 +32,20 @@ public struct RecordDecoder {
     public var maximumDepth: Int
     /// The most rows one inference message may carry.
     public var maximumBatchRows: Int
-    /// Feature names by bytes; the code of a name is its slot.
+    /// Where a JSON record keeps what is not a feature.
+    public let fields: JSONFields
+    /// Feature names by bytes; the code of a name is its slot. Ignored fields follow, with
+    /// codes from ``FeatureSpace/features`` count on.
     var featureNames = CategoryDictionary(capacity: 1 << 20)
+    /// ``JSONFields`` as codes: 0 features, 1 model, 2 timestamp, 3 request id, then metadata.
+    var reservedNames = CategoryDictionary(capacity: 1 << 12)
     /// Tensor names with a column mapping; the code of a name indexes ``tensorColumnSlots``.
     var tensorNames = CategoryDictionary(capacity: 1 << 16)
     /// For each mapped tensor, the slot of each column (-1: not monitored).
     var tensorColumnSlots: [[Int]] = []
     var scratch: [UInt8] = []
+    /// The feature an InferenceLog's `label` is, if the schema has one named `label`.
+    let labelSlot: Int?
     /// Byte ranges of a protobuf message's tensors and raw contents, reused.
     var tensorRanges: [Range<Int>] = []
     var rawRanges: [Range<Int>] = []
@@ -46,15 +53,23 @@ public struct RecordDecoder {
     /// - Parameter tensors: for inference tensors of shape [batch, n], the feature each column
     ///   is (`instances: [sepal_length, ...]`). A tensor not named here maps to the feature of
     ///   its own name when it has one column.
+    ///   - ignoredFields: fields to skip that are not features of the space, and are not to be
+    ///     counted as unknown fields either.
     public init(
-        space: FeatureSpace, tensors: [String: [String]] = [:], maximumRecordBytes: Int = 4 << 20, maximumDepth: Int = 64,
-        maximumBatchRows: Int = 65_536
+        space: FeatureSpace, tensors: [String: [String]] = [:], fields: JSONFields = JSONFields(), ignoredFields: [String] = [],
+        maximumRecordBytes: Int = 4 << 20, maximumDepth: Int = 64, maximumBatchRows: Int = 65_536
     ) {
         self.space = space
+        self.fields = fields
         self.maximumRecordBytes = maximumRecordBytes
         self.maximumDepth = maximumDepth
         self.maximumBatchRows = maximumBatchRows
+        labelSlot = space.slot(of: "label")
         for feature in space.features { _ = featureNames.code(for: feature.name) }
+        for name in ignoredFields { _ = featureNames.code(for: name) }
+        for name in [fields.features, fields.model, fields.timestamp, fields.requestID] + fields.metadata {
+            _ = reservedNames.code(for: name)
+        }
         for (tensor, columns) in tensors.sorted(by: { $0.key < $1.key }) {
             _ = tensorNames.code(for: tensor)
             tensorColumnSlots.append(columns.map { space.slot(of: $0) ?? -1 })
@@ -80,7 +95,10 @@ public struct RecordDecoder {
             }
             let model = payload.rows[0].model
             if !model.isEmpty { payload.model.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[model])) }
+            let requestID = payload.rows[0].requestID
+            if !requestID.isEmpty { payload.id.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[requestID])) }
             payload.timestampMilliseconds = payload.rows[0].timestampMilliseconds
+            payload.collectUnknownFields(of: record)
         case .kserve:
             try decodeCloudEvent(record, envelope: envelope, into: &payload)
         case .seldon:
@@ -113,7 +131,15 @@ public struct RecordDecoder {
 
     /// The slot of a feature named by `bytes`, if monitored.
     func slot(named bytes: UnsafeRawBufferPointer) -> Int? {
-        featureNames.lookup(bytes).map(Int.init)
+        guard let code = featureNames.lookup(bytes), Int(code) < space.features.count else { return nil }
+        return Int(code)
+    }
+
+    /// What a field name is: a feature's slot (0 or more), ignored (-1) or unknown (nil).
+    @inline(__always)
+    func field(named bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let code = featureNames.lookup(bytes) else { return nil }
+        return Int(code) < space.features.count ? Int(code) : -1
     }
 
     /// Sets a categorical feature from its value's bytes; a numeric feature gets a type mismatch.
@@ -124,10 +150,40 @@ public struct RecordDecoder {
             return
         }
         let index = space.kindIndex[slot]
+        if space.isBoolean[slot] {
+            guard let flag = Self.flag(spelled: bytes) else {
+                row.typeMismatches.append(slot)
+                return
+            }
+            return setFlag(flag, slot: slot, into: &row)
+        }
         guard let code = space.dictionaries[index].code(for: bytes) else {
             throw DecodeError(.invalidUTF8, at: offset, "the value of '\(space.features[slot].name)' is not UTF-8")
         }
         row.categorical[index] = code
+    }
+
+    /// Sets a boolean feature from a number: 1 is true, 0 false, anything else a type mismatch.
+    mutating func setBoolean(number: Double, slot: Int, into row: inout DecodedRow) {
+        if number == 1 || number == 0 {
+            setFlag(number == 1, slot: slot, into: &row)
+        } else {
+            row.typeMismatches.append(slot)
+        }
+    }
+
+    /// `true`, `True`, `TRUE` and `1`; `false`, `False`, `FALSE` and `0`.
+    static func flag(spelled bytes: UnsafeRawBufferPointer) -> Bool? {
+        switch bytes.count {
+        case 1 where bytes[0] == UInt8(ascii: "1"): return true
+        case 1 where bytes[0] == UInt8(ascii: "0"): return false
+        case 4, 5:
+            // Bit 5 set makes ASCII letters lower case; only 'T' and 't' then give 't', and so on.
+            let word: StaticString = bytes.count == 4 ? "true" : "false"
+            for i in 0..<bytes.count where bytes[i] | 0x20 != word.utf8Start[i] { return nil }
+            return bytes.count == 4
+        default: return nil
+        }
     }
 
     /// Sets a feature from a boolean: 1 or 0 for a numeric feature, "true" or "false" for a categorical one.

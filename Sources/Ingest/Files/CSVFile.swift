@@ -16,6 +16,12 @@ public struct CSVFile: RecordFile {
         data = try Self.contents(of: path)
     }
 
+    /// CSV already in memory; `name` stands for the path in errors.
+    public init(contents: Data, name: String) {
+        path = name
+        data = contents
+    }
+
     /// Field ranges of one record, in bytes of the file.
     struct Record {
         var fields: [Range<Int>] = []
@@ -45,8 +51,10 @@ public struct CSVFile: RecordFile {
                     }
                 }
             }
+            // A repeated column name is read from its first column only.
+            var named = Set<String>()
             let features = header.enumerated().compactMap { column, name -> Feature? in
-                guard !JSONLinesFile.reservedKeys.contains(name), seen[column] else { return nil }
+                guard !JSONLinesFile.reservedKeys.contains(name), seen[column], named.insert(name).inserted else { return nil }
                 return Feature(name: name, kind: numeric[column] ? .numeric : .categorical)
             }
             guard !features.isEmpty else { throw ReadError(description: "\(path): no feature column with a value in the first \(sampleLines) rows") }
@@ -54,14 +62,19 @@ public struct CSVFile: RecordFile {
         }
     }
 
-    public func read(features: [Feature]) throws -> RecordFileContents {
+    public func read(features: [Feature], booleans: Set<String>) throws -> RecordFileContents {
         try data.withUnsafeBytes { bytes in
             var reader = Reader(bytes)
             let header = try self.header(&reader)
             var columnOf: [String: Int] = [:]
             for (column, name) in header.enumerated() where columnOf[name] == nil { columnOf[name] = column }
+            guard Set(features.map(\.name)).count == features.count else {
+                throw ReadError(description: "\(path): a feature is listed twice")
+            }
             let numericColumns = try features.filter { $0.kind == .numeric }.map { try column(of: $0.name, columnOf) }
-            let categoricalColumns = try features.filter { $0.kind == .categorical }.map { try column(of: $0.name, columnOf) }
+            let categorical = features.filter { $0.kind == .categorical }
+            let categoricalColumns = try categorical.map { try column(of: $0.name, columnOf) }
+            let isBoolean = categorical.map { booleans.contains($0.name) }
             var batch = RecordBatch(numericColumns: numericColumns.count, categoricalColumns: categoricalColumns.count, capacity: 1024)
             var dictionaries = categoricalColumns.map { _ in CategoryDictionary() }
             var space = FeatureSpace()
@@ -89,7 +102,9 @@ public struct CSVFile: RecordFile {
                 }
                 for (index, column) in numericColumns.enumerated() {
                     let range = record.fields[column]
-                    row.numeric[index] = range.isEmpty ? .nan : (Self.number(bytes, range, quoted: record.quoted[column], scratch: &scratch) ?? .nan)
+                    let value = range.isEmpty ? .nan : (Self.number(bytes, range, quoted: record.quoted[column], scratch: &scratch) ?? .nan)
+                    // strtod reads "inf" and "nan": a profile keeps finite values only.
+                    row.numeric[index] = value.isFinite ? value : .nan
                 }
                 for (index, column) in categoricalColumns.enumerated() {
                     let range = record.fields[column]
@@ -97,15 +112,23 @@ public struct CSVFile: RecordFile {
                         row.categorical[index] = -1
                     } else if record.quoted[column] {
                         Self.unquote(bytes, range, into: &scratch)
-                        row.categorical[index] = scratch.withUnsafeBytes { dictionaries[index].code(for: $0) } ?? -1
+                        row.categorical[index] = scratch.withUnsafeBytes { Self.code(of: $0, boolean: isBoolean[index], in: &dictionaries[index]) }
                     } else {
-                        row.categorical[index] = dictionaries[index].code(for: UnsafeRawBufferPointer(rebasing: bytes[range])) ?? -1
+                        row.categorical[index] = Self.code(
+                            of: UnsafeRawBufferPointer(rebasing: bytes[range]), boolean: isBoolean[index], in: &dictionaries[index])
                     }
                 }
                 batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
             }
             return RecordFileContents(features: features, batch: batch, dictionaries: dictionaries, invalid: invalid)
         }
+    }
+
+    /// A field's category code; a boolean column codes only the spellings of true and false.
+    private static func code(of text: UnsafeRawBufferPointer, boolean: Bool, in dictionary: inout CategoryDictionary) -> Int32 {
+        guard boolean else { return dictionary.code(for: text) ?? -1 }
+        guard let flag = RecordDecoder.flag(spelled: text) else { return -1 }
+        return dictionary.code(for: flag ? "true" : "false")
     }
 
     private func header(_ reader: inout Reader) throws -> [String] {

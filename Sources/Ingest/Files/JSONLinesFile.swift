@@ -12,10 +12,8 @@ public struct JSONLinesFile: RecordFile {
         data = try Self.contents(of: path)
     }
 
-    /// Keys that describe the record rather than the model's inputs.
-    public static let reservedKeys: Set<String> = [
-        "model", "timestamp", "request_id", "id", "prediction", "predictions", "label", "model_version",
-    ]
+    /// Keys that describe the record rather than the model's inputs (``JSONFields``' defaults).
+    public static let reservedKeys: Set<String> = JSONFields().reserved
 
     /// Infers the schema from the first `sampleLines` records: JSON numbers make numeric
     /// features; strings and booleans categorical ones. Conflicting types are an error.
@@ -59,9 +57,10 @@ public struct JSONLinesFile: RecordFile {
 
     /// Every record of the file in columns, in the order of `features`.
     /// - Returns: the batch, the dictionaries of its categorical columns, and the lines that did not decode.
-    public func read(features: [Feature]) throws -> RecordFileContents {
+    public func read(features: [Feature], booleans: Set<String>) throws -> RecordFileContents {
         var space = FeatureSpace()
         try space.declare(features)
+        for name in booleans.sorted() { try space.markBoolean(name) }
         var decoder = RecordDecoder(space: space)
         var row = DecodedRow(space: space)
         let numericSources = features.filter { $0.kind == .numeric }.map { space.kindIndex[space.slot(of: $0.name)!] }

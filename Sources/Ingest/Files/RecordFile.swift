@@ -7,7 +7,8 @@ public protocol RecordFile {
     /// Infers the schema from the first `sampleLines` records; conflicting types are an error.
     func inferSchema(sampleLines: Int) throws -> [Feature]
     /// Every record in columns, in the order of `features`; undecodable records are listed, not fatal.
-    func read(features: [Feature]) throws -> RecordFileContents
+    /// - Parameter booleans: categorical features to read as booleans (``DeclaredKind/boolean``).
+    func read(features: [Feature], booleans: Set<String>) throws -> RecordFileContents
 }
 
 /// A file's records in columns.
@@ -28,6 +29,8 @@ public struct ReadError: Error, CustomStringConvertible {
 extension RecordFile {
     public func inferSchema() throws -> [Feature] { try inferSchema(sampleLines: 1000) }
 
+    public func read(features: [Feature]) throws -> RecordFileContents { try read(features: features, booleans: []) }
+
     /// The file's bytes, mapped rather than copied: it is scanned once, front to back. (An
     /// empty file cannot be mapped; it is read.)
     static func contents(of path: String) throws -> Data {
@@ -39,12 +42,13 @@ extension RecordFile {
         return data
     }
 
-    /// A reference profile of the file's records, with the schema inferred from them.
+    /// A reference profile of the file's records, with the schema inferred from them and
+    /// `schema`'s declarations put over it.
     /// - Returns: the profile and the lines that did not decode (left out of it).
     public func profile(
-        model: String?, bins: Int = 10, version: String? = nil
+        model: String?, bins: Int = 10, version: String? = nil, schema: DeclaredSchema = DeclaredSchema()
     ) throws -> (profile: ReferenceProfile, skipped: [(line: Int, error: DecodeError)]) {
-        let contents = try read(features: try inferSchema())
+        let contents = try read(features: schema.applied(to: try inferSchema()), booleans: Set(schema.booleans))
         let profile = ReferenceProfile(
             model: model, features: contents.features, batch: contents.batch, dictionaries: contents.dictionaries, bins: bins,
             version: version)

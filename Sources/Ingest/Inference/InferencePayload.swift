@@ -23,6 +23,10 @@ public struct InferencePayload {
     public var model: [UInt8] = []
     /// Event time in milliseconds since the epoch, if the message had one.
     public var timestampMilliseconds: Int64?
+    /// Fields or tensors outside the schema (neither features nor ignored), in all rows.
+    public var unknownFields = 0
+    /// The name of the first of them.
+    public var unknownFieldName: [UInt8] = []
     public internal(set) var rows: [DecodedRow] = []
     /// Rows in use; ``rows`` beyond it are spare.
     public private(set) var rowCount = 0
@@ -37,8 +41,32 @@ public struct InferencePayload {
         id.removeAll(keepingCapacity: true)
         model.removeAll(keepingCapacity: true)
         timestampMilliseconds = nil
+        unknownFields = 0
+        unknownFieldName.removeAll(keepingCapacity: true)
         rowCount = 0
     }
+
+    /// Notes a field or tensor outside the schema, keeping the first one's name.
+    mutating func noteUnknownField(_ name: UnsafeRawBufferPointer) {
+        if unknownFields == 0 { unknownFieldName.append(contentsOf: name.prefix(Self.unknownNameLimit)) }
+        unknownFields += 1
+    }
+
+    /// Takes the unknown fields the rows noted, with names from the message's bytes.
+    mutating func collectUnknownFields(of record: UnsafeRawBufferPointer) {
+        for index in 0..<rowCount where rows[index].unknownFields > 0 {
+            let row = rows[index]
+            if row.firstUnknownField.upperBound <= record.count {
+                noteUnknownField(UnsafeRawBufferPointer(rebasing: record[row.firstUnknownField]))
+                unknownFields += row.unknownFields - 1
+            } else {
+                unknownFields += row.unknownFields
+            }
+        }
+    }
+
+    /// Field names kept longer are cut: they are for a log line, not for a label.
+    static let unknownNameLimit = 128
 
     /// Makes `index` a row in use, reset if it was not; returns false past `limit` rows.
     @inline(__always)
@@ -64,6 +92,8 @@ public struct InferencePayload {
             rows[index].merge(other.rows[index])
         }
         if model.isEmpty { model = other.model }
+        if unknownFields == 0 { unknownFieldName = other.unknownFieldName }
+        unknownFields += other.unknownFields
         if timestampMilliseconds == nil { timestampMilliseconds = other.timestampMilliseconds }
         role = .complete
     }
@@ -75,5 +105,6 @@ extension DecodedRow {
         for i in numeric.indices where numeric[i].isNaN && !other.numeric[i].isNaN { numeric[i] = other.numeric[i] }
         for i in categorical.indices where categorical[i] < 0 { categorical[i] = other.categorical[i] }
         typeMismatches.append(contentsOf: other.typeMismatches)
+        nonFinite.append(contentsOf: other.nonFinite)
     }
 }

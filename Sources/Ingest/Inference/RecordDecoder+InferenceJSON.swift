@@ -30,6 +30,7 @@ extension RecordDecoder {
                 try scanner.skipValue()
             }
         }
+        payload.collectUnknownFields(of: UnsafeRawBufferPointer(scanner.bytes))
     }
 
     /// The array under `instances`, `inputs`, `predictions` or `outputs`: OIP tensors or v1 instances.
@@ -39,6 +40,11 @@ extension RecordDecoder {
         let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
         // A v2 request's "outputs" names the tensors it wants back: no values.
         let requestedOutputs = payload.role == .request && scanner.matches(key, "outputs")
+        let unmapped = columns.mapped < 0 && columns.single < 0
+        var unmappedRows = false
+        defer {
+            if unmappedRows { payload.noteUnknownField(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])) }
+        }
         try scanner.elements { (index, scanner) throws(DecodeError) in
             switch scanner.peek() {
             case UInt8(ascii: "{"):
@@ -51,10 +57,12 @@ extension RecordDecoder {
                     try decodeObject(&scanner, into: &payload.rows[index], topLevel: false)
                 }
             case UInt8(ascii: "["):
+                unmappedRows = unmappedRows || unmapped
                 try use(row: index, of: &payload, offset: scanner.position)
                 var column = 0
                 try decodeNestedColumns(&scanner, columns: columns, row: index, column: &column, into: &payload)
             default:
+                unmappedRows = unmappedRows || unmapped
                 try decodeElement(&scanner, columns: columns, row: index, column: 0, into: &payload)
             }
         }
@@ -90,8 +98,12 @@ extension RecordDecoder {
             }
         }
         guard var data else { return }
-        let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[name]))
-        guard columns.mapped >= 0 || columns.single >= 0 else { return }
+        let tensorName = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[name])
+        let columns = columns(ofTensor: tensorName)
+        guard columns.mapped >= 0 || columns.single >= 0 else {
+            if field(named: tensorName) == nil { payload.noteUnknownField(tensorName) }
+            return
+        }
         guard data.peek() == UInt8(ascii: "[") else {
             return try decodeElement(&data, columns: columns, row: 0, column: 0, into: &payload)
         }

@@ -114,7 +114,12 @@ extension RecordDecoder {
             }
         }
         let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: record[name]))
-        guard columns.mapped >= 0 || columns.single >= 0 else { return }
+        guard columns.mapped >= 0 || columns.single >= 0 else {
+            if field(named: UnsafeRawBufferPointer(rebasing: record[name])) == nil {
+                payload.noteUnknownField(UnsafeRawBufferPointer(rebasing: record[name]))
+            }
+            return
+        }
         guard let type = TensorDatatype(UnsafeRawBufferPointer(rebasing: record[datatype])) else {
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: record[datatype]), as: UTF8.self)
             throw DecodeError(.malformedTensor, at: datatype.lowerBound, "unknown datatype '\(text)'")

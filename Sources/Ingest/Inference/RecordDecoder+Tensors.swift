@@ -37,10 +37,14 @@ extension RecordDecoder {
     mutating func place(number: Double, slot: Int, into row: inout DecodedRow) {
         let index = space.kindIndex[slot]
         guard space.features[slot].kind == .categorical else {
-            row.numeric[index] = number
+            row.set(number: number, index: index, slot: slot)
             return
         }
-        if number.isFinite, number == number.rounded(), abs(number) < 9.2e18 {
+        if !number.isFinite {
+            row.nonFinite.append(slot)
+        } else if space.isBoolean[slot] {
+            setBoolean(number: number, slot: slot, into: &row)
+        } else if number == number.rounded(), abs(number) < 9.2e18 {
             place(integer: Int64(number), slot: slot, into: &row)
         } else {
             row.categorical[index] = space.dictionaries[index].code(for: "\(number)")
@@ -54,6 +58,7 @@ extension RecordDecoder {
             row.numeric[index] = Double(integer)
             return
         }
+        if space.isBoolean[slot] { return setBoolean(number: Double(integer), slot: slot, into: &row) }
         row.categorical[index] = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
             var magnitude = integer.magnitude
             var start = 24

@@ -161,7 +161,7 @@ struct JSONScanner {
         throw error(.malformedJSON, "the record ends inside a string")
     }
 
-    /// A number, as the closest double.
+    /// A number, as the closest double; also `NaN`, `Infinity` and `-Infinity`.
     mutating func number() throws(DecodeError) -> Double {
         let start = position
         var negative = false
@@ -170,7 +170,12 @@ struct JSONScanner {
         var digits = 0
         var exponent = 0
         var exact = true
-        guard let first = peek(), first >= 0x30 && first <= 0x39 else { throw error(.malformedJSON, "expected a digit") }
+        guard let first = peek(), first >= 0x30 && first <= 0x39 else {
+            // Python's json module writes NaN, Infinity and -Infinity unless told not to.
+            if literal("Infinity") { return negative ? -.infinity : .infinity }
+            if !negative && literal("NaN") { return .nan }
+            throw error(.malformedJSON, "expected a digit")
+        }
         if first == 0x30 {
             position += 1
         } else {
@@ -326,7 +331,7 @@ struct JSONScanner {
         case UInt8(ascii: "\""): _ = try string()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try boolean()
         case UInt8(ascii: "n"): try null()
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"): _ = try number()
         default: throw error(.malformedJSON, "unexpected character '\(Unicode.Scalar(first))'")
         }
     }

@@ -1,8 +1,11 @@
 import DriftMonitor
 
 /// JSON records: one object per record, features in a `"features"` object or at the top
-/// level (flat records); `"model"` routes the record and `"timestamp"` (epoch seconds or
-/// milliseconds) dates it. Other keys are skipped. A value of the wrong type (a string for a
+/// level (flat records); `"model"` routes the record, `"timestamp"` (epoch seconds or
+/// milliseconds) dates it and `"request_id"` identifies it (the keys are ``JSONFields``).
+/// Other keys are skipped: ignored fields and metadata silently, others counted as unknown
+/// fields for the schema check. NaN and infinities (which Python writes) are non-finite
+/// values, counted for data quality. A value of the wrong type (a string for a
 /// numeric feature, an object anywhere) is a type mismatch counted for data quality, not a
 /// decode error; input that is not JSON is a ``DecodeError``, for the dead-letter topic.
 extension RecordDecoder {
@@ -40,11 +43,18 @@ extension RecordDecoder {
             scanner.skipWhitespace()
             guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
             scanner.skipWhitespace()
-            if topLevel, try decodeReservedKey(key, &scanner, into: &row) {
+            let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])
+            let reserved = topLevel ? reservedNames.lookup(name) : nil
+            if let reserved, reserved < 4, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {
                 // consumed
-            } else if let slot = try slot(of: key, in: scanner) {
-                try decodeFeatureValue(slot: slot, &scanner, into: &row)
+            } else if let field = try field(of: key, in: scanner) {
+                if field >= 0 {
+                    try decodeFeatureValue(slot: field, &scanner, into: &row)
+                } else {
+                    try scanner.skipValue()
+                }
             } else {
+                if reserved == nil { row.noteUnknownField(key.range) }
                 try scanner.skipValue()
             }
             scanner.skipWhitespace()
@@ -55,42 +65,46 @@ extension RecordDecoder {
         scanner.leave()
     }
 
-    /// `"features"`, `"model"` and `"timestamp"`: true if the key was one of them and its value was read.
+    /// The ``JSONFields`` features (0), model (1), timestamp (2) and request id (3): true if
+    /// the value was read as that.
     mutating func decodeReservedKey(
-        _ key: JSONScanner.StringToken, _ scanner: inout JSONScanner, into row: inout DecodedRow
+        _ reserved: Int, _ key: JSONScanner.StringToken, _ scanner: inout JSONScanner, into row: inout DecodedRow
     ) throws(DecodeError) -> Bool {
-        if scanner.matches(key, "features"), scanner.peek() == UInt8(ascii: "{") {
+        let first = scanner.peek()
+        switch reserved {
+        case 0:
+            guard first == UInt8(ascii: "{") else { return false }
             try decodeObject(&scanner, into: &row, topLevel: false)
-            return true
-        }
-        if scanner.matches(key, "model") {
-            if scanner.peek() == UInt8(ascii: "\"") {
-                row.model = try scanner.string().range
+        case 1:
+            guard first == UInt8(ascii: "\"") else { return false }
+            row.model = try scanner.string().range
+        case 2:
+            guard let first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else { return false }
+            let value = try scanner.number()
+            // Epoch seconds below 1e11 (until the year 5138), milliseconds above.
+            let milliseconds = value < 1e11 ? value * 1000 : value
+            if milliseconds.isFinite && abs(milliseconds) < 9e15 { row.timestampMilliseconds = Int64(milliseconds) }
+        default:
+            let start = scanner.position
+            if first == UInt8(ascii: "\"") {
+                row.requestID = try scanner.string().range
+            } else if let first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
+                _ = try scanner.number()
+                row.requestID = start..<scanner.position
             } else {
-                try scanner.skipValue()
+                return false
             }
-            return true
         }
-        if scanner.matches(key, "timestamp") {
-            if let first = scanner.peek(), first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
-                let value = try scanner.number()
-                // Epoch seconds below 1e11 (until the year 5138), milliseconds above.
-                let milliseconds = value < 1e11 ? value * 1000 : value
-                if milliseconds.isFinite && abs(milliseconds) < 9e15 { row.timestampMilliseconds = Int64(milliseconds) }
-            } else {
-                try scanner.skipValue()
-            }
-            return true
-        }
-        return false
+        return true
     }
 
-    mutating func slot(of key: JSONScanner.StringToken, in scanner: JSONScanner) throws(DecodeError) -> Int? {
+    /// What the key names: a feature's slot, -1 for an ignored field, nil for neither.
+    mutating func field(of key: JSONScanner.StringToken, in scanner: JSONScanner) throws(DecodeError) -> Int? {
         if key.hasEscapes {
             try scanner.unescape(key, into: &scratch)
-            return scratch.withUnsafeBytes { slot(named: $0) }
+            return scratch.withUnsafeBytes { field(named: $0) }
         }
-        return slot(named: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
+        return field(named: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
     }
 
     mutating func decodeFeatureValue(slot: Int, _ scanner: inout JSONScanner, into row: inout DecodedRow) throws(DecodeError) {
@@ -115,11 +129,15 @@ extension RecordDecoder {
                     UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[token.range]), slot: slot,
                     offset: token.range.lowerBound, into: &row)
             }
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
             let start = scanner.position
             let value = try scanner.number()
             if kind == .numeric {
-                row.numeric[index] = value
+                row.set(number: value, index: index, slot: slot)
+            } else if !value.isFinite {
+                row.nonFinite.append(slot)
+            } else if space.isBoolean[slot] {
+                setBoolean(number: value, slot: slot, into: &row)
             } else {
                 // A numeric code (zip code, class id) is a category named by its text.
                 let text = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[start..<scanner.position])

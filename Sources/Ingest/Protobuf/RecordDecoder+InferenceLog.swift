@@ -6,13 +6,17 @@ import DriftMonitor
 ///
 /// A `Value` sets a numeric feature from `number` or `flag` (1 or 0), and a categorical one
 /// from `category` or `flag` ("true" or "false"); any other pairing is a type mismatch. An
-/// unset `Value` is a missing value. Fields the monitor does not use (model_version,
-/// request_id, predictions, label, unknown numbers) are skipped.
+/// unset `Value` is a missing value. Predictions are features like the inputs (prediction
+/// drift), and the label is the feature named `label` if the schema has one. A feature name
+/// the schema does not know is counted as an unknown field, unless ignored.
 extension RecordDecoder {
     private enum Field {
         static let model: UInt64 = 1
+        static let requestID: UInt64 = 3
         static let eventTime: UInt64 = 4
         static let features: UInt64 = 5
+        static let predictions: UInt64 = 6
+        static let label: UInt64 = 7
     }
 
     mutating func decodeInferenceLog(_ record: UnsafeRawBufferPointer, into row: inout DecodedRow) throws(DecodeError) {
@@ -24,11 +28,18 @@ extension RecordDecoder {
             case Field.model:
                 guard wireType == .lengthDelimited else { throw reader.error("model has wire type \(wireType)", at: start) }
                 row.model = try reader.lengthDelimited()
+            case Field.requestID:
+                guard wireType == .lengthDelimited else { throw reader.error("request_id has wire type \(wireType)", at: start) }
+                row.requestID = try reader.lengthDelimited()
+            case Field.label:
+                guard wireType == .lengthDelimited else { throw reader.error("label has wire type \(wireType)", at: start) }
+                let value = try reader.lengthDelimited()
+                if let slot = labelSlot { try decodeValue(record, value, slot: slot, into: &row) }
             case Field.eventTime:
                 guard wireType == .varint else { throw reader.error("event_time_ms has wire type \(wireType)", at: start) }
                 row.timestampMilliseconds = Int64(bitPattern: try reader.varint())
-            case Field.features:
-                guard wireType == .lengthDelimited else { throw reader.error("features has wire type \(wireType)", at: start) }
+            case Field.features, Field.predictions:
+                guard wireType == .lengthDelimited else { throw reader.error("field \(field) (features or predictions) has wire type \(wireType)", at: start) }
                 try decodeFeatureEntry(record, try reader.lengthDelimited(), into: &row)
             default:
                 try reader.skip(wireType)
@@ -51,7 +62,11 @@ extension RecordDecoder {
             default: try reader.skip(wireType)
             }
         }
-        guard let value, let slot = slot(named: UnsafeRawBufferPointer(rebasing: record[key])) else { return }
+        guard let slot = field(named: UnsafeRawBufferPointer(rebasing: record[key])) else {
+            row.noteUnknownField(key)
+            return
+        }
+        guard let value, slot >= 0 else { return }
         try decodeValue(record, value, slot: slot, into: &row)
     }
 
@@ -67,7 +82,7 @@ extension RecordDecoder {
             case (1, .fixed64):
                 let number = Double(bitPattern: try reader.fixed64())
                 if kind == .numeric {
-                    row.numeric[index] = number
+                    row.set(number: number, index: index, slot: slot)
                 } else {
                     row.typeMismatches.append(slot)
                 }

@@ -17,6 +17,11 @@ public final class ModelMetrics: Sendable {
     let retrainingFailed: Counter
     let features: [FeatureSeries]
     let multivariate: MultivariateSeries?
+    let duplicateRatio: Gauge
+    let unknownFieldRatio: Gauge
+    let absentFeatures: Gauge
+    let eventAge: Gauge
+    let qualityBreaches: Gauge
 
     struct MultivariateSeries: Sendable {
         let error: Gauge
@@ -34,6 +39,9 @@ public final class ModelMetrics: Sendable {
         let outOfRange: Gauge
         let newCategory: Gauge
         let typeMismatch: Gauge
+        let nonFinite: Gauge
+        let repeated: Gauge?
+        let constant: Gauge
         let mean: Gauge
         let stddev: Gauge
         let quantiles: [Gauge]
@@ -76,6 +84,11 @@ public final class ModelMetrics: Sendable {
                 upper: gauge("multivariate_reconstruction_error_upper_threshold", "Upper end of the reference band for the last window."),
                 drifted: gauge("multivariate_drifted", "1 when the last window's reconstruction error left the reference band."))
             : nil
+        duplicateRatio = gauge("duplicate_request_ratio", "Share of records whose request id repeated a recent one, in the last window.")
+        unknownFieldRatio = gauge("unknown_field_ratio", "Share of records with a field outside the schema, in the last window.")
+        absentFeatures = gauge("absent_features", "Features of the schema with no usable value in the last window.")
+        eventAge = gauge("event_age", "Time from the last window's newest event time to its close.", unit: "seconds")
+        qualityBreaches = gauge("quality_breaches", "Data-quality measures above the policy's limits in the last window.")
         gauge("reference_info", "Reference profile in use; value 1.", [("version", referenceVersion)]).set(1.0)
         self.features = features.map { feature in
             let methods: [FeatureDrift.Method] = feature.kind == .numeric
@@ -96,6 +109,10 @@ public final class ModelMetrics: Sendable {
                 outOfRange: gauge("feature_out_of_range_ratio", "Share of values outside the reference range.", labels),
                 newCategory: gauge("feature_new_category_ratio", "Share of values in categories the reference never saw.", labels),
                 typeMismatch: gauge("feature_type_mismatch_ratio", "Share of values of the wrong JSON type.", labels),
+                nonFinite: gauge("feature_non_finite_ratio", "Share of values that were NaN or infinite.", labels),
+                repeated: feature.kind == .numeric
+                    ? gauge("feature_repeated_ratio", "Share of values equal to the value before them.", labels) : nil,
+                constant: gauge("feature_constant", "1 if every value of the last window was the same.", labels),
                 mean: gauge("feature_mean", "Mean of the feature in the last window.", labels),
                 stddev: gauge("feature_stddev", "Standard deviation of the feature in the last window.", labels),
                 quantiles: feature.kind == .numeric
@@ -125,6 +142,11 @@ public final class ModelMetrics: Sendable {
         datasetDriftShare.set(report.datasetDriftShare)
         driftState.set(Double(state.gauge))
         evaluationSeconds.record(report.evaluationSeconds)
+        duplicateRatio.set(report.duplicateRatio)
+        unknownFieldRatio.set(report.unknownFieldRatio)
+        absentFeatures.set(Double(report.absentFeatures.count))
+        if let age = report.eventAgeSeconds { eventAge.set(age) }
+        qualityBreaches.set(Double(report.qualityBreaches.count))
         if let series = multivariate, let result = report.multivariate {
             series.error.set(result.reconstructionError)
             series.lower.set(result.lowerThreshold)
@@ -141,6 +163,9 @@ public final class ModelMetrics: Sendable {
             series.outOfRange.set(feature.outOfRangeRatio)
             series.newCategory.set(feature.newCategoryRatio)
             series.typeMismatch.set(feature.typeMismatchRatio)
+            series.nonFinite.set(feature.nonFiniteRatio)
+            series.repeated?.set(feature.repeatedRatio)
+            series.constant.set(feature.isConstant ? 1.0 : 0.0)
             if !feature.mean.isNaN { series.mean.set(feature.mean) }
             if !feature.standardDeviation.isNaN { series.stddev.set(feature.standardDeviation) }
             for (gauge, quantile) in zip(series.quantiles, feature.quantiles) where !quantile.value.isNaN {

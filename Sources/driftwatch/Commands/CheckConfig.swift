@@ -11,8 +11,15 @@ struct CheckConfig: ParsableCommand {
         let configuration = try AgentConfiguration.load(path: path)
         try configuration.validate()
         for model in configuration.models {
-            let reference = try AgentRuntime.loadReference(path: model.reference, model: model.name)
-            print("model \(model.name): reference \(reference.version), \(reference.features.count) features")
+            let loaded = try AgentRuntime.loadReference(
+                path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema)
+            let reference: ReferenceProfile
+            do {
+                reference = try model.declaredSchema.conform(loaded).profile
+            } catch {
+                throw ValidationError("model \(model.name) (reference \(model.reference)): \(error)")
+            }
+            print("model \(model.name): reference \(reference.version), \(reference.features.count) features monitored")
         }
         print("\(path): ok (\(configuration.models.count) models, topics \(configuration.kafka.topics.joined(separator: ", ")))")
     }

@@ -5,16 +5,29 @@ import Foundation
 import Ingest
 
 struct Profile: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Build a reference profile from reference records (JSON lines).")
+    static let configuration = CommandConfiguration(abstract: "Build a reference profile from reference records (JSON lines or CSV).")
 
-    @Option(help: "Reference records, one JSON object per line.") var input: String
+    @Option(help: "Reference records: one JSON object per line, or CSV with a header (.csv).") var input: String
     @Option(help: "Where to write the profile (JSON).") var out: String
     @Option(help: "Model the profile is for.") var model: String?
     @Option(help: "PSI bins (reference quantiles).") var bins = 10
     @Option(help: "Version to record (default: a content hash).") var version: String?
+    @Option(
+        name: .customLong("feature"),
+        help: "A field's kind over the inferred one, as NAME=KIND (numeric, categorical, boolean, ignored); repeatable.")
+    var features: [String] = []
 
     func run() throws {
-        let (profile, skipped) = try JSONLinesFile(path: input).profile(model: model, bins: bins, version: version)
+        var schema = DeclaredSchema()
+        for declaration in features {
+            let parts = declaration.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let kind = DeclaredKind(rawValue: parts[1]) else {
+                throw ValidationError(
+                    "--feature \(declaration): expected NAME=KIND, KIND one of \(DeclaredKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            schema.kinds[parts[0]] = kind
+        }
+        let (profile, skipped) = try RecordFormat.open(path: input).profile(model: model, bins: bins, version: version, schema: schema)
         for (line, error) in skipped.prefix(10) {
             FileHandle.standardError.write(Data("\(input):\(line): skipped: \(error)\n".utf8))
         }

@@ -1,0 +1,37 @@
+/// The top-level keys of a JSON record that are not features: where its features, model,
+/// event time and request id are, and which other keys describe the record.
+public struct JSONFields: Sendable, Hashable {
+    /// An object of features; without it, the features are the record's other top-level keys.
+    public var features = "features"
+    /// The model's name (a string), to route the record.
+    public var model = "model"
+    /// Epoch seconds or milliseconds (a number).
+    public var timestamp = "timestamp"
+    /// The request id (a string or number), for the duplicate check.
+    public var requestID = "request_id"
+    /// Other top-level keys that describe the record: neither features nor unknown fields.
+    public var metadata: [String] = ["id", "model_version", "prediction", "predictions", "label"]
+
+    public init() {}
+
+    /// Every top-level key that is not a feature.
+    public var reserved: Set<String> { Set([features, model, timestamp, requestID] + metadata) }
+}
+
+extension JSONFields: Codable {
+    enum CodingKeys: String, CodingKey {
+        case features, model, timestamp, metadata
+        case requestID = "request_id"
+    }
+
+    /// Every key is optional; a missing key keeps its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = JSONFields()
+        features = try container.decodeIfPresent(String.self, forKey: .features) ?? defaults.features
+        model = try container.decodeIfPresent(String.self, forKey: .model) ?? defaults.model
+        timestamp = try container.decodeIfPresent(String.self, forKey: .timestamp) ?? defaults.timestamp
+        requestID = try container.decodeIfPresent(String.self, forKey: .requestID) ?? defaults.requestID
+        metadata = try container.decodeIfPresent([String].self, forKey: .metadata) ?? defaults.metadata
+    }
+}

@@ -1,0 +1,96 @@
+import Agent
+import DriftMonitor
+import Foundation
+import Ingest
+import Logging
+import Telemetry
+import Testing
+
+/// The configuration's schema declarations, JSON fields and quality limits, read from YAML.
+@Suite("Configuration: schema and quality")
+struct ConfigurationTests {
+    func load(_ yaml: String) throws -> AgentConfiguration {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID()).yaml")
+        try yaml.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try AgentConfiguration.load(path: url.path)
+    }
+
+    @Test("Schema kinds, json_fields and quality limits are read; true means a limit of 0")
+    func reads() throws {
+        let configuration = try load(
+            """
+            json_fields: {features: inputs, request_id: trace, metadata: [meta]}
+            models:
+              - name: m
+                reference: r.json
+                schema: {zip: categorical, user_id: ignored, churned: boolean}
+                policy:
+                  quality: {missing_ratio: 0.2, constant: true, absent_features: false, event_age_seconds: 600}
+            """)
+        let model = configuration.models[0]
+        #expect(model.schema == ["zip": .categorical, "user_id": .ignored, "churned": .boolean])
+        #expect(configuration.jsonFields.features == "inputs" && configuration.jsonFields.requestID == "trace")
+        #expect(configuration.jsonFields.model == "model" && configuration.jsonFields.metadata == ["meta"])
+        let quality = try #require(model.policy?.quality)
+        #expect(quality.limits == [.missingRatio: 0.2, .constant: 0, .eventAgeSeconds: 600])
+        try configuration.validate()
+    }
+
+    @Test(
+        "Bad declarations are errors naming the key",
+        arguments: [
+            ("schema: {zip: text}", "text"),
+            ("policy: {quality: {missing_rate: 0.2}}", "'missing_rate' is not a quality check"),
+        ])
+    func badDeclarations(model: String, message: String) throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try load("models:\n  - name: m\n    reference: r.json\n    \(model)\n")
+        }
+        #expect(error.map { "\($0)".contains(message) } == true, "\(error.map { "\($0)" } ?? "")")
+    }
+
+    @Test("Validation: a ratio limit of 1 or more, and a schema field that json_fields reserves")
+    func validation() throws {
+        var configuration = AgentConfiguration()
+        var policy = DriftPolicy()
+        policy.quality[.duplicateRatio] = 1.5
+        configuration.models = [.init(name: "m", reference: "r.json", policy: policy, schema: ["request_id": .numeric])]
+        let error = #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("quality.duplicate_ratio is a share"))
+        #expect(text.contains("schema declares 'request_id', which json_fields reserves"))
+    }
+
+    @Test("The agent refuses a schema that conflicts with the reference, naming model and reference")
+    func conflictAtStart() throws {
+        var configuration = AgentConfiguration()
+        configuration.models = [.init(name: DemoTraffic.model, reference: "ref.json", schema: ["transaction_amount": .categorical])]
+        let error = #expect(throws: ConfigurationError.self) {
+            _ = try AgentRuntime.makeServices(
+                configuration: configuration, references: [DemoTraffic.model: DemoTraffic.reference(records: 500)],
+                catalogue: MetricCatalogue(version: "test"), readiness: Readiness(), logger: Logger(label: "test"))
+        }
+        #expect(
+            error.map { "\($0)" }
+                == "model fraud-detector (reference ref.json): feature 'transaction_amount' is declared categorical but the reference "
+                + "profiles it numeric: profile the reference records again with the declared schema")
+    }
+
+    @Test("Profiling reference records with declarations: 0/1 read as a boolean, a numeric code as categories, ids ignored")
+    func profileWithDeclarations() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ref-\(UUID()).jsonl")
+        let lines = (0..<300).map { i in #"{"user_id":\#(i),"zip":\#(10_000 + i % 7),"churned":\#(i % 4 == 0 ? 1 : 0),"x":\#(Double(i) / 10)}"# }
+        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let schema = DeclaredSchema(["user_id": .ignored, "zip": .categorical, "churned": .boolean])
+        let profile = try AgentRuntime.loadReference(path: url.path, model: "m", schema: schema)
+        #expect(profile.features.map(\.name) == ["zip", "churned", "x"])
+        #expect(profile.features.map(\.kind) == [.categorical, .categorical, .numeric])
+        let churned = try #require(profile.feature(named: "churned"))
+        #expect(Dictionary(uniqueKeysWithValues: zip(churned.categories ?? [], churned.categoryCounts ?? [])) == ["true": 75, "false": 225])
+        #expect(profile.feature(named: "zip")?.categories?.sorted() == (0..<7).map { "\(10_000 + $0)" })
+        // The declarations agree with the profile they produced.
+        #expect(try schema.conform(profile).booleans == ["churned"])
+    }
+}
