@@ -6,6 +6,18 @@ public struct DeclaredSchema: Sendable, Hashable {
         self.kinds = kinds
     }
 
+    /// `NAME=KIND` declarations, as `profile --feature` and `compare --feature` take them.
+    public init(declarations: [String]) throws(SchemaError) {
+        kinds = [:]
+        for declaration in declarations {
+            let parts = declaration.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let kind = DeclaredKind(rawValue: parts[1]) else {
+                throw .badDeclaration(declaration)
+            }
+            kinds[parts[0]] = kind
+        }
+    }
+
     public var ignored: [String] { kinds.filter { $0.value == .ignored }.map(\.key).sorted() }
     public var booleans: [String] { kinds.filter { $0.value == .boolean }.map(\.key).sorted() }
 

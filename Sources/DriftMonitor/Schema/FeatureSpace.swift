@@ -64,6 +64,8 @@ public enum SchemaError: Error, Hashable, CustomStringConvertible {
     case notInReference(String)
     /// Declared boolean, but the reference has other categories than "true" and "false".
     case notBoolean(feature: String, categories: [String])
+    /// A `NAME=KIND` declaration that does not parse.
+    case badDeclaration(String)
 
     public var description: String {
         switch self {
@@ -75,6 +77,8 @@ public enum SchemaError: Error, Hashable, CustomStringConvertible {
             "feature '\(feature)' is declared \(declared.rawValue) but the reference profiles it \(profiled.rawValue): "
                 + "profile the reference records again with the declared schema"
         case .notInReference(let feature): "feature '\(feature)' is declared but the reference has no profile of it"
+        case .badDeclaration(let text):
+            "'\(text)' is not NAME=KIND with KIND one of \(DeclaredKind.allCases.map(\.rawValue).joined(separator: ", "))"
         case .notBoolean(let feature, let categories):
             "feature '\(feature)' is declared boolean but the reference has the categories \(categories.map { "'\($0)'" }.joined(separator: ", "))"
         }

@@ -50,9 +50,11 @@ public struct RecordDecoder {
     var tensorRanges: [Range<Int>] = []
     var rawRanges: [Range<Int>] = []
 
-    /// - Parameter tensors: for inference tensors of shape [batch, n], the feature each column
-    ///   is (`instances: [sepal_length, ...]`). A tensor not named here maps to the feature of
-    ///   its own name when it has one column.
+    /// - Parameters:
+    ///   - tensors: for inference tensors of shape [batch, n], the feature each column is
+    ///     (`instances: [sepal_length, ...]`). A tensor not named here maps to the feature of
+    ///     its own name when it has one column.
+    ///   - fields: the top-level keys of JSON records that are not features.
     ///   - ignoredFields: fields to skip that are not features of the space, and are not to be
     ///     counted as unknown fields either.
     public init(

@@ -9,7 +9,8 @@ struct Compare: ParsableCommand {
         abstract: "Compare current data with reference data, offline, with the engine 'run' uses.",
         discussion: """
             Both files are JSON lines (flat objects, or with a "features" object) or CSV with a header \
-            (by extension). The schema is inferred from the reference. Exit status 0, or 3 with \
+            (by extension). The schema is inferred from the reference, with --feature declarations over it. \
+            Exit status 0, or 3 with \
             --fail-on-drift when a feature drifted.
             """)
 
@@ -23,6 +24,10 @@ struct Compare: ParsableCommand {
     @Option(help: "PSI bins (reference quantiles).") var bins = 10
     @Option(help: "PSI drift threshold.") var psiThreshold: Double?
     @Flag(help: "Exit with status 3 when any feature drifted.") var failOnDrift = false
+    @Option(
+        name: .customLong("feature"),
+        help: "A field's kind over the inferred one, as NAME=KIND (numeric, categorical, boolean, ignored); repeatable.")
+    var declarations: [String] = []
 
     func run() throws {
         var policy = DriftPolicy()
@@ -32,10 +37,17 @@ struct Compare: ParsableCommand {
             policy.warnThreshold = min(policy.warnThreshold, psiThreshold)
         }
         try policy.validate()
+        let schema: DeclaredSchema
+        do {
+            schema = try DeclaredSchema(declarations: declarations)
+        } catch {
+            throw ValidationError("--feature \(error)")
+        }
         let referenceFile = try RecordFormat.open(path: reference)
-        let features = try referenceFile.inferSchema()
+        let features = schema.applied(to: try referenceFile.inferSchema())
         // The two files decode on two threads.
-        let (referenceContents, currentContents) = try Self.readBoth(referenceFile, current, features: features)
+        let (referenceContents, currentContents) = try Self.readBoth(
+            referenceFile, current, features: features, booleans: Set(schema.booleans))
         for (path, contents) in [(reference, referenceContents), (current, currentContents)] {
             for (line, error) in contents.invalid.prefix(10) {
                 FileHandle.standardError.write(Data("\(path):\(line): skipped: \(error)\n".utf8))
@@ -56,16 +68,16 @@ struct Compare: ParsableCommand {
     }
 
     static func readBoth(
-        _ referenceFile: any RecordFile, _ currentPath: String, features: [Feature]
+        _ referenceFile: any RecordFile, _ currentPath: String, features: [Feature], booleans: Set<String>
     ) throws -> (RecordFileContents, RecordFileContents) {
         let current = Mutex<Result<RecordFileContents, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Thread {
-            let result = Result { try RecordFormat.open(path: currentPath).read(features: features) }
+            let result = Result { try RecordFormat.open(path: currentPath).read(features: features, booleans: booleans) }
             current.withLock { $0 = result }
             done.signal()
         }.start()
-        let reference = try referenceFile.read(features: features)
+        let reference = try referenceFile.read(features: features, booleans: booleans)
         done.wait()
         return (reference, try current.withLock { $0! }.get())
     }

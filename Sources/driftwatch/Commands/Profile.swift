@@ -18,14 +18,11 @@ struct Profile: ParsableCommand {
     var features: [String] = []
 
     func run() throws {
-        var schema = DeclaredSchema()
-        for declaration in features {
-            let parts = declaration.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let kind = DeclaredKind(rawValue: parts[1]) else {
-                throw ValidationError(
-                    "--feature \(declaration): expected NAME=KIND, KIND one of \(DeclaredKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            schema.kinds[parts[0]] = kind
+        let schema: DeclaredSchema
+        do {
+            schema = try DeclaredSchema(declarations: features)
+        } catch {
+            throw ValidationError("--feature \(error)")
         }
         let (profile, skipped) = try RecordFormat.open(path: input).profile(model: model, bins: bins, version: version, schema: schema)
         for (line, error) in skipped.prefix(10) {
