@@ -80,13 +80,17 @@ struct ConfigurationTests {
     @Test("Profiling reference records with declarations: 0/1 read as a boolean, a numeric code as categories, ids ignored")
     func profileWithDeclarations() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ref-\(UUID()).jsonl")
-        let lines = (0..<300).map { i in #"{"user_id":\#(i),"zip":\#(10_000 + i % 7),"churned":\#(i % 4 == 0 ? 1 : 0),"x":\#(Double(i) / 10)}"# }
+        let lines = (0..<300).map { i in
+            #"{"user_id":\#(i),"zip":\#(10_000 + i % 7),"churned":\#(i % 4 == 0 ? 1 : 0),"x":\#(Double(i) / 10),"prediction":\#(i % 10)}"#
+        }
         try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: url) }
-        let schema = DeclaredSchema(["user_id": .ignored, "zip": .categorical, "churned": .boolean])
+        // `prediction` is record metadata unless declared: then it is monitored (prediction drift).
+        let schema = DeclaredSchema(["user_id": .ignored, "zip": .categorical, "churned": .boolean, "prediction": .numeric])
         let profile = try AgentRuntime.loadReference(path: url.path, model: "m", schema: schema)
-        #expect(profile.features.map(\.name) == ["zip", "churned", "x"])
-        #expect(profile.features.map(\.kind) == [.categorical, .categorical, .numeric])
+        #expect(profile.features.map(\.name) == ["zip", "churned", "x", "prediction"])
+        #expect(profile.features.map(\.kind) == [.categorical, .categorical, .numeric, .numeric])
+        #expect(profile.feature(named: "prediction")?.missing == 0)  // read in every record
         let churned = try #require(profile.feature(named: "churned"))
         #expect(Dictionary(uniqueKeysWithValues: zip(churned.categories ?? [], churned.categoryCounts ?? [])) == ["true": 75, "false": 225])
         #expect(profile.feature(named: "zip")?.categories?.sorted() == (0..<7).map { "\(10_000 + $0)" })
