@@ -37,6 +37,7 @@ extension RecordDecoder {
             scanner.leave()
             return
         }
+        var position = 0
         while true {
             scanner.skipWhitespace()
             let key = try scanner.string()
@@ -44,10 +45,18 @@ extension RecordDecoder {
             guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
             scanner.skipWhitespace()
             let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])
-            let reserved = topLevel ? reservedNames.lookup(name) : nil
+            var meaning: KeyMemo.Meaning
+            if !key.hasEscapes, let known = keyMemo.recall(name, at: position, topLevel: topLevel) {
+                meaning = known
+            } else {
+                meaning = KeyMemo.Meaning(field: try field(of: key, in: scanner), reserved: topLevel ? reservedNames.lookup(name) : nil)
+                if !key.hasEscapes { keyMemo.remember(name, at: position, topLevel: topLevel, meaning) }
+            }
+            position += 1
+            let reserved = meaning.reserved
             if let reserved, reserved < 4, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {
                 // consumed
-            } else if let field = try field(of: key, in: scanner) {
+            } else if let field = meaning.field {
                 if field >= 0 {
                     try decodeFeatureValue(slot: field, &scanner, into: &row)
                 } else {
