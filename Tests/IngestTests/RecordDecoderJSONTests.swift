@@ -99,6 +99,23 @@ struct RecordDecoderJSONTests {
             #expect(error.reason == .tooLarge)
         }
     }
+
+    @Test("Quotes, escapes and control bytes are found at every offset of a string (eight bytes at a time)")
+    func stringScanning() throws {
+        var decoder = try decoder()
+        for length in 0..<24 {
+            let prefix = String(repeating: "é", count: length / 2) + String(repeating: "a", count: length % 2)
+            let escaped = try decode(#"{"device":"\#(prefix)\"q\\\u00e9z"}"#, &decoder)
+            #expect(decoder.space.dictionaries[0].name(of: escaped.categorical[0]) == prefix + "\"q\\éz")
+            let plain = try decode(#"{"device":"\#(prefix)","amount":\#(length)}"#, &decoder)
+            #expect(plain.numeric[0] == Double(length))
+            #expect(decoder.space.dictionaries[0].name(of: plain.categorical[0]) == prefix)
+            for control in ["\u{01}", "\n", "\t", "\u{1F}"] {
+                let error = #expect(throws: DecodeError.self) { try decode("{\"device\":\"\(prefix)\(control)x\"}", &decoder) }
+                #expect(error?.reason == .malformedJSON && error?.offset == 11 + prefix.utf8.count, "\(length) \(control.debugDescription)")
+            }
+        }
+    }
 }
 
 @Suite("JSON numbers")

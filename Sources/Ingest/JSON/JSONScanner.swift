@@ -131,7 +131,18 @@ struct JSONScanner {
         }
         let start = position
         var escapes = false
-        while position < bytes.count {
+        while true {
+            // Eight bytes at a time up to the next quote, backslash or control byte.
+            while position + 8 <= bytes.count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self))
+                let special = Self.specialBytes(word)
+                if special != 0 {
+                    position += special.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
+            guard position < bytes.count else { break }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
@@ -159,6 +170,16 @@ struct JSONScanner {
             position += 1
         }
         throw error(.malformedJSON, "the record ends inside a string")
+    }
+
+    /// The high bit of each byte of `word` that is `"`, `\` or below 0x20, exact up to the
+    /// lowest such byte (a borrow can mark bytes above it).
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        return zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C)) | ((word &- ones &* 0x20) & ~word & highs)
     }
 
     /// A number, as the closest double; also `NaN`, `Infinity` and `-Infinity`.
