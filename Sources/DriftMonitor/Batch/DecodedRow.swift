@@ -42,7 +42,7 @@ public struct DecodedRow: Sendable {
 
     /// Sets a numeric value; NaN and infinities are counted in ``nonFinite`` and left missing,
     /// so that histograms and moments only ever see finite numbers.
-    @inline(__always)
+    @inlinable
     public mutating func set(number: Double, index: Int, slot: Int) {
         if number.isFinite {
             numeric[index] = number
@@ -53,7 +53,7 @@ public struct DecodedRow: Sendable {
     }
 
     /// Notes a field outside the schema, keeping the first one's name.
-    @inline(__always)
+    @inlinable
     public mutating func noteUnknownField(_ name: Range<Int>) {
         if unknownFields == 0 { firstUnknownField = name }
         unknownFields += 1

@@ -21,6 +21,7 @@ extension RecordDecoder {
 
     mutating func decodeInferenceLog(_ record: UnsafeRawBufferPointer, into row: inout DecodedRow) throws(DecodeError) {
         var reader = ProtobufReader(record, 0..<record.count)
+        var entries = 0
         while !reader.atEnd {
             let start = reader.position
             let (field, wireType) = try reader.tag()
@@ -40,15 +41,19 @@ extension RecordDecoder {
                 row.timestampMilliseconds = Int64(bitPattern: try reader.varint())
             case Field.features, Field.predictions:
                 guard wireType == .lengthDelimited else { throw reader.error("field \(field) (features or predictions) has wire type \(wireType)", at: start) }
-                try decodeFeatureEntry(record, try reader.lengthDelimited(), into: &row)
+                try decodeFeatureEntry(record, try reader.lengthDelimited(), position: entries, into: &row)
+                entries += 1
             default:
                 try reader.skip(wireType)
             }
         }
     }
 
-    /// One `map<string, Value>` entry: key = 1, value = 2.
-    private mutating func decodeFeatureEntry(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, into row: inout DecodedRow) throws(DecodeError) {
+    /// One `map<string, Value>` entry: key = 1, value = 2. `position` counts the message's
+    /// entries, for the ``KeyMemo``: an encoder writes a map in one order.
+    private mutating func decodeFeatureEntry(
+        _ record: UnsafeRawBufferPointer, _ range: Range<Int>, position: Int, into row: inout DecodedRow
+    ) throws(DecodeError) {
         var reader = ProtobufReader(record, range)
         var key = range.lowerBound..<range.lowerBound
         var value: Range<Int>?
@@ -62,7 +67,15 @@ extension RecordDecoder {
             default: try reader.skip(wireType)
             }
         }
-        guard let slot = field(named: UnsafeRawBufferPointer(rebasing: record[key])) else {
+        let name = UnsafeRawBufferPointer(rebasing: record[key])
+        let found: Int?
+        if let known = keyMemo.recall(name, at: position, topLevel: false) {
+            found = known.field
+        } else {
+            found = field(named: name)
+            keyMemo.remember(name, at: position, topLevel: false, KeyMemo.Meaning(field: found, reserved: nil))
+        }
+        guard let slot = found else {
             row.noteUnknownField(key)
             return
         }
