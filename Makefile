@@ -37,10 +37,12 @@ test: deps proto-check
 	$(SWIFT) test --skip-build
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
-# libFuzzer on the record decoders (JSON and protobuf) with AddressSanitizer, from the seeds
-# in Fuzz/Corpus; `make test` runs it for 30 s, `make fuzz` for FUZZ_SECONDS (default 600).
+# libFuzzer on every decoder (JSON, protobuf, KServe, Seldon, CSV) with AddressSanitizer, from
+# the seeds in Fuzz/Corpus; `make test` runs it for 30 s, `make fuzz` for FUZZ_SECONDS (default 600).
+# The build plan is dropped first: SwiftPM keeps a path dependency's file list from the last build.
 FUZZ_SECONDS ?= 600
 fuzz: deps
+	rm -f Fuzz/.build-fuzz/debug.yaml Fuzz/.build-fuzz/build.db
 	$(SWIFT) build -c debug --package-path Fuzz --scratch-path Fuzz/.build-fuzz \
 		-Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 	mkdir -p Fuzz/.corpus
