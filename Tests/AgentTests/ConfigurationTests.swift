@@ -55,11 +55,15 @@ struct ConfigurationTests {
         var configuration = AgentConfiguration()
         var policy = DriftPolicy()
         policy.quality[.duplicateRatio] = 1.5
-        configuration.models = [.init(name: "m", reference: "r.json", policy: policy, schema: ["request_id": .numeric])]
+        configuration.models = [
+            .init(name: "m", reference: "r.json", policy: policy, schema: ["request_id": .numeric, "prediction": .numeric])
+        ]
         let error = #expect(throws: ConfigurationError.self) { try configuration.validate() }
         let text = error.map { "\($0)" } ?? ""
         #expect(text.contains("quality.duplicate_ratio is a share"))
-        #expect(text.contains("schema declares 'request_id', which json_fields reserves"))
+        #expect(text.contains("schema declares 'request_id', which json_fields reads as the record's features, model, timestamp or request id"))
+        // A metadata key may be declared a feature (prediction drift).
+        #expect(!text.contains("'prediction'"))
     }
 
     @Test("The agent refuses a schema that conflicts with the reference, naming model and reference")

@@ -146,10 +146,10 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             }
         }
         if Set(models.map(\.name)).count != models.count { problems.append("two models share a name") }
-        let reserved = jsonFields.reserved
+        let roles = jsonFields.roles
         for model in models {
-            for (field, kind) in model.schema.sorted(by: { $0.key < $1.key }) where kind != .ignored && reserved.contains(field) {
-                problems.append("model \(model.name): schema declares '\(field)', which json_fields reserves for the record's metadata")
+            for (field, kind) in model.schema.sorted(by: { $0.key < $1.key }) where kind != .ignored && roles.contains(field) {
+                problems.append("model \(model.name): schema declares '\(field)', which json_fields reads as the record's features, model, timestamp or request id")
             }
         }
         for topic in kafka.topicFormats.keys.sorted() where !kafka.topics.contains(topic) {

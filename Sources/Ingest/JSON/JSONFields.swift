@@ -14,8 +14,12 @@ public struct JSONFields: Sendable, Hashable {
 
     public init() {}
 
-    /// Every top-level key that is not a feature.
-    public var reserved: Set<String> { Set([features, model, timestamp, requestID] + metadata) }
+    /// The keys the decoder reads for what they say about the record; never features.
+    public var roles: Set<String> { [features, model, timestamp, requestID] }
+
+    /// Every top-level key that is not a feature unless the schema declares it one (a metadata
+    /// key such as `prediction` can be, for prediction drift).
+    public var reserved: Set<String> { roles.union(metadata) }
 }
 
 extension JSONFields: Codable {
