@@ -169,7 +169,7 @@ extension Monitor {
             warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
             nonFiniteRatio: Double(window.nonFinite) / Double(records), repeatedRatio: 0,
-            isConstant: count > 1 && current.lazy.filter { $0 > 0 }.count == 1 && window.codeCounts.lazy.filter { $0 > 0 }.count == 1,
+            isConstant: count > 1 && window.codeCounts.lazy.filter { $0 > 0 }.count == 1,
             outOfRangeRatio: 0, newCategoryRatio: count > 0 ? Double(newCount) / Double(count) : 0, mean: .nan,
             standardDeviation: .nan, quantiles: [])
     }

@@ -32,8 +32,6 @@ public struct RecordDecoder {
     public var maximumDepth: Int
     /// The most rows one inference message may carry.
     public var maximumBatchRows: Int
-    /// Where a JSON record keeps what is not a feature.
-    public let fields: JSONFields
     /// Feature names by bytes; the code of a name is its slot. Ignored fields follow, with
     /// codes from ``FeatureSpace/features`` count on.
     var featureNames = CategoryDictionary(capacity: 1 << 20)
@@ -64,7 +62,6 @@ public struct RecordDecoder {
         maximumRecordBytes: Int = 4 << 20, maximumDepth: Int = 64, maximumBatchRows: Int = 65_536
     ) {
         self.space = space
-        self.fields = fields
         self.maximumRecordBytes = maximumRecordBytes
         self.maximumDepth = maximumDepth
         self.maximumBatchRows = maximumBatchRows
