@@ -24,10 +24,7 @@ struct Compare: ParsableCommand {
     @Option(help: "PSI bins (reference quantiles).") var bins = 10
     @Option(help: "PSI drift threshold.") var psiThreshold: Double?
     @Flag(help: "Exit with status 3 when any feature drifted.") var failOnDrift = false
-    @Option(
-        name: .customLong("feature"),
-        help: "A field's kind over the inferred one, as NAME=KIND (numeric, categorical, boolean, ignored); repeatable.")
-    var declarations: [String] = []
+    @OptionGroup var featureDeclarations: FeatureDeclarations
 
     func run() throws {
         var policy = DriftPolicy()
@@ -37,12 +34,7 @@ struct Compare: ParsableCommand {
             policy.warnThreshold = min(policy.warnThreshold, psiThreshold)
         }
         try policy.validate()
-        let schema: DeclaredSchema
-        do {
-            schema = try DeclaredSchema(declarations: declarations)
-        } catch {
-            throw ValidationError("--feature \(error)")
-        }
+        let schema = try featureDeclarations.schema()
         let referenceFile = try RecordFormat.open(path: reference)
         let features = schema.applied(to: try referenceFile.inferSchema())
         // The two files decode on two threads.

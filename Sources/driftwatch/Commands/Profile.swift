@@ -12,18 +12,10 @@ struct Profile: ParsableCommand {
     @Option(help: "Model the profile is for.") var model: String?
     @Option(help: "PSI bins (reference quantiles).") var bins = 10
     @Option(help: "Version to record (default: a content hash).") var version: String?
-    @Option(
-        name: .customLong("feature"),
-        help: "A field's kind over the inferred one, as NAME=KIND (numeric, categorical, boolean, ignored); repeatable.")
-    var features: [String] = []
+    @OptionGroup var featureDeclarations: FeatureDeclarations
 
     func run() throws {
-        let schema: DeclaredSchema
-        do {
-            schema = try DeclaredSchema(declarations: features)
-        } catch {
-            throw ValidationError("--feature \(error)")
-        }
+        let schema = try featureDeclarations.schema()
         let (profile, skipped) = try RecordFormat.open(path: input).profile(model: model, bins: bins, version: version, schema: schema)
         for (line, error) in skipped.prefix(10) {
             FileHandle.standardError.write(Data("\(input):\(line): skipped: \(error)\n".utf8))
