@@ -47,8 +47,7 @@ extension Monitor {
         func check(_ check: QualityCheck, _ feature: String?, _ value: Double) {
             if let breach = quality.breach(check, feature: feature, value: value) { breaches.append(breach) }
         }
-        let referenceVaries = numericFeatures.map { $0.moments.count > 0 && $0.moments.min < $0.moments.max }
-            + categoricalFeatures.map { $0.counts.lazy.filter { $0 > 0 }.count > 1 }
+        let referenceVaries = numericFeatures.map(\.varies) + categoricalFeatures.map(\.varies)
         for (feature, varies) in zip(report.features, referenceVaries) {
             check(.missingRatio, feature.name, feature.missingRatio)
             check(.nonFiniteRatio, feature.name, feature.nonFiniteRatio)

@@ -173,6 +173,8 @@ struct NumericReference {
     let coarseCounts: [Int]
     let range: ClosedRange<Double>
     let moments: Moments
+    /// The reference has more than one value (else a constant window is no news).
+    var varies: Bool { moments.count > 0 && moments.min < moments.max }
 
     var binCount: Int { edges.binCount }
 
@@ -216,6 +218,8 @@ struct CategoricalReference {
     let indexOfCategory: [String: Int]
     /// For a boolean feature (its reference categories are "true" and "false"), the index of "true".
     let booleanTrueIndex: Int?
+    /// The reference has more than one category with records.
+    let varies: Bool
 
     init(_ profile: FeatureProfile, dictionaryIndex: Int) {
         self.profile = profile
@@ -224,5 +228,6 @@ struct CategoricalReference {
         counts = profile.categoryCounts ?? []
         indexOfCategory = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         booleanTrueIndex = Set(categories) == ["true", "false"] ? indexOfCategory["true"] : nil
+        varies = counts.lazy.filter { $0 > 0 }.count > 1
     }
 }

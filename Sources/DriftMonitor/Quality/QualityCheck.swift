@@ -26,11 +26,13 @@ public enum QualityCheck: String, Sendable, Hashable, CaseIterable, Codable {
     /// Seconds between the window's newest event time and its close.
     case eventAgeSeconds = "event_age_seconds"
 
-    /// Whether the check is measured per feature (else per model).
-    public var isPerFeature: Bool {
+    /// Whether the measure is a share of records or values (within 0...1).
+    public var isShare: Bool {
         switch self {
-        case .missingRatio, .nonFiniteRatio, .typeMismatchRatio, .outOfRangeRatio, .newCategoryRatio, .repeatedRatio, .constant: true
-        case .duplicateRatio, .unknownFieldRatio, .absentFeatures, .eventAgeSeconds: false
+        case .missingRatio, .nonFiniteRatio, .typeMismatchRatio, .outOfRangeRatio, .newCategoryRatio, .repeatedRatio,
+            .duplicateRatio, .unknownFieldRatio:
+            true
+        case .constant, .absentFeatures, .eventAgeSeconds: false
         }
     }
 }

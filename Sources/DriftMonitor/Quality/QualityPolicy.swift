@@ -25,7 +25,7 @@ public struct QualityPolicy: Sendable, Hashable {
     func validate() throws(PolicyError) {
         for (check, limit) in limits.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             guard limit >= 0, limit.isFinite else { throw .invalid("quality.\(check.rawValue) must be a finite number >= 0") }
-            if check.rawValue.hasSuffix("_ratio") && limit >= 1 {
+            if check.isShare && limit >= 1 {
                 throw .invalid("quality.\(check.rawValue) is a share: a limit of \(limit) can never be exceeded")
             }
         }
