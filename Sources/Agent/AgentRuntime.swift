@@ -12,13 +12,14 @@ import UnixSignals
 public enum AgentRuntime {
     public static let version = "0.1.0"
 
-    /// Loads a reference: a profile (`.json`) or reference records (`.jsonl`) profiled now,
-    /// with the declared schema.
+    /// Loads a reference: a profile (`.json`) or reference records (`.jsonl`, `.csv`) profiled
+    /// now, with the declared schema and JSON records read with the topics' `fields`.
     public static func loadReference(
-        path: String, model: String?, policy: DriftPolicy = DriftPolicy(), schema: DeclaredSchema = DeclaredSchema()
+        path: String, model: String?, policy: DriftPolicy = DriftPolicy(), schema: DeclaredSchema = DeclaredSchema(),
+        fields: JSONFields = JSONFields()
     ) throws -> ReferenceProfile {
         if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".csv") {
-            return try RecordFormat.open(path: path).profile(model: model, bins: policy.bins, schema: schema).profile
+            return try RecordFormat.open(path: path, fields: fields).profile(model: model, bins: policy.bins, schema: schema).profile
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(description: "\(path): cannot read the reference profile")
@@ -99,7 +100,8 @@ public enum AgentRuntime {
         var references: [String: ReferenceProfile] = [:]
         for model in configuration.models {
             references[model.name] = try loadReference(
-                path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema)
+                path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema,
+                fields: configuration.jsonFields)
             logger.info("reference loaded", metadata: ["model": "\(model.name)", "version": "\(references[model.name]!.version)"])
         }
         let catalogue = MetricCatalogue(version: version)

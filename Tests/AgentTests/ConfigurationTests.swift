@@ -101,4 +101,22 @@ struct ConfigurationTests {
         // The declarations agree with the profile they produced.
         #expect(try schema.conform(profile).booleans == ["churned"])
     }
+
+    @Test("Reference records are read with the configured json_fields, as the topics are")
+    func referenceWithJSONFields() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ref-\(UUID()).jsonl")
+        let lines = (0..<50).map { i in #"{"trace":"t\#(i)","meta":{"v":1},"inputs":{"x":\#(i),"city":"c\#(i % 3)"}}"# }
+        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var fields = JSONFields()
+        fields.features = "inputs"
+        fields.requestID = "trace"
+        fields.metadata = ["meta"]
+        let profile = try AgentRuntime.loadReference(path: url.path, model: "m", fields: fields)
+        #expect(profile.features.map(\.name) == ["x", "city"])
+        #expect(profile.features.allSatisfy { $0.missing == 0 })
+        // With the default fields, the same lines have no features object: their top-level keys are taken.
+        let defaults = try AgentRuntime.loadReference(path: url.path, model: "m")
+        #expect(defaults.features.map(\.name) == ["trace"])
+    }
 }

@@ -4,11 +4,14 @@ import Foundation
 /// A JSON-lines file of records, for building a reference profile or comparing offline.
 public struct JSONLinesFile: RecordFile {
     public let path: String
+    /// The keys of a record that are not features, as the agent reads its topics.
+    public let fields: JSONFields
     private let data: Data
 
     /// Reads the file once; schema inference, decoding and profiling then work on memory.
-    public init(path: String) throws {
+    public init(path: String, fields: JSONFields = JSONFields()) throws {
         self.path = path
+        self.fields = fields
         data = try Self.contents(of: path)
     }
 
@@ -33,7 +36,7 @@ public struct JSONLinesFile: RecordFile {
                 records += 1
                 let members: [(name: String, kind: Feature.Kind?)]
                 do {
-                    members = try Self.featureMembers(of: line.assumingMemoryBound(to: UInt8.self))
+                    members = try Self.featureMembers(of: line.assumingMemoryBound(to: UInt8.self), fields: fields)
                 } catch {
                     throw ReadError(description: "\(path):\(lineNumber): \(error)")
                 }
@@ -61,7 +64,7 @@ public struct JSONLinesFile: RecordFile {
         var space = FeatureSpace()
         try space.declare(features)
         for name in booleans.sorted() { try space.markBoolean(name) }
-        var decoder = RecordDecoder(space: space)
+        var decoder = RecordDecoder(space: space, fields: fields)
         var row = DecodedRow(space: space)
         let numericSources = features.filter { $0.kind == .numeric }.map { space.kindIndex[space.slot(of: $0.name)!] }
         let categoricalSources = features.filter { $0.kind == .categorical }.map { space.kindIndex[space.slot(of: $0.name)!] }
@@ -96,9 +99,12 @@ public struct JSONLinesFile: RecordFile {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
-    /// The feature keys of one record (the "features" object, or the top level less the
+    /// The feature keys of one record (the features object, or the top level less the
     /// reserved keys) with the kind their value suggests (`nil` for null, objects and arrays).
-    static func featureMembers(of bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> [(name: String, kind: Feature.Kind?)] {
+    static func featureMembers(
+        of bytes: UnsafeBufferPointer<UInt8>, fields: JSONFields
+    ) throws(DecodeError) -> [(name: String, kind: Feature.Kind?)] {
+        let reserved = fields.reserved
         var scanner = JSONScanner(bytes, maximumDepth: 64)
         var topLevel: [(String, Feature.Kind?)] = []
         var nested: [(String, Feature.Kind?)]?
@@ -116,7 +122,7 @@ public struct JSONLinesFile: RecordFile {
                 scanner.skipWhitespace()
                 guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':'") }
                 scanner.skipWhitespace()
-                if top && name == "features" && scanner.peek() == UInt8(ascii: "{") {
+                if top && name == fields.features && scanner.peek() == UInt8(ascii: "{") {
                     var inner: [(String, Feature.Kind?)] = []
                     try members(&scanner, into: &inner, top: false)
                     nested = inner
@@ -128,7 +134,7 @@ public struct JSONLinesFile: RecordFile {
                     default: kind = nil
                     }
                     try scanner.skipValue()
-                    if !top || !reservedKeys.contains(name) { list.append((name, kind)) }
+                    if !top || !reserved.contains(name) { list.append((name, kind)) }
                 }
                 scanner.skipWhitespace()
                 if scanner.consume(UInt8(ascii: ",")) { continue }

@@ -66,11 +66,11 @@ public enum RecordFormat: String, Sendable {
         self = path.lowercased().hasSuffix(".csv") ? .csv : .jsonLines
     }
 
-    /// Reads the file whole.
-    public static func open(path: String) throws -> any RecordFile {
+    /// Reads the file whole; JSON lines keep their non-feature keys under `fields`.
+    public static func open(path: String, fields: JSONFields = JSONFields()) throws -> any RecordFile {
         switch RecordFormat(path: path) {
         case .csv: try CSVFile(path: path)
-        case .jsonLines: try JSONLinesFile(path: path)
+        case .jsonLines: try JSONLinesFile(path: path, fields: fields)
         }
     }
 }

@@ -12,7 +12,8 @@ struct CheckConfig: ParsableCommand {
         try configuration.validate()
         for model in configuration.models {
             let loaded = try AgentRuntime.loadReference(
-                path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema)
+                path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema,
+                fields: configuration.jsonFields)
             let reference: ReferenceProfile
             do {
                 reference = try model.declaredSchema.conform(loaded).profile
