@@ -68,7 +68,7 @@ public enum AgentRuntime {
         let http = HTTPServer(port: configuration.httpPort, catalogue: catalogue, readiness: readiness, logger: logger)
         let finalSpace = space
         let conformed = references
-        let pipeline = PipelineService {
+        let pipeline = PipelineService(readiness: readiness) {
             let monitors = try configuration.models.map { model in
                 try Monitor(
                     model: model.name, reference: conformed[model.name]!, policy: model.policy ?? DriftPolicy(),

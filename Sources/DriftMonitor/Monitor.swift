@@ -149,6 +149,35 @@ public final class Monitor {
         }
     }
 
+    /// Forgets the open window's records, as if they had not come: after a rebalance they are
+    /// read again, by this agent or another.
+    public func discardOpenWindow() {
+        batch.removeAll()
+        summary.reset()
+    }
+
+    /// What must survive a restart for the next window to be judged as if none happened.
+    public var checkpoint: Checkpoint {
+        Checkpoint(state: stateMachine.state, windowsClosed: windowsClosed)
+    }
+
+    /// Continues from a checkpoint taken by an earlier run.
+    public func restore(_ checkpoint: Checkpoint) {
+        stateMachine = DriftStateMachine(policy: policy, state: checkpoint.state)
+        windowsClosed = checkpoint.windowsClosed
+    }
+
+    /// A monitor's drift state and window count, committed with the offsets they belong to.
+    public struct Checkpoint: Sendable, Hashable, Codable {
+        public var state: DriftStateMachine.State
+        public var windowsClosed: Int
+
+        public init(state: DriftStateMachine.State, windowsClosed: Int) {
+            self.state = state
+            self.windowsClosed = windowsClosed
+        }
+    }
+
     /// Closes the open window: evaluates it, advances the policy and starts a new window.
     /// - Parameter wallTime: now, in milliseconds since the epoch, for the event-age check.
     public func closeWindow(space: FeatureSpace, wallTime: Int64? = nil) -> (report: WindowReport, actions: [DriftStateMachine.Action]) {

@@ -6,6 +6,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Telemetry
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// What the end-to-end tests share: the agent's configuration over a mock cluster, the agent
 /// running as services, and reading a topic back.
@@ -31,7 +36,30 @@ enum AgentHarness {
         configuration.httpPort = 0
         configuration.windowRecords = windowRecords
         configuration.models = [.init(name: DemoTraffic.model, reference: "(test)")]
+        // The mock broker lets a member that left go only when its session times out.
+        configuration.kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
         return configuration
+    }
+
+    /// Produces demo records `range` of `traffic` (one per millisecond from a fixed time), round
+    /// robin over `partitions`, and waits for their acknowledgement.
+    static func produce(
+        _ range: Range<Int>, of traffic: inout DemoTraffic, topic: String = "logs", partitions: Int, producer: KafkaProducer
+    ) throws {
+        let tickets = try range.map { i in
+            try producer.send(
+                topic: topic, key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)),
+                partition: Int32(i % partitions))
+        }
+        try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+    }
+
+    /// Waits until `condition` holds, polling, for at most `timeout`.
+    static func wait(for timeout: Duration = .seconds(60), until condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// The windows an agent closed, in order.
@@ -47,6 +75,7 @@ enum AgentHarness {
     struct RunningAgent {
         let reference = DemoTraffic.reference(records: 20_000)
         let windows = WindowLog()
+        let readiness = Readiness()
         let http: HTTPServer
         let group: ServiceGroup
         let running: Task<Void, any Error>
@@ -55,7 +84,7 @@ enum AgentHarness {
             let windows = windows
             let (http, pipeline) = try AgentRuntime.makeServices(
                 configuration: configuration, references: [DemoTraffic.model: reference], catalogue: MetricCatalogue(version: "test"),
-                readiness: Readiness(), logger: logger
+                readiness: readiness, logger: logger
             ) { outcome in windows.append(outcome) }
             let group = ServiceGroup(
                 configuration: .init(
@@ -64,6 +93,45 @@ enum AgentHarness {
             self.http = http
             self.group = group
             running = Task { try await group.run() }
+        }
+
+        /// Shuts the agent down gracefully and waits for it to stop.
+        func stop() async throws {
+            await group.triggerGracefulShutdown()
+            try await running.value
+        }
+
+        /// The status and body of a GET on the agent's HTTP port.
+        func get(_ path: String) async throws -> (status: Int, body: String) {
+            let port = try await http.boundPort.wait()
+            let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: body, as: UTF8.self))
+        }
+    }
+
+    /// Committed offsets of the agents' group.
+    static func committed(_ cluster: MockCluster, topic: String = "logs", partitions: Int, group: String = "agent", logger: Logger) throws -> [Int64] {
+        let checker = try KafkaConsumer(
+            configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: group, topics: [topic], logger: logger)
+        defer { checker.close() }
+        let committed = try checker.committed((0..<partitions).map { TopicPartition(topic: topic, partition: Int32($0)) })
+        return (0..<partitions).map { max(0, committed[TopicPartition(topic: topic, partition: Int32($0))] ?? 0) }
+    }
+
+    /// Checks that closed windows took each partition's records exactly once, from offset 0 up
+    /// to the committed offset: no record lost, none counted twice.
+    static func expectCoverage(
+        of windows: [Pipeline.WindowOutcome], topic: String = "logs", committed: [Int64], sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        for (partition, end) in committed.enumerated() {
+            let ranges = windows.compactMap { $0.offsets[TopicPartition(topic: topic, partition: Int32(partition))] }
+                .sorted { $0.lowerBound < $1.lowerBound }
+            var next: Int64 = 0
+            for range in ranges {
+                #expect(range.lowerBound == next, "partition \(partition): a window starts at \(range.lowerBound), expected \(next)", sourceLocation: sourceLocation)
+                next = range.upperBound + 1
+            }
+            #expect(next == end, "partition \(partition): closed windows end at \(next), committed \(end)", sourceLocation: sourceLocation)
         }
     }
 

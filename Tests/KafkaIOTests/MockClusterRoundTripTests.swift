@@ -6,7 +6,7 @@ import Testing
 struct MockClusterRoundTripTests {
     let logger = Logger(label: "test")
 
-    @Test("Produce with acknowledgement, consume in a group, commit only stored offsets")
+    @Test("Produce with acknowledgement, consume in a group, commit only the offsets named, with their metadata")
     func roundTrip() throws {
         let cluster = try MockCluster()
         try cluster.createTopic("logs", partitions: 3)
@@ -21,8 +21,12 @@ struct MockClusterRoundTripTests {
         }
         try producer.waitForDelivery(of: tickets)
 
+        // The mock broker lets a closed member go only when its session times out.
+        var groupConfiguration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        groupConfiguration["session.timeout.ms"] = "6000"
+        groupConfiguration["heartbeat.interval.ms"] = "500"
         let consumer = try KafkaConsumer(
-            configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: "g1", topics: ["logs"],
+            configuration: groupConfiguration, groupID: "g1", topics: ["logs"],
             logger: logger)
         var seen = 0
         var tombstones = 0
@@ -45,11 +49,26 @@ struct MockClusterRoundTripTests {
         #expect(seen == 900)
         #expect(tombstones == 1)
         #expect(headerValues.count == 900)
-        try consumer.store(nextOffsets)
-        try consumer.commit()
-        let partitions = (0..<3).map { TopicPartition(topic: "logs", partition: Int32($0)) }
-        let committed = try consumer.committed(partitions)
-        #expect(committed.values.sorted() == [100, 100, 100])
+        let metadata = Array("{\"checkpoint\":7}".utf8)
+        try consumer.commit(nextOffsets, metadata: metadata)
         consumer.close()
+
+        // A new member of the group sees the offsets and metadata, not the positions read.
+        let partitions = (0..<3).map { TopicPartition(topic: "logs", partition: Int32($0)) }
+        let reader = try KafkaConsumer(
+            configuration: groupConfiguration, groupID: "g1", topics: ["logs"],
+            logger: logger)
+        let committed = try reader.committedWithMetadata(partitions)
+        #expect(committed.values.map(\.offset).sorted() == [100, 100, 100])
+        #expect(committed.values.allSatisfy { $0.metadata == metadata })
+        var firstOffsets: [Int32: Int64] = [:]
+        let readDeadline = ContinuousClock.now + .seconds(30)
+        while firstOffsets.count < 3 && ContinuousClock.now < readDeadline {
+            reader.poll(timeoutMilliseconds: 100) { message in
+                if firstOffsets[message.partition] == nil { firstOffsets[message.partition] = message.offset }
+            }
+        }
+        #expect(firstOffsets == [0: 100, 1: 100, 2: 100])
+        reader.close()
     }
 }

@@ -9,9 +9,13 @@ import Telemetry
 
 /// Source -> decoder -> router -> monitors -> sinks, on one thread, one poll batch at a time.
 ///
-/// Delivery is at-least-once: a partition's offset is stored only up to the first record
+/// Delivery is at-least-once: a partition's offset is committed only up to the first record
 /// still inside an open window, and only after the events of every closed window before it
-/// and the dead-letter copies of every bad record before it were acknowledged by Kafka.
+/// and the dead-letter copies of every bad record before it were acknowledged by Kafka. Each
+/// commit carries every model's drift state (``Monitor/Checkpoint``), so a restarted agent
+/// judges the replayed window as the crashed one would have. A rebalance discards the open
+/// windows: their records are read again from the committed offsets, by whichever member
+/// owns them now, and so are never counted twice in closed windows.
 public final class Pipeline {
     public struct Settings: Sendable {
         public var eventsTopic: String
@@ -45,13 +49,16 @@ public final class Pipeline {
         public var report: WindowReport
         public var state: DriftStateMachine.State
         public var events: [DriftEvent]
+        /// The offsets of the records the window took, per partition (first...last).
+        public var offsets: [TopicPartition: ClosedRange<Int64>]
     }
 
     final class Watched {
         let monitor: Monitor
         let metrics: ModelMetrics
-        /// Per partition id: the offset of the first record of the open window, or -1.
+        /// Per partition id: the offsets of the first and last records of the open window, or -1.
         var openFirstOffset: [Int64] = []
+        var openLastOffset: [Int64] = []
         var uncountedRecords = 0
 
         init(monitor: Monitor, metrics: ModelMetrics) {
@@ -80,6 +87,16 @@ public final class Pipeline {
     private var partitionIDs: [Int64: Int] = [:]
     private var pendingDeadLetters: [KafkaProducer.Ticket] = []
     private var lastLagUpdate = ContinuousClock.now
+    private var lastCommit = ContinuousClock.now
+    private var lastProbe = ContinuousClock.now
+    private var committedOffsets: [TopicPartition: Int64] = [:]
+    private var windowClosedSinceCommit = false
+    /// Set by a rebalance inside a poll: the rest of that poll's messages may come from
+    /// before it, so they are dropped and their partitions read again from `rewind`.
+    private var rebalancedDuringPoll = false
+    private var rewind: [TopicPartition: Int64] = [:]
+    /// Whether a checkpoint may still be restored: only before this run closed any window.
+    private var mayRestore = true
     /// Records taken from Kafka since the start (valid, invalid and unrouted).
     public private(set) var recordsConsumed = 0
 
@@ -110,6 +127,7 @@ public final class Pipeline {
                     invalidReasons: DecodeError.Reason.allCases.map(\.rawValue), multivariate: monitor.reference.multivariate != nil))
         }
         for monitor in monitors { _ = modelNames.code(for: monitor.model) }
+        consumer.onRebalance { [unowned self] event in rebalance(event) }
     }
 
     /// Runs until `shouldStop` says so (checked between polls) or, with `untilEnd`, until
@@ -124,7 +142,9 @@ public final class Pipeline {
             let received = consumer.poll(timeoutMilliseconds: settings.pollTimeoutMilliseconds) { message in
                 process(message)
             }
-            if !readiness.state.ready && !consumer.assignment().isEmpty { readiness.set(ready: true) }
+            if rebalancedDuringPoll { rewindAfterRebalance() }
+            // Once shutdown began, /readyz stays 503 (the service set it).
+            if !shouldStop() { updateReadiness() }
             if let failure = pendingFailure {
                 pendingFailure = nil
                 throw failure
@@ -134,11 +154,7 @@ public final class Pipeline {
         }
         readiness.set(ready: false, reason: "draining")
         try finishBatch()
-        do {
-            try consumer.commit()
-        } catch {
-            logger.warning("final commit failed; the next start re-reads from the last committed offset", metadata: ["error": "\(error)"])
-        }
+        commit(force: true)
         logger.info("pipeline stopped", metadata: ["records": "\(recordsConsumed)"])
     }
 
@@ -146,6 +162,11 @@ public final class Pipeline {
 
     private func process(_ message: borrowing ConsumedMessage) {
         guard pendingFailure == nil else { return }
+        guard !rebalancedDuringPoll else {
+            let partition = TopicPartition(topic: consumer.topics[message.topicIndex], partition: message.partition)
+            rewind[partition] = min(rewind[partition] ?? .max, message.offset)
+            return
+        }
         recordsConsumed += 1
         let partition = partitionID(topicIndex: message.topicIndex, partition: message.partition)
         let format = topicFormats[message.topicIndex]
@@ -188,6 +209,7 @@ public final class Pipeline {
             for origin in origins {
                 let first = target.openFirstOffset[origin.partition]
                 target.openFirstOffset[origin.partition] = first < 0 ? origin.offset : min(first, origin.offset)
+                target.openLastOffset[origin.partition] = max(target.openLastOffset[origin.partition], origin.offset)
             }
         }
         if payload.rowCount > 0 { holdOrigins() }
@@ -231,7 +253,10 @@ public final class Pipeline {
         let id = partitions.count
         partitionIDs[key] = id
         partitions.append(TopicPartition(topic: consumer.topics[topicIndex], partition: partition))
-        for target in watched { target.openFirstOffset.append(-1) }
+        for target in watched {
+            target.openFirstOffset.append(-1)
+            target.openLastOffset.append(-1)
+        }
         return id
     }
 
@@ -266,7 +291,13 @@ public final class Pipeline {
             DriftEvent(kind: action.eventKind, report: report, policy: target.monitor.policy)
         }
         try publish(events, metrics: target.metrics)
-        for i in target.openFirstOffset.indices { target.openFirstOffset[i] = -1 }
+        var offsets: [TopicPartition: ClosedRange<Int64>] = [:]
+        for (id, first) in target.openFirstOffset.enumerated() where first >= 0 {
+            offsets[partitions[id]] = first...max(first, target.openLastOffset[id])
+        }
+        target.forgetOffsets()
+        windowClosedSinceCommit = true
+        mayRestore = false
         logger.info(
             "window closed",
             metadata: [
@@ -274,8 +305,10 @@ public final class Pipeline {
                 "drifted": "\(report.driftedFeatures.map(\.name))", "state": "\(state.gauge)",
                 "quality_breaches": "\(report.qualityBreaches.map { [$0.feature, $0.check.rawValue].compactMap { $0 }.joined(separator: ":") })",
                 "unknown_fields": "\(report.unknownFields)",
+                "offsets": "\(offsets.sorted { $0.key.description < $1.key.description }.map { "\($0.key):\($0.value.lowerBound)-\($0.value.upperBound)" }.joined(separator: ","))",
+                "events": "\(events.map(\.id).joined(separator: ","))",
             ])
-        observer(WindowOutcome(report: report, state: state, events: events))
+        observer(WindowOutcome(report: report, state: state, events: events, offsets: offsets))
     }
 
     /// Publishes events and waits for Kafka's acknowledgement, retrying with backoff.
@@ -332,6 +365,13 @@ public final class Pipeline {
             }
             pendingDeadLetters.removeAll(keepingCapacity: true)
         }
+        commit(force: false)
+        updateLag()
+    }
+
+    /// Per assigned partition: the offset before which every record is accounted for (in a
+    /// closed window, dead-lettered, or routed nowhere).
+    private func safeOffsets() -> [TopicPartition: Int64] {
         var offsets: [TopicPartition: Int64] = [:]
         for (id, partition) in partitions.enumerated() {
             guard let position = consumer.positions[partition] else { continue }
@@ -342,12 +382,116 @@ public final class Pipeline {
             if let waiting = join.lowestWaitingOffset(partition: id) { safe = min(safe, waiting) }
             offsets[partition] = safe
         }
+        return offsets
+    }
+
+    /// Commits the safe offsets with every model's checkpoint: at once after a window closed
+    /// (or when `force`d), else at most every 5 s and only when they moved.
+    private func commit(force: Bool) {
+        let now = ContinuousClock.now
+        guard force || windowClosedSinceCommit || now - lastCommit >= .seconds(5) else { return }
+        lastCommit = now
+        let assigned = Set(consumer.assignment())
+        let offsets = safeOffsets().filter { assigned.contains($0.key) }
+        guard offsets != committedOffsets || windowClosedSinceCommit else { return }
         do {
-            try consumer.store(offsets)
+            try consumer.commit(offsets, metadata: checkpointMetadata())
+            committedOffsets = offsets
+            windowClosedSinceCommit = false
         } catch {
-            logger.warning("storing offsets failed", metadata: ["error": "\(error)"])
+            logger.warning("committing offsets failed; a restart re-reads from the last commit", metadata: ["error": "\(error)"])
         }
-        updateLag()
+    }
+
+    private func checkpointMetadata() -> [UInt8] {
+        let checkpoints = PipelineCheckpoint(models: Dictionary(uniqueKeysWithValues: watched.map { ($0.monitor.model, $0.monitor.checkpoint) }))
+        let bytes = checkpoints.encoded()
+        guard bytes.count <= PipelineCheckpoint.maximumBytes else {
+            logger.warning(
+                "the drift state of every model is too large to commit with the offsets; a restart starts each model at ok",
+                metadata: ["bytes": "\(bytes.count)"])
+            return []
+        }
+        return bytes
+    }
+
+    /// Runs inside a poll, before partitions are given up or taken.
+    private func rebalance(_ event: RebalanceEvent) {
+        switch event {
+        case .revoked(let revoked):
+            // Give the next owner the offsets of what this member finished; the open windows
+            // started after them, so they are dropped and read again from there.
+            commit(force: true)
+            for (partition, offset) in safeOffsets() { rewind[partition] = min(rewind[partition] ?? .max, offset) }
+            for target in watched {
+                target.monitor.discardOpenWindow()
+                target.forgetOffsets()
+            }
+            join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
+            rebalancedDuringPoll = true
+            logger.info("partitions revoked: open windows discarded", metadata: ["partitions": "\(revoked)"])
+        case .assigned(let assigned):
+            guard mayRestore else { return }
+            restoreCheckpoints(of: assigned)
+        }
+    }
+
+    /// Takes up each model's drift state from the newest checkpoint committed with these partitions.
+    private func restoreCheckpoints(of assigned: [TopicPartition]) {
+        let committed: [TopicPartition: (offset: Int64, metadata: [UInt8])]
+        do {
+            committed = try consumer.committedWithMetadata(assigned)
+        } catch {
+            logger.warning("reading committed checkpoints failed; models start at ok", metadata: ["error": "\(error)"])
+            return
+        }
+        var newest: [String: Monitor.Checkpoint] = [:]
+        for (partition, entry) in committed where !entry.metadata.isEmpty {
+            guard let checkpoint = PipelineCheckpoint(decoding: entry.metadata) else {
+                logger.warning("ignoring a checkpoint this version cannot read", metadata: ["partition": "\(partition)"])
+                continue
+            }
+            for (model, state) in checkpoint.models where state.windowsClosed > newest[model]?.windowsClosed ?? -1 {
+                newest[model] = state
+            }
+        }
+        for target in watched {
+            guard let checkpoint = newest[target.monitor.model], checkpoint.windowsClosed > target.monitor.windowsClosed else { continue }
+            target.monitor.restore(checkpoint)
+            target.metrics.setState(checkpoint.state.gauge)
+            logger.info(
+                "drift state restored from the committed checkpoint",
+                metadata: ["model": "\(target.monitor.model)", "state": "\(checkpoint.state.gauge)", "windows": "\(checkpoint.windowsClosed)"])
+        }
+    }
+
+    /// Sends the partitions still assigned back to the first record not accounted for.
+    private func rewindAfterRebalance() {
+        rebalancedDuringPoll = false
+        let assigned = Set(consumer.assignment())
+        let targets = rewind.filter { assigned.contains($0.key) }
+        rewind.removeAll()
+        do {
+            try consumer.seek(targets)
+        } catch {
+            logger.warning("seeking back after a rebalance failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func updateReadiness() {
+        if let down = consumer.brokersDown {
+            if readiness.state.ready {
+                readiness.set(ready: false, reason: "kafka unreachable: \(down)")
+                logger.warning("kafka unreachable", metadata: ["error": "\(down)"])
+            }
+            let now = ContinuousClock.now
+            if now - lastProbe >= .seconds(1) {
+                lastProbe = now
+                if consumer.probe(timeoutMilliseconds: 500) { logger.info("kafka reachable again") }
+            }
+            return
+        }
+        if !readiness.state.ready && !consumer.assignment().isEmpty { readiness.set(ready: true) }
     }
 
     private func updateLag() {
@@ -358,6 +502,15 @@ public final class Pipeline {
             if let marks = consumer.watermarks(of: partition) {
                 catalogue.setLag(topic: partition.topic, partition: partition.partition, records: max(0, marks.high - position))
             }
+        }
+    }
+}
+
+extension Pipeline.Watched {
+    func forgetOffsets() {
+        for i in openFirstOffset.indices {
+            openFirstOffset[i] = -1
+            openLastOffset[i] = -1
         }
     }
 }

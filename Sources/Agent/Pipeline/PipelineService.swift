@@ -1,14 +1,19 @@
 import Foundation
 import ServiceLifecycle
 import Synchronization
+import Telemetry
 
 /// Runs a ``Pipeline`` on a thread of its own, so its blocking Kafka calls never hold a
 /// thread of the Swift cooperative pool, and stops it on graceful shutdown or cancellation.
 public struct PipelineService: Service {
+    let readiness: Readiness
     let build: @Sendable () throws -> Pipeline
 
-    /// - Parameter build: creates the pipeline (and its consumer) on the pipeline thread.
-    public init(build: @escaping @Sendable () throws -> Pipeline) {
+    /// - Parameters:
+    ///   - readiness: turned to not ready as soon as shutdown begins, before the drain.
+    ///   - build: creates the pipeline (and its consumer) on the pipeline thread.
+    public init(readiness: Readiness, build: @escaping @Sendable () throws -> Pipeline) {
+        self.readiness = readiness
         self.build = build
     }
 
@@ -24,6 +29,7 @@ public struct PipelineService: Service {
                 stop.set()
             }
         } onGracefulShutdown: {
+            readiness.set(ready: false, reason: "shutting down")
             stop.set()
         }
     }

@@ -4,7 +4,7 @@
 /// DRIFT (one noisy window does not page anyone), and DRIFT resolves only after
 /// ``DriftPolicy/resolveAfterWindows`` clean windows in a row (hysteresis).
 public struct DriftStateMachine: Sendable, Hashable {
-    public enum State: Sendable, Hashable {
+    public enum State: Sendable, Hashable, Codable {
         case ok
         /// Some feature at warning level, or breached windows not yet enough.
         case warning(breachedStreak: Int)
@@ -30,8 +30,9 @@ public struct DriftStateMachine: Sendable, Hashable {
     public private(set) var state: State = .ok
     public let policy: DriftPolicy
 
-    public init(policy: DriftPolicy) {
+    public init(policy: DriftPolicy, state: State = .ok) {
         self.policy = policy
+        self.state = state
     }
 
     /// Moves the state on one closed window and says what to publish.

@@ -1,10 +1,14 @@
 import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
-/// A consumer-group member that polls messages in batches and stores offsets only when told.
+/// A consumer-group member that polls messages in batches and commits offsets only when told.
 ///
-/// Auto-commit is on but auto offset *store* is off: an offset is committed only after
-/// ``store(_:)`` named it, so at-least-once processing is the caller's to decide.
+/// Auto-commit is off: an offset is committed only by ``commit(_:metadata:)``, which also
+/// carries a small metadata blob per partition (the agent keeps its drift state there), so
+/// at-least-once processing is the caller's to decide.
 /// Every call blocks and must run off the Swift cooperative pool (the agent runs its
 /// pipeline on a dedicated thread); the consumer is used from one thread at a time.
 public final class KafkaConsumer {
@@ -13,7 +17,7 @@ public final class KafkaConsumer {
     public let groupID: String
     private let handle: OpaquePointer
     private let queue: OpaquePointer
-    private let context: Unmanaged<RebalanceContext>
+    private let context: Unmanaged<ConsumerContext>
     private var topicHandles: [(pointer: OpaquePointer, index: Int)] = []
     private var batch: [UnsafeMutablePointer<rd_kafka_message_t>?]
     private var closed = false
@@ -22,6 +26,9 @@ public final class KafkaConsumer {
     /// The next offset to read per assigned partition (last consumed + 1).
     public private(set) var positions: [TopicPartition: Int64] = [:]
     private let logger: Logger
+    /// Set when librdkafka reports every broker down; cleared by the next message or a
+    /// successful ``probe(timeoutMilliseconds:)``.
+    public var brokersDown: String? { context.takeUnretainedValue().brokersDown }
 
     /// - Parameters:
     ///   - configuration: client properties (bootstrap servers, security, tuning).
@@ -29,11 +36,9 @@ public final class KafkaConsumer {
     ///   - topics: topics to subscribe to.
     ///   - maxBatch: the most messages one poll returns.
     ///   - prefetchKilobytes: the most librdkafka buffers per partition ahead of processing.
-    ///   - onRebalance: called on the polling thread, inside ``poll(maxMessages:timeoutMilliseconds:_:)``,
-    ///     before an assignment takes effect or is given up.
     public init(
         configuration: KafkaConfiguration, groupID: String, topics: [String], maxBatch: Int = 4096,
-        prefetchKilobytes: Int = 8192, logger: Logger, onRebalance: @escaping (RebalanceEvent) -> Void = { _ in }
+        prefetchKilobytes: Int = 8192, logger: Logger
     ) throws(KafkaError) {
         guard !topics.isEmpty else { throw .client("no topic to consume", while: "creating the consumer") }
         self.topics = topics
@@ -41,17 +46,18 @@ public final class KafkaConsumer {
         self.logger = logger
         var configuration = configuration
         configuration["group.id"] = groupID
-        configuration["enable.auto.commit"] = configuration["enable.auto.commit"] ?? "true"
+        configuration["enable.auto.commit"] = "false"
         configuration["enable.auto.offset.store"] = "false"
         configuration["enable.partition.eof"] = "true"
         configuration["auto.offset.reset"] = configuration["auto.offset.reset"] ?? "earliest"
         configuration["queued.max.messages.kbytes"] = configuration["queued.max.messages.kbytes"] ?? String(prefetchKilobytes)
-        let context = Unmanaged.passRetained(RebalanceContext(logger: logger, onRebalance: onRebalance))
+        let context = Unmanaged.passRetained(ConsumerContext(logger: logger))
         let handle: OpaquePointer
         do {
             handle = try configuration.makeClient(RD_KAFKA_CONSUMER, for: "creating the consumer") { conf in
                 rd_kafka_conf_set_opaque(conf, context.toOpaque())
                 rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
+                rd_kafka_conf_set_error_cb(conf, errorCallback)
             }
         } catch {
             context.release()
@@ -85,6 +91,13 @@ public final class KafkaConsumer {
         context.release()
     }
 
+    /// Called on the polling thread, inside ``poll(maxMessages:timeoutMilliseconds:_:)``, before
+    /// an assignment takes effect or is given up. Messages the same poll returns after a
+    /// rebalance may have been fetched before it.
+    public func onRebalance(_ handler: @escaping (RebalanceEvent) -> Void) {
+        context.takeUnretainedValue().onRebalance = handler
+    }
+
     /// Waits up to `timeoutMilliseconds` for messages and hands each to `body`, in order per
     /// partition. Rebalance callbacks run inside this call.
     /// - Returns: the number of messages handed to `body`.
@@ -111,9 +124,12 @@ public final class KafkaConsumer {
             defer { rd_kafka_message_destroy(message) }
             let error = message.pointee.err
             if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                logger.warning("consumer error", metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
+                let text = String(cString: rd_kafka_err2str(error))
+                if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN { context.takeUnretainedValue().brokersDown = text }
+                logger.warning("consumer error", metadata: ["error": "\(text)"])
                 continue
             }
+            if context.takeUnretainedValue().brokersDown != nil { context.takeUnretainedValue().brokersDown = nil }
             guard let topic = message.pointee.rkt, let topicIndex = index(of: topic) else { continue }
             let partition = message.pointee.partition
             if run?.topic != topic || run?.partition != partition {
@@ -132,6 +148,12 @@ public final class KafkaConsumer {
             delivered += 1
         }
         endRun()
+        if context.takeUnretainedValue().rebalanced {
+            // Messages fetched before a revocation left positions of partitions no longer ours.
+            context.takeUnretainedValue().rebalanced = false
+            let assigned = Set(assignment())
+            for partition in positions.keys where !assigned.contains(partition) { forget([partition]) }
+        }
         return delivered
     }
 
@@ -157,39 +179,76 @@ public final class KafkaConsumer {
         return !assigned.isEmpty && assigned.allSatisfy { partitionsAtEnd.contains($0) }
     }
 
-    /// Marks these offsets (the *next* offset to read per partition) for the next commit.
-    public func store(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+    /// Commits these offsets (the *next* offset to read per partition) and waits for the
+    /// broker's answer. `metadata` goes with every partition's offset.
+    public func commit(_ offsets: [TopicPartition: Int64], metadata: [UInt8] = []) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
-        let list = TopicPartitionList.make(offsets)
+        let list = TopicPartitionList.make(offsets, metadata: metadata)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let error = rd_kafka_offsets_store(handle, list)
-        if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw .rdKafka(error, while: "storing offsets")
-        }
-        // Per-partition errors: a revoked partition reports _STATE, which is harmless.
-        for i in 0..<Int(list.pointee.cnt) {
-            let entry = list.pointee.elems[i]
-            if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR && entry.err != RD_KAFKA_RESP_ERR__STATE {
-                throw .rdKafka(entry.err, while: "storing the offset of \(String(cString: entry.topic))[\(entry.partition)]")
-            }
-        }
-    }
-
-    /// Commits the stored offsets now and waits for the broker's answer.
-    public func commit() throws(KafkaError) {
-        let error = rd_kafka_commit(handle, nil, 0)
+        let error = rd_kafka_commit(handle, list, 0)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
             throw .rdKafka(error, while: "committing offsets")
         }
+        for i in 0..<Int(list.pointee.cnt) where list.pointee.elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let entry = list.pointee.elems[i]
+            throw .rdKafka(entry.err, while: "committing the offset of \(String(cString: entry.topic))[\(entry.partition)]")
+        }
+    }
+
+    /// Moves the next read of assigned partitions to these offsets.
+    public func seek(_ offsets: [TopicPartition: Int64], timeoutMilliseconds: Int32 = 5000) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let failure = rd_kafka_seek_partitions(handle, list, timeoutMilliseconds) {
+            let text = String(cString: rd_kafka_error_string(failure))
+            rd_kafka_error_destroy(failure)
+            throw .client(text, while: "seeking \(offsets.keys.sorted { $0.description < $1.description })")
+        }
+        for i in 0..<Int(list.pointee.cnt) where list.pointee.elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let entry = list.pointee.elems[i]
+            throw .rdKafka(entry.err, while: "seeking \(String(cString: entry.topic))[\(entry.partition)]")
+        }
+        for (partition, offset) in offsets {
+            positions[partition] = offset
+            partitionsAtEnd.remove(partition)
+        }
+    }
+
+    /// Asks the brokers for a partition's watermarks; clears ``brokersDown`` when they answer.
+    /// - Returns: whether a broker answered.
+    @discardableResult
+    public func probe(timeoutMilliseconds: Int32 = 1000) -> Bool {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let partition = assignment().first ?? TopicPartition(topic: topics[0], partition: 0)
+        let error = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return false }
+        context.takeUnretainedValue().brokersDown = nil
+        return true
     }
 
     /// The group's committed offsets for these partitions (-1001 where none).
     public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000) throws(KafkaError) -> [TopicPartition: Int64] {
+        try committedWithMetadata(partitions, timeoutMilliseconds: timeoutMilliseconds).mapValues(\.offset)
+    }
+
+    /// The group's committed offsets for these partitions (-1001 where none), each with the
+    /// metadata committed with it.
+    public func committedWithMetadata(
+        _ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000
+    ) throws(KafkaError) -> [TopicPartition: (offset: Int64, metadata: [UInt8])] {
         let list = TopicPartitionList.make(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let error = rd_kafka_committed(handle, list, Int32(timeoutMilliseconds))
         if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "reading committed offsets") }
-        return TopicPartitionList.offsets(of: list)
+        var result: [TopicPartition: (offset: Int64, metadata: [UInt8])] = [:]
+        for i in 0..<Int(list.pointee.cnt) {
+            let entry = list.pointee.elems[i]
+            let metadata = entry.metadata.map { Array(UnsafeRawBufferPointer(start: $0, count: entry.metadata_size)) } ?? []
+            result[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] = (entry.offset, metadata)
+        }
+        return result
     }
 
     /// The cached low and high watermarks of a partition (from the last fetch), if known.
@@ -201,7 +260,7 @@ public final class KafkaConsumer {
         return (low, high)
     }
 
-    /// Leaves the group: commits the stored offsets and gives up the assignment. Idempotent.
+    /// Leaves the group and gives up the assignment (commit first: nothing is committed here). Idempotent.
     public func close() {
         guard !closed else { return }
         closed = true
@@ -220,14 +279,17 @@ public final class KafkaConsumer {
 }
 
 /// What the C rebalance callback reaches through librdkafka's opaque pointer.
-final class RebalanceContext {
+final class ConsumerContext {
     let logger: Logger
-    let onRebalance: (RebalanceEvent) -> Void
+    var onRebalance: (RebalanceEvent) -> Void = { _ in }
+    /// What librdkafka said when it found every broker down; nil once one answers.
+    var brokersDown: String?
+    /// A rebalance happened during the current poll.
+    var rebalanced = false
     weak var consumer: KafkaConsumer?
 
-    init(logger: Logger, onRebalance: @escaping (RebalanceEvent) -> Void) {
+    init(logger: Logger) {
         self.logger = logger
-        self.onRebalance = onRebalance
     }
 }
 
@@ -236,8 +298,9 @@ private func rebalanceCallback(
     _ opaque: UnsafeMutableRawPointer?
 ) {
     guard let handle, let list, let opaque else { return }
-    let context = Unmanaged<RebalanceContext>.fromOpaque(opaque).takeUnretainedValue()
+    let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
     let partitions = TopicPartitionList.partitions(of: list)
+    context.rebalanced = true
     let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
     switch error {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
@@ -263,11 +326,30 @@ private func rebalanceCallback(
     }
 }
 
+/// Errors librdkafka raises outside any request: only "all brokers down" changes anything.
+private func errorCallback(_ handle: OpaquePointer?, _ error: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
+    guard let opaque else { return }
+    let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
+    let text = reason.map { String(cString: $0) } ?? "unknown"
+    if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue {
+        context.brokersDown = text
+    }
+    context.logger.warning("kafka client error", metadata: ["error": "\(text)"])
+}
+
 enum TopicPartitionList {
-    static func make(_ offsets: [TopicPartition: Int64]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+    static func make(_ offsets: [TopicPartition: Int64], metadata: [UInt8] = []) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
         let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
         for (partition, offset) in offsets {
-            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)!.pointee.offset = offset
+            let entry = rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)!
+            entry.pointee.offset = offset
+            if !metadata.isEmpty {
+                // The list owns its metadata and frees it with free().
+                let copy = malloc(metadata.count)!
+                metadata.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: metadata.count) }
+                entry.pointee.metadata = copy
+                entry.pointee.metadata_size = metadata.count
+            }
         }
         return list
     }
@@ -276,14 +358,5 @@ enum TopicPartitionList {
         (0..<Int(list.pointee.cnt)).map { i in
             TopicPartition(topic: String(cString: list.pointee.elems[i].topic), partition: list.pointee.elems[i].partition)
         }
-    }
-
-    static func offsets(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition: Int64] {
-        var result: [TopicPartition: Int64] = [:]
-        for i in 0..<Int(list.pointee.cnt) {
-            let entry = list.pointee.elems[i]
-            result[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] = entry.offset
-        }
-        return result
     }
 }

@@ -46,4 +46,10 @@ public final class MockCluster: Sendable {
         let error = rd_kafka_mock_broker_set_up(cluster.pointer, id)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "bringing broker \(id) up") }
     }
+
+    /// Delays every answer of a broker by `milliseconds` (0 removes the delay).
+    public func setRoundTripTime(_ milliseconds: Int, broker id: Int32 = 1) throws(KafkaError) {
+        let error = rd_kafka_mock_broker_set_rtt(cluster.pointer, id, Int32(milliseconds))
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "setting the round-trip time of broker \(id)") }
+    }
 }

@@ -135,6 +135,9 @@ public final class ModelMetrics: Sendable {
         (acknowledged ? retrainingAcknowledged : retrainingFailed).increment()
     }
 
+    /// Sets the drift state gauge alone (a state restored from a checkpoint).
+    public func setState(_ gauge: Int) { driftState.set(Double(gauge)) }
+
     /// Publishes a closed window's verdict and statistics.
     public func record(_ report: WindowReport, state: DriftStateMachine.State) {
         windowsClosed.increment()
