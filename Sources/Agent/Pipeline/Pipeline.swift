@@ -316,6 +316,7 @@ public final class Pipeline {
         for event in events {
             let value = event.cloudEventJSON()
             var attempt = 0
+            logger.debug("publishing event", metadata: ["type": "\(event.kind.rawValue)", "id": "\(event.id)"])
             while true {
                 attempt += 1
                 do {

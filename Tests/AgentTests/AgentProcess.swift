@@ -1,0 +1,90 @@
+import Foundation
+import Synchronization
+
+/// The `driftwatch` executable run as a child process, its log lines collected as they come.
+final class AgentProcess: Sendable {
+    private let process: Process
+    private let output = Output()
+
+    /// Complete lines, and the bytes of the line still being written.
+    private final class Output: Sendable {
+        let state = Mutex<(lines: [String], partial: [UInt8])>(([], []))
+
+        func append(_ data: Data) {
+            state.withLock { state in
+                state.partial.append(contentsOf: data)
+                guard let last = state.partial.lastIndex(of: UInt8(ascii: "\n")) else { return }
+                let text = String(decoding: state.partial[...last], as: UTF8.self)
+                state.partial.removeSubrange(...last)
+                state.lines += text.split(separator: "\n").map(String.init)
+            }
+        }
+    }
+
+    /// The `driftwatch` built next to the test bundle.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("driftwatch")
+    }
+
+    init(arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        self.process = process
+        errors.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.append(data) }
+        }
+        try process.run()
+    }
+
+    var log: [String] { output.state.withLock { $0.lines } }
+    var isRunning: Bool { process.isRunning }
+    var exitStatus: Int32 { process.terminationStatus }
+
+    /// Waits for a log line containing every one of `fragments`; returns it.
+    func waitForLine(containing fragments: String..., timeout: Duration = .seconds(60)) async throws -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = log.first(where: { line in fragments.allSatisfy { line.contains($0) } }) { return line }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return log.first { line in fragments.allSatisfy { line.contains($0) } }
+    }
+
+    /// Sends `signal` and waits for the process to end.
+    func kill(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    /// Waits for the process to end by itself, up to `timeout`.
+    func waitForExit(timeout: Duration = .seconds(120)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The closed windows in the log: `(window index, offsets text, event ids)`.
+    var windows: [(index: Int, offsets: String, events: [String])] {
+        log.filter { $0.contains("window closed") }.compactMap { line in
+            guard let index = Self.value(of: "window", in: line).flatMap(Int.init), let offsets = Self.value(of: "offsets", in: line) else {
+                return nil
+            }
+            let events = Self.value(of: "events", in: line).map { $0.split(separator: ",").map(String.init) } ?? []
+            return (index, offsets, events)
+        }
+    }
+
+    /// A `key=value` of a log line's metadata (values without spaces).
+    static func value(of key: String, in line: String) -> String? {
+        guard let range = line.range(of: " \(key)=") else { return nil }
+        return String(line[range.upperBound...].prefix { $0 != " " })
+    }
+}
