@@ -21,6 +21,17 @@ extension Monitor {
         for (i, reference) in categoricalFeatures.enumerated() {
             features.append(evaluateCategorical(reference, summary.categorical[i], dictionary: space.dictionaries[reference.dictionaryIndex]))
         }
+        if policy.correction != .none {
+            let adjusted = policy.correction.adjust(features.map(\.pvalue))
+            for i in features.indices where adjusted[i] != features[i].pvalue {
+                features[i].pvalue = adjusted[i]
+                let verdict = policy.verdict(scores: features[i].scores, pvalue: adjusted[i], unseenCategories: features[i].newCategoryRatio > 0)
+                features[i].level = verdict.level
+                features[i].decidingMethod = verdict.method
+                features[i].warnThreshold = verdict.warnThreshold
+                features[i].driftThreshold = verdict.driftThreshold
+            }
+        }
         let drifted = features.filter(\.drifted).count
         let elapsed = ContinuousClock.now - started
         let records = Double(max(summary.records, 1))
@@ -98,7 +109,7 @@ extension Monitor {
         let verdict = policy.verdict(scores: scores, pvalue: pvalue)
         return FeatureDrift(
             name: reference.profile.name, kind: .numeric, level: verdict.level, decidingMethod: verdict.method,
-            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, count: count,
+            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, pvalue: pvalue, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
             nonFiniteRatio: Double(window.nonFinite) / Double(records),
             repeatedRatio: count > 1 ? Double(window.repeats) / Double(count - 1) : 0,
@@ -165,7 +176,7 @@ extension Monitor {
         let verdict = policy.verdict(scores: scores, pvalue: pvalue, unseenCategories: newCount > 0)
         return FeatureDrift(
             name: reference.profile.name, kind: .categorical, level: verdict.level, decidingMethod: verdict.method,
-            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, count: count,
+            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, pvalue: pvalue, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
             nonFiniteRatio: Double(window.nonFinite) / Double(records), repeatedRatio: 0,
             isConstant: count > 1 && window.codeCounts.lazy.filter { $0 > 0 }.count == 1,

@@ -41,7 +41,7 @@ struct ConfigurationTests {
         "Bad declarations are errors naming the key",
         arguments: [
             ("schema: {zip: text}", "text"),
-            ("policy: {quality: {missing_rate: 0.2}}", "'missing_rate' is not a quality check"),
+            ("policy: {quality: {missing_rate: 0.2}}", "unknown key 'models[0].policy.quality.missing_rate' (did you mean 'missing_ratio'?)"),
         ])
     func badDeclarations(model: String, message: String) throws {
         let error = #expect(throws: ConfigurationError.self) {

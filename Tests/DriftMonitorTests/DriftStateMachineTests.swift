@@ -8,7 +8,7 @@ struct DriftStateMachineTests {
             let level: FeatureDrift.Level = i < drifted ? .drift : (i < drifted + warned ? .warning : .ok)
             return FeatureDrift(
                 name: "f\(i)", kind: .numeric, level: level, decidingMethod: .psi, warnThreshold: 0.1, driftThreshold: 0.25,
-                scores: [.init(method: .psi, value: level == .drift ? 0.4 : 0.01, pvalue: nil)], count: records, missingRatio: 0,
+                scores: [.init(method: .psi, value: level == .drift ? 0.4 : 0.01, pvalue: nil)], pvalue: nil, count: records, missingRatio: 0,
                 typeMismatchRatio: 0, nonFiniteRatio: 0, repeatedRatio: 0, isConstant: false, outOfRangeRatio: 0, newCategoryRatio: 0, mean: 0, standardDeviation: 1, quantiles: [])
         }
         var report = WindowReport(

@@ -188,6 +188,10 @@ def main():
         expected = ref / ref.sum() * cur.sum()
         result = stats.chisquare(cur, expected)
         out = {"statistic": float(result.statistic), "pvalue": float(result.pvalue)}
+    elif command == "fdr":
+        # args: p-values; Benjamini-Hochberg adjusted p-values
+        ps = np.array([float(a) for a in args])
+        out = {"adjusted": [float(p) for p in stats.false_discovery_control(ps, method="bh")]}
     else:
         raise SystemExit(f"unknown command {command}")
     json.dump(exact(out), sys.stdout)

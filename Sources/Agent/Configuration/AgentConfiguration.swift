@@ -22,7 +22,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         /// The format of one topic's records.
         public func format(of topic: String) -> RecordDecoder.Format { topicFormats[topic] ?? format }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case bootstrap, topics, group, properties, format
             case topicFormats = "topic_formats"
             case eventsTopic = "events_topic"
@@ -62,7 +62,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             self.schema = schema
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, reference, policy, schema
         }
 
@@ -92,7 +92,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     /// The top-level keys of JSON records that are not features.
     public var jsonFields = JSONFields()
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case kafka, models, tensors
         case joinTimeoutMilliseconds = "join_timeout_ms"
         case jsonFields = "json_fields"
@@ -115,18 +115,6 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         tensors = try container.decodeIfPresent([String: [String]].self, forKey: .tensors) ?? [:]
         joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? 30_000
         jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? JSONFields()
-    }
-
-    /// Reads a YAML configuration file.
-    public static func load(path: String) throws -> AgentConfiguration {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(description: "\(path): cannot read the file")
-        }
-        do {
-            return try YAMLDecoder().decode(AgentConfiguration.self, from: text)
-        } catch let error as DecodingError {
-            throw ConfigurationError(description: "\(path): \(ConfigurationError.describe(error))")
-        }
     }
 
     /// Checks the values make sense; returns the problems found.
@@ -164,6 +152,16 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 
     public init(description: String) {
         self.description = description
+    }
+
+    /// Where in the document a decoding error is.
+    static func codingPath(of error: DecodingError) -> [any CodingKey] {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context), .keyNotFound(_, let context):
+            context.codingPath
+        @unknown default:
+            []
+        }
     }
 
     static func describe(_ error: DecodingError) -> String {

@@ -50,10 +50,9 @@ public struct DriftEvent: Sendable, Hashable {
         datasetDriftShare = report.datasetDriftShare
         features = report.driftedFeatures.map { feature in
             let score = feature.score(feature.decidingMethod)
-            let support = feature.kind == .numeric ? feature.score(.ks) : (feature.score(.twoProportion) ?? feature.score(.chiSquare))
             return Evidence(
                 feature: feature.name, method: feature.decidingMethod.rawValue, score: score?.value ?? .nan,
-                threshold: feature.driftThreshold, pvalue: support?.pvalue)
+                threshold: feature.driftThreshold, pvalue: feature.pvalue)
         } + report.qualityBreaches.map { breach in
             Evidence(feature: breach.feature, method: breach.check.rawValue, score: breach.value, threshold: breach.limit, pvalue: nil)
         }

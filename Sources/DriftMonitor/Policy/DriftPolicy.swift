@@ -19,6 +19,9 @@ public struct DriftPolicy: Sendable, Hashable, Codable {
     /// A feature is only flagged when its test (KS, chi-square) rejects at this level; 1 turns
     /// the check off.
     public var significanceLevel: Double = 0.05
+    /// How the features' p-values are corrected for being tested together before they are
+    /// compared with ``significanceLevel``.
+    public var correction: MultipleTesting = .none
     /// Windows with fewer records are reported but do not move the state machine.
     public var minimumWindowRecords: Int = 100
     /// Consecutive breached windows before drift is declared and retraining requested.
@@ -56,7 +59,7 @@ public struct DriftPolicy: Sendable, Hashable, Codable {
 }
 
 extension DriftPolicy {
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case warnThreshold = "warn_threshold"
         case driftThreshold = "drift_threshold"
         case wassersteinWarnThreshold = "wasserstein_warn_threshold"
@@ -64,6 +67,7 @@ extension DriftPolicy {
         case jensenShannonWarnThreshold = "jensenshannon_warn_threshold"
         case jensenShannonDriftThreshold = "jensenshannon_drift_threshold"
         case significanceLevel = "significance_level"
+        case correction
         case minimumWindowRecords = "minimum_window_records"
         case consecutiveWindows = "consecutive_windows"
         case resolveAfterWindows = "resolve_after_windows"
@@ -83,6 +87,7 @@ extension DriftPolicy {
         jensenShannonWarnThreshold = try container.decodeIfPresent(Double.self, forKey: .jensenShannonWarnThreshold) ?? defaults.jensenShannonWarnThreshold
         jensenShannonDriftThreshold = try container.decodeIfPresent(Double.self, forKey: .jensenShannonDriftThreshold) ?? defaults.jensenShannonDriftThreshold
         significanceLevel = try container.decodeIfPresent(Double.self, forKey: .significanceLevel) ?? defaults.significanceLevel
+        correction = try container.decodeIfPresent(MultipleTesting.self, forKey: .correction) ?? defaults.correction
         minimumWindowRecords = try container.decodeIfPresent(Int.self, forKey: .minimumWindowRecords) ?? defaults.minimumWindowRecords
         consecutiveWindows = try container.decodeIfPresent(Int.self, forKey: .consecutiveWindows) ?? defaults.consecutiveWindows
         resolveAfterWindows = try container.decodeIfPresent(Int.self, forKey: .resolveAfterWindows) ?? defaults.resolveAfterWindows

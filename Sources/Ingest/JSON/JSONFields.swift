@@ -23,7 +23,7 @@ public struct JSONFields: Sendable, Hashable {
 }
 
 extension JSONFields: Codable {
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case features, model, timestamp, metadata
         case requestID = "request_id"
     }

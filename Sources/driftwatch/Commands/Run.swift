@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Foundation
 import Ingest
 import Logging
 
@@ -21,7 +22,14 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String?
 
     func run() async throws {
-        var configuration = try config.map(AgentConfiguration.load(path:)) ?? AgentConfiguration()
+        let environment = ProcessInfo.processInfo.environment
+        var configuration: AgentConfiguration
+        if let config {
+            configuration = try AgentConfiguration.load(path: config, environment: environment)
+        } else {
+            configuration = AgentConfiguration()
+            configuration.applyEnvironment(environment)
+        }
         if let bootstrap { configuration.kafka.bootstrap = bootstrap }
         if !topic.isEmpty { configuration.kafka.topics = topic }
         if let group { configuration.kafka.group = group }

@@ -1,0 +1,87 @@
+import Foundation
+import Yams
+
+extension AgentConfiguration {
+    /// Reads a YAML configuration file.
+    ///
+    /// - `${NAME}` in a value is replaced by the environment variable `NAME` (an unset one is
+    ///   an error), so secrets stay out of the file.
+    /// - An unknown key, or a value of the wrong type, is an error naming its line and column.
+    /// - Then the environment overrides of ``applyEnvironment(_:)`` apply.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AgentConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(description: "\(path): cannot read the file")
+        }
+        return try parse(yaml: text, name: path, environment: environment)
+    }
+
+    /// Parses the YAML of a configuration file named `name` (see ``load(path:environment:)``).
+    public static func parse(yaml text: String, name: String, environment: [String: String]) throws -> AgentConfiguration {
+        let substituted = try substitute(text, environment: environment, name: name)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: substituted)
+        } catch {
+            throw ConfigurationError(description: "\(name): not valid YAML: \(error)")
+        }
+        var configuration = AgentConfiguration()
+        if let root {
+            if let problem = ConfigurationShape.agent.unknownKey(in: root) {
+                throw ConfigurationError(description: "\(name): \(problem)")
+            }
+            do {
+                configuration = try YAMLDecoder().decode(AgentConfiguration.self, from: root)
+            } catch let error as DecodingError {
+                let location = ConfigurationShape.location(root.descendant(at: ConfigurationError.codingPath(of: error)))
+                throw ConfigurationError(description: "\(name): \(location): \(ConfigurationError.describe(error))")
+            }
+        }
+        configuration.applyEnvironment(environment)
+        return configuration
+    }
+
+    /// Overrides from the environment, for what differs per deployment or is secret:
+    /// `DRIFTWATCH_KAFKA_BOOTSTRAP`, `DRIFTWATCH_KAFKA_GROUP`, and
+    /// `DRIFTWATCH_KAFKA_PROPERTY_<NAME>` for a librdkafka property, its name upper-cased
+    /// with `.` written `_` and `_` written `__` (`DRIFTWATCH_KAFKA_PROPERTY_SASL_PASSWORD`
+    /// sets `sasl.password`).
+    public mutating func applyEnvironment(_ environment: [String: String]) {
+        if let bootstrap = environment["DRIFTWATCH_KAFKA_BOOTSTRAP"] { kafka.bootstrap = bootstrap }
+        if let group = environment["DRIFTWATCH_KAFKA_GROUP"] { kafka.group = group }
+        let prefix = "DRIFTWATCH_KAFKA_PROPERTY_"
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix(prefix) && key.count > prefix.count {
+            let name = key.dropFirst(prefix.count).lowercased()
+                .replacingOccurrences(of: "__", with: "\u{0}").replacingOccurrences(of: "_", with: ".")
+                .replacingOccurrences(of: "\u{0}", with: "_")
+            kafka.properties[name] = value
+        }
+    }
+
+    /// Replaces `${NAME}` in every line that is not a comment.
+    static func substitute(_ text: String, environment: [String: String], name: String) throws -> String {
+        guard text.contains("${") else { return text }
+        var lines: [String] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.trimmingCharacters(in: .whitespaces).hasPrefix("#"), line.contains("${") else {
+                lines.append(String(line))
+                continue
+            }
+            var result = ""
+            var rest = line[...]
+            while let open = rest.range(of: "${") {
+                result += rest[..<open.lowerBound]
+                guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                    throw ConfigurationError(description: "\(name): line \(number + 1): '${' without a closing '}'")
+                }
+                let variable = String(rest[open.upperBound..<close])
+                guard let value = environment[variable] else {
+                    throw ConfigurationError(description: "\(name): line \(number + 1): environment variable \(variable) is not set")
+                }
+                result += value
+                rest = rest[rest.index(after: close)...]
+            }
+            lines.append(result + rest)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,95 @@
+import Agent
+import Foundation
+import Testing
+
+/// Strict YAML: a misspelt key or a wrong type is an error naming its line; `${NAME}` and
+/// `DRIFTWATCH_*` take values from the environment.
+@Suite("Configuration: strict YAML and the environment")
+struct ConfigurationLoadingTests {
+    func parse(_ yaml: String, environment: [String: String] = [:]) throws -> AgentConfiguration {
+        try AgentConfiguration.parse(yaml: yaml, name: "agent.yaml", environment: environment)
+    }
+
+    func message(_ yaml: String, environment: [String: String] = [:]) -> String {
+        do {
+            _ = try parse(yaml, environment: environment)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test(
+        "An unknown key is an error naming its line, column and path, with the nearest known key",
+        arguments: [
+            ("window_record: 5\n", "agent.yaml: line 1, column 1: unknown key 'window_record' (did you mean 'window_records'?)"),
+            ("kafka:\n  bootstrap: b:9092\n  topic: [logs]\n", "agent.yaml: line 3, column 3: unknown key 'kafka.topic' (did you mean 'topics'?)"),
+            (
+                "models:\n  - name: m\n    reference: r.json\n    policy:\n      drift_treshold: 0.3\n",
+                "agent.yaml: line 5, column 7: unknown key 'models[0].policy.drift_treshold' (did you mean 'drift_threshold'?)"
+            ),
+            ("json_fields: {feature: inputs}\n", "agent.yaml: line 1, column 15: unknown key 'json_fields.feature' (did you mean 'features'?)"),
+            ("colour: blue\n", "agent.yaml: line 1, column 1: unknown key 'colour'; known keys: http_port, join_timeout_ms, json_fields"),
+        ])
+    func unknownKey(yaml: String, expected: String) {
+        let text = message(yaml)
+        #expect(text.hasPrefix(expected), "\(text)")
+    }
+
+    @Test(
+        "A value of the wrong type is an error naming its line",
+        arguments: [
+            ("log_level: info\nwindow_records: many\n", "agent.yaml: line 2, column 17: window_records:"),
+            ("models:\n  - name: m\n    reference: r.json\n    policy: {consecutive_windows: two}\n", "agent.yaml: line 4, column 35: models.[0].policy.consecutive_windows:"),
+            ("kafka: {topics: logs}\n", "agent.yaml: line 1, column 17: kafka.topics:"),
+            ("models:\n  - name: m\n", "agent.yaml: line 2, column 5: models.[0]: missing key 'reference'"),
+        ])
+    func wrongType(yaml: String, expected: String) {
+        let text = message(yaml)
+        #expect(text.hasPrefix(expected), "\(text)")
+    }
+
+    @Test("Map keys that are data (properties, tensors, schema) are not checked against a key list")
+    func dataKeys() throws {
+        let configuration = try parse(
+            """
+            kafka: {properties: {fetch.wait.max.ms: "50"}}
+            tensors: {input-0: [a, b]}
+            models: [{name: m, reference: r.json, schema: {zip: categorical}}]
+            """)
+        #expect(configuration.kafka.properties == ["fetch.wait.max.ms": "50"])
+        #expect(configuration.tensors == ["input-0": ["a", "b"]])
+    }
+
+    @Test("${NAME} takes the environment's value; an unset one is an error naming the line")
+    func substitution() throws {
+        let yaml = "# ${NOT_SUBSTITUTED} in a comment\nkafka:\n  bootstrap: ${HOST}:9093\n  properties: {sasl.password: \"${SECRET}\"}\n"
+        let configuration = try parse(yaml, environment: ["HOST": "kafka-0", "SECRET": "p@ss: word"])
+        #expect(configuration.kafka.bootstrap == "kafka-0:9093")
+        #expect(configuration.kafka.properties["sasl.password"] == "p@ss: word")
+        #expect(message(yaml, environment: ["HOST": "kafka-0"]) == "agent.yaml: line 4: environment variable SECRET is not set")
+    }
+
+    @Test("DRIFTWATCH_* variables override the file")
+    func environmentOverrides() throws {
+        let configuration = try parse(
+            "kafka: {bootstrap: file:9092, group: from-file, properties: {sasl.password: from-file}}\n",
+            environment: [
+                "DRIFTWATCH_KAFKA_BOOTSTRAP": "env:9092", "DRIFTWATCH_KAFKA_GROUP": "from-env",
+                "DRIFTWATCH_KAFKA_PROPERTY_SASL_PASSWORD": "secret", "DRIFTWATCH_KAFKA_PROPERTY_LOG__LEVEL": "6",
+                "UNRELATED": "x",
+            ])
+        #expect(configuration.kafka.bootstrap == "env:9092")
+        #expect(configuration.kafka.group == "from-env")
+        #expect(configuration.kafka.properties == ["sasl.password": "secret", "log_level": "6"])
+    }
+
+    @Test("The commented examples in config/ load and validate", arguments: ["driftwatch.yaml", "driftwatch-multi-model.yaml"])
+    func examples(file: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config").appendingPathComponent(file).path
+        let configuration = try AgentConfiguration.load(path: path, environment: ["KAFKA_BOOTSTRAP": "kafka:9093", "KAFKA_PASSWORD": "x"])
+        try configuration.validate()
+        #expect(!configuration.models.isEmpty)
+    }
+}
