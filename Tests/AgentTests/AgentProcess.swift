@@ -4,6 +4,7 @@ import Synchronization
 /// The `driftwatch` executable run as a child process, its log lines collected as they come.
 final class AgentProcess: Sendable {
     private let process: Process
+    private let errors = Pipe()
     private let output = Output()
 
     /// Complete lines, and the bytes of the line still being written.
@@ -31,7 +32,6 @@ final class AgentProcess: Sendable {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
-        let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         self.process = process
@@ -57,10 +57,24 @@ final class AgentProcess: Sendable {
         return log.first { line in fragments.allSatisfy { line.contains($0) } }
     }
 
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        errors.fileHandleForReading.readabilityHandler = nil
+    }
+
     /// Sends `signal` and waits for the process to end.
     func kill(_ signal: Int32) {
         Foundation.kill(process.processIdentifier, signal)
         process.waitUntilExit()
+        drain()
+    }
+
+    /// Stops watching the pipe (a handler left on a closed pipe is a use after free in
+    /// Foundation) and keeps what is left in it.
+    private func drain() {
+        errors.fileHandleForReading.readabilityHandler = nil
+        let rest = errors.fileHandleForReading.readDataToEndOfFile()
+        if !rest.isEmpty { output.append(rest + Data("\n".utf8)) }
     }
 
     /// Waits for the process to end by itself, up to `timeout`.
@@ -69,6 +83,7 @@ final class AgentProcess: Sendable {
         while process.isRunning && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
+        if !process.isRunning { drain() }
     }
 
     /// The closed windows in the log: `(window index, offsets text, event ids)`.

@@ -91,6 +91,7 @@ public final class Pipeline {
     private var lastProbe = ContinuousClock.now
     private var committedOffsets: [TopicPartition: Int64] = [:]
     private var windowClosedSinceCommit = false
+    private var lastCommitFailed = false
     /// Set by a rebalance inside a poll: the rest of that poll's messages may come from
     /// before it, so they are dropped and their partitions read again from `rewind`.
     private var rebalancedDuringPoll = false
@@ -390,7 +391,9 @@ public final class Pipeline {
     /// (or when `force`d), else at most every 5 s and only when they moved.
     private func commit(force: Bool) {
         let now = ContinuousClock.now
-        guard force || windowClosedSinceCommit || now - lastCommit >= .seconds(5) else { return }
+        // After a closed window at once, but a failed commit is retried at most every second.
+        let due = windowClosedSinceCommit ? now - lastCommit >= .seconds(1) || !lastCommitFailed : now - lastCommit >= .seconds(5)
+        guard force || due else { return }
         lastCommit = now
         let assigned = Set(consumer.assignment())
         let offsets = safeOffsets().filter { assigned.contains($0.key) }
@@ -399,7 +402,9 @@ public final class Pipeline {
             try consumer.commit(offsets, metadata: checkpointMetadata())
             committedOffsets = offsets
             windowClosedSinceCommit = false
+            lastCommitFailed = false
         } catch {
+            lastCommitFailed = true
             logger.warning("committing offsets failed; a restart re-reads from the last commit", metadata: ["error": "\(error)"])
         }
     }
