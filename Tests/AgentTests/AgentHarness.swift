@@ -12,6 +12,11 @@ import Testing
 import FoundationNetworking
 #endif
 
+/// The suites that run agents on mock clusters, one test at a time: run side by side on two
+/// cores, their group joins and deadlines starve each other.
+@Suite("Agent on the mock Kafka cluster", .serialized)
+enum AgentOnKafka {}
+
 /// What the end-to-end tests share: the agent's configuration over a mock cluster, the agent
 /// running as services, and reading a topic back.
 enum AgentHarness {
@@ -55,7 +60,7 @@ enum AgentHarness {
     }
 
     /// Waits until `condition` holds, polling, for at most `timeout`.
-    static func wait(for timeout: Duration = .seconds(60), until condition: () -> Bool) async throws {
+    static func wait(for timeout: Duration = .seconds(120), until condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition() && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
