@@ -107,20 +107,12 @@ extension AgentOnKafka {
 
             // Two windows (clean, defective), then the scrape shows the defective one.
             try produce(0..<2 * Self.window)
-            let deadline = ContinuousClock.now + .seconds(60)
-            while agent.windows.count < 2 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            let port = try await agent.http.boundPort.wait()
-            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-            let metrics = String(decoding: body, as: UTF8.self)
+            try await AgentHarness.wait(for: .seconds(60)) { agent.windows.count >= 2 }
+            let metrics = try await agent.get("/metrics").body
             // Two clean windows resolve the drift.
             try produce(2 * Self.window..<4 * Self.window)
-            while agent.windows.count < 4 && ContinuousClock.now < deadline + .seconds(60) {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            await agent.group.triggerGracefulShutdown()
-            try await agent.running.value
+            try await AgentHarness.wait(for: .seconds(60)) { agent.windows.count >= 4 }
+            try await agent.stop()
 
             let windows = agent.windows.all
             try #require(windows.count == 4)

@@ -60,18 +60,12 @@ extension AgentOnKafka {
             var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 2_500)
             configuration.kafka.topicFormats = ["logs": format]
             let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
-            let (http, group, running, reference) = (agent.http, agent.group, agent.running, agent.reference)
+            let reference = agent.reference
 
             // Wait for the 8 full windows (21,000 valid records / 2,500).
-            let deadline = ContinuousClock.now + .seconds(60)
-            while agent.windows.count < 8 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            let port = try await http.boundPort.wait()
-            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-            let metrics = String(decoding: body, as: UTF8.self)
-            await group.triggerGracefulShutdown()
-            try await running.value
+            try await AgentHarness.wait(for: .seconds(60)) { agent.windows.count >= 8 }
+            let metrics = try await agent.get("/metrics").body
+            try await agent.stop()
 
             let windows = agent.windows.all
             #expect(windows.count == 8)
@@ -117,12 +111,8 @@ extension AgentOnKafka {
             #expect(deadLetters.map { $0.headers["driftwatch.error.reason"] ?? "" }.sorted() == malformedReasons)
 
             // Committed offsets = records in closed windows + the dead-lettered records before them.
-            let checker = try KafkaConsumer(
-                configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: "agent", topics: ["logs"],
-                logger: logger)
-            let committed = try checker.committed((0..<3).map { TopicPartition(topic: "logs", partition: Int32($0)) })
-            #expect(committed.values.reduce(0, +) == Int64(closedRecords + 3))
-            checker.close()
+            let committed = try AgentHarness.committed(cluster, partitions: 3, logger: logger)
+            #expect(committed.reduce(0, +) == Int64(closedRecords + 3))
         }
 
         @Test(
@@ -156,16 +146,13 @@ extension AgentOnKafka {
             configuration.kafka.format = format
             configuration.tensors = DemoTraffic.tensors
             let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
-            let (http, group, running) = (agent.http, agent.group, agent.running)
-            let port = try await http.boundPort.wait()
 
             /// Scrapes until `done` holds for the exposition and the closed windows, or 90 s pass.
             func scrape(until done: (String) -> Bool) async throws -> String {
                 var metrics = ""
                 let deadline = ContinuousClock.now + .seconds(90)
                 while ContinuousClock.now < deadline {
-                    let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-                    metrics = String(decoding: body, as: UTF8.self)
+                    metrics = try await agent.get("/metrics").body
                     if done(metrics) { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -181,8 +168,7 @@ extension AgentOnKafka {
             let metrics = try await scrape {
                 $0.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(inferences)") && agent.windows.count >= 6
             }
-            await group.triggerGracefulShutdown()
-            try await running.value
+            try await agent.stop()
 
             #expect(metrics.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(inferences)"))
             #expect(!metrics.contains("outcome=\"request_only\"") && !metrics.contains("outcome=\"response_only\""))

@@ -18,6 +18,8 @@ public final class KafkaConsumer {
     private let handle: OpaquePointer
     private let queue: OpaquePointer
     private let context: Unmanaged<ConsumerContext>
+    /// What this consumer shares with its C callbacks.
+    private var shared: ConsumerContext { context.takeUnretainedValue() }
     private var topicHandles: [(pointer: OpaquePointer, index: Int)] = []
     private var batch: [UnsafeMutablePointer<rd_kafka_message_t>?]
     private var closed = false
@@ -28,7 +30,7 @@ public final class KafkaConsumer {
     private let logger: Logger
     /// Set when librdkafka reports every broker down; cleared by the next message or a
     /// successful ``probe(timeoutMilliseconds:)``.
-    public var brokersDown: String? { context.takeUnretainedValue().brokersDown }
+    public var brokersDown: String? { shared.brokersDown }
 
     /// - Parameters:
     ///   - configuration: client properties (bootstrap servers, security, tuning).
@@ -81,7 +83,7 @@ public final class KafkaConsumer {
             context.release()
             throw .rdKafka(error, while: "subscribing to \(topics.joined(separator: ", "))")
         }
-        context.takeUnretainedValue().consumer = self
+        shared.consumer = self
     }
 
     deinit {
@@ -95,7 +97,7 @@ public final class KafkaConsumer {
     /// an assignment takes effect or is given up. Messages the same poll returns after a
     /// rebalance may have been fetched before it.
     public func onRebalance(_ handler: @escaping (RebalanceEvent) -> Void) {
-        context.takeUnretainedValue().onRebalance = handler
+        shared.onRebalance = handler
     }
 
     /// Waits up to `timeoutMilliseconds` for messages and hands each to `body`, in order per
@@ -125,11 +127,10 @@ public final class KafkaConsumer {
             let error = message.pointee.err
             if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 let text = String(cString: rd_kafka_err2str(error))
-                if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN { context.takeUnretainedValue().brokersDown = text }
+                if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN { shared.brokersDown = text }
                 logger.warning("consumer error", metadata: ["error": "\(text)"])
                 continue
             }
-            if context.takeUnretainedValue().brokersDown != nil { context.takeUnretainedValue().brokersDown = nil }
             guard let topic = message.pointee.rkt, let topicIndex = index(of: topic) else { continue }
             let partition = message.pointee.partition
             if run?.topic != topic || run?.partition != partition {
@@ -148,9 +149,10 @@ public final class KafkaConsumer {
             delivered += 1
         }
         endRun()
-        if context.takeUnretainedValue().rebalanced {
+        if delivered > 0 && shared.brokersDown != nil { shared.brokersDown = nil }
+        if shared.rebalanced {
             // Messages fetched before a revocation left positions of partitions no longer ours.
-            context.takeUnretainedValue().rebalanced = false
+            shared.rebalanced = false
             let assigned = Set(assignment())
             for partition in positions.keys where !assigned.contains(partition) { forget([partition]) }
         }
@@ -224,7 +226,7 @@ public final class KafkaConsumer {
         let partition = assignment().first ?? TopicPartition(topic: topics[0], partition: 0)
         let error = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return false }
-        context.takeUnretainedValue().brokersDown = nil
+        shared.brokersDown = nil
         return true
     }
 
