@@ -72,7 +72,7 @@ public enum AgentRuntime {
             let monitors = try configuration.models.map { model in
                 try Monitor(
                     model: model.name, reference: conformed[model.name]!, policy: model.policy ?? DriftPolicy(),
-                    windowRecords: configuration.windowRecords, space: finalSpace)
+                    window: model.windowSpec(defaultRecords: configuration.windowRecords), space: finalSpace)
             }
             var client = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrap)
             for (key, value) in configuration.kafka.properties.sorted(by: { $0.key < $1.key }) { client[key] = value }
@@ -86,6 +86,8 @@ public enum AgentRuntime {
             settings.joinTimeoutMilliseconds = Int64(configuration.joinTimeoutMilliseconds)
             settings.jsonFields = configuration.jsonFields
             settings.ignoredFields = ignored.sorted()
+            settings.routing = try configuration.routing()
+            settings.routes = Dictionary(uniqueKeysWithValues: configuration.models.filter { !$0.match.isEmpty }.map { ($0.name, $0.match) })
             return Pipeline(
                 settings: settings,
                 consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,

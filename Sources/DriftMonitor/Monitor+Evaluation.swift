@@ -11,15 +11,17 @@ extension Monitor {
     public static let reportedQuantiles: [Double] = [0.05, 0.25, 0.5, 0.75, 0.95]
 
     /// Tests every feature of the open window against the reference: O(features x bins).
-    func evaluate(space: FeatureSpace, index: Int, wallTime: Int64?) -> WindowReport {
+    func evaluate(_ summary: WindowSummary, space: FeatureSpace, index: Int, wallTime: Int64?) -> WindowReport {
         let started = ContinuousClock.now
         var features: [FeatureDrift] = []
         features.reserveCapacity(numericFeatures.count + categoricalFeatures.count)
         for (i, reference) in numericFeatures.enumerated() {
-            features.append(evaluateNumeric(reference, summary.numeric[i]))
+            features.append(evaluateNumeric(reference, summary.numeric[i], records: summary.records))
         }
         for (i, reference) in categoricalFeatures.enumerated() {
-            features.append(evaluateCategorical(reference, summary.categorical[i], dictionary: space.dictionaries[reference.dictionaryIndex]))
+            features.append(
+                evaluateCategorical(
+                    reference, summary.categorical[i], records: summary.records, dictionary: space.dictionaries[reference.dictionaryIndex]))
         }
         if policy.correction != .none {
             let adjusted = policy.correction.adjust(features.map(\.pvalue))
@@ -79,7 +81,7 @@ extension Monitor {
         return breaches
     }
 
-    private func evaluateNumeric(_ reference: NumericReference, _ window: WindowSummary.Numeric) -> FeatureDrift {
+    private func evaluateNumeric(_ reference: NumericReference, _ window: WindowSummary.Numeric, records: Int) -> FeatureDrift {
         let count = window.moments.count
         let referenceCount = reference.moments.count
         let current = window.histogram.counts
@@ -105,7 +107,7 @@ extension Monitor {
                 .init(method: .kullbackLeibler, value: KullbackLeibler.divergence(reference: reference.coarseCounts, current: coarse), pvalue: nil),
             ]
         }
-        let records = max(summary.records, 1)
+        let records = max(records, 1)
         let verdict = policy.verdict(scores: scores, pvalue: pvalue)
         return FeatureDrift(
             name: reference.profile.name, kind: .numeric, level: verdict.level, decidingMethod: verdict.method,
@@ -138,7 +140,7 @@ extension Monitor {
     }
 
     private func evaluateCategorical(
-        _ reference: CategoricalReference, _ window: WindowSummary.Categorical, dictionary: CategoryDictionary
+        _ reference: CategoricalReference, _ window: WindowSummary.Categorical, records: Int, dictionary: CategoryDictionary
     ) -> FeatureDrift {
         // Reference categories in order, then one bucket for every category the reference never saw.
         var current = [Int](repeating: 0, count: reference.categories.count + 1)
@@ -172,7 +174,7 @@ extension Monitor {
                 pvalue = test.pvalue
             }
         }
-        let records = max(summary.records, 1)
+        let records = max(records, 1)
         let verdict = policy.verdict(scores: scores, pvalue: pvalue, unseenCategories: newCount > 0)
         return FeatureDrift(
             name: reference.profile.name, kind: .categorical, level: verdict.level, decidingMethod: verdict.method,

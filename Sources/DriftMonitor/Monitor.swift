@@ -1,19 +1,21 @@
 import DriftKernels
 
-/// Watches one model: takes its records, keeps the open window's summary, and on close
-/// tests every feature against the reference and advances the drift policy.
+/// Watches one model: takes its records into the open windows' summaries and, as each pane
+/// closes, tests the window against the reference and advances the drift policy.
 ///
-/// Used from the pipeline's thread only. Memory is O(features x bins) plus one batch of at
-/// most ``batchCapacity`` rows, whatever the window size.
+/// Used from the pipeline's thread only. Memory is O(panes x features x bins) plus one batch
+/// of at most ``batchCapacity`` rows, whatever the window size.
 public final class Monitor {
     public let model: String
     public let reference: ReferenceProfile
     public let policy: DriftPolicy
-    public let windowRecords: Int
+    public let window: WindowSpec
     public let batchCapacity: Int
-    public private(set) var stateMachine: DriftStateMachine
-    /// Windows closed so far.
-    public private(set) var windowsClosed = 0
+    public internal(set) var stateMachine: DriftStateMachine
+    /// Windows evaluated so far.
+    public internal(set) var windowsClosed = 0
+    /// Records that came for an event-time pane already closed, since the start.
+    public internal(set) var lateRecords = 0
 
     let numericFeatures: [NumericReference]
     let categoricalFeatures: [CategoricalReference]
@@ -26,7 +28,31 @@ public final class Monitor {
     /// Column of the model (numeric first, then categorical) for each feature-space slot, or -1.
     private let columnOfSlot: [Int]
     private var batch: RecordBatch
-    var summary: WindowSummary
+    /// Closed panes a later window still spans, then the open ones, by key.
+    var panes: [Pane] = []
+    /// Emptied panes, kept for reuse.
+    var spare: [Pane] = []
+    /// The index in `panes` of the pane the batch's rows belong to (nil: the batch is empty).
+    var batchPane: Int?
+    /// Record-count windows: the key of the next pane.
+    var nextKey: Int64 = 0
+    /// Event-time windows: a record for a pane below this key is late.
+    var closedBefore: Int64 = .min
+    /// The first pane the monitor ever had: a window reaching before it is partial.
+    var firstKey: Int64?
+    /// The pane that ended the last evaluated window: after a restore, windows ending at or
+    /// before it are replayed and not evaluated again.
+    var lastEvaluatedPane: Int64?
+    /// Event-time windows: the newest event time, and when the oldest open pane may close.
+    var newestEventTime: Int64 = .min
+    var nextCloseTime: Int64 = .max
+    /// Event-time windows: panes close by the newest event time, but never past this. A
+    /// pipeline reading several partitions sets it to the oldest of their newest event times,
+    /// so that one partition read ahead of the others does not make theirs late.
+    public var eventTimeLimit: Int64 = .max
+    var lateSinceClose = 0
+    /// The window being evaluated, merged from its panes (reused).
+    var merged: WindowSummary
     /// The batch's numeric columns side by side, and the projection, for the PCA (reused).
     private var batchMatrix: ColumnMatrix
     private var projection = PrincipalComponents.Scratch()
@@ -34,16 +60,16 @@ public final class Monitor {
 
     /// - Parameters:
     ///   - space: must already declare the reference's features.
-    ///   - windowRecords: records per tumbling window.
+    ///   - window: how records are cut into windows.
     public init(
-        model: String, reference: ReferenceProfile, policy: DriftPolicy, windowRecords: Int, space: FeatureSpace,
+        model: String, reference: ReferenceProfile, policy: DriftPolicy, window: WindowSpec, space: FeatureSpace,
         batchCapacity: Int = 4096
     ) throws(SchemaError) {
         guard !reference.features.isEmpty else { throw .empty(model: model) }
         self.model = model
         self.reference = reference
         self.policy = policy
-        self.windowRecords = max(1, windowRecords)
+        self.window = window
         self.batchCapacity = batchCapacity
         stateMachine = DriftStateMachine(policy: policy)
         var numeric: [NumericReference] = []
@@ -78,13 +104,36 @@ public final class Monitor {
         self.categoricalSources = categoricalSources
         self.columnOfSlot = columnOfSlot
         batch = RecordBatch(numericColumns: numeric.count, categoricalColumns: categorical.count, capacity: batchCapacity)
-        summary = WindowSummary(numericBins: numeric.map(\.binCount), categoricalCount: categorical.count)
+        merged = WindowSummary(numericBins: numeric.map(\.binCount), categoricalCount: categorical.count)
         batchMatrix = ColumnMatrix(rows: 0, columns: numeric.count)
     }
 
-    /// Records in the open window.
-    public var openRecords: Int { summary.records + batch.count }
-    public var isWindowFull: Bool { openRecords >= windowRecords }
+    /// A monitor of tumbling windows of `windowRecords` records.
+    public convenience init(
+        model: String, reference: ReferenceProfile, policy: DriftPolicy, windowRecords: Int, space: FeatureSpace,
+        batchCapacity: Int = 4096
+    ) throws(SchemaError) {
+        try self.init(
+            model: model, reference: reference, policy: policy, window: .tumbling(records: max(1, windowRecords)), space: space,
+            batchCapacity: batchCapacity)
+    }
+
+    /// Records in the open panes.
+    public var openRecords: Int {
+        panes.lazy.filter { !$0.isClosed }.map(\.summary.records).reduce(0, +) + batch.count
+    }
+
+    /// Whether a pane is complete: call ``closePane(space:wallTime:)`` until it is false.
+    @inline(__always)
+    public var hasPaneToClose: Bool {
+        switch window {
+        case .records(_, let slide):
+            guard let index = batchPane ?? (panes.last?.isClosed == false ? panes.count - 1 : nil) else { return false }
+            return panes[index].summary.records + batch.count >= slide
+        case .eventTime:
+            return min(newestEventTime, eventTimeLimit) >= nextCloseTime
+        }
+    }
 
     /// What is known about a record beyond its values, from the message that carried it.
     public struct RecordFlags: OptionSet, Sendable {
@@ -96,8 +145,31 @@ public final class Monitor {
         public static let unknownFields = RecordFlags(rawValue: 2)
     }
 
-    /// Adds a decoded record to the open window. Close the window when ``isWindowFull``.
-    public func append(_ row: DecodedRow, eventTime: Int64?, flags: RecordFlags = []) {
+    /// Adds a decoded record to its pane: the open one, or by event time. Returns false for a
+    /// late record (its pane already closed): it is counted in ``lateRecords`` and not added.
+    /// Close panes while ``hasPaneToClose``.
+    @discardableResult
+    public func append(_ row: DecodedRow, eventTime: Int64?, flags: RecordFlags = []) -> Bool {
+        let time = row.timestampMilliseconds ?? eventTime
+        let index: Int
+        switch window {
+        case .records:
+            index = batchPane ?? openCountPane()
+        case .eventTime(_, let slide, _):
+            let at = time ?? Swift.max(newestEventTime, 0)
+            let key = at >= 0 ? at / slide : (at + 1) / slide - 1
+            if key < closedBefore {
+                lateRecords += 1
+                lateSinceClose += 1
+                return false
+            }
+            if let current = batchPane, panes[current].key == key {
+                index = current
+            } else {
+                index = pane(for: key)
+            }
+            if at > newestEventTime { newestEventTime = at }
+        }
         batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
         for slot in row.typeMismatches where columnOfSlot[slot] >= 0 {
             batch.countTypeMismatch(column: columnOfSlot[slot])
@@ -106,11 +178,28 @@ public final class Monitor {
             batch.countNonFinite(column: columnOfSlot[slot])
         }
         if !flags.isEmpty {
-            if flags.contains(.duplicate) { summary.duplicateRecords += 1 }
-            if flags.contains(.unknownFields) { summary.unknownFieldRecords += 1 }
+            if flags.contains(.duplicate) { panes[index].summary.duplicateRecords += 1 }
+            if flags.contains(.unknownFields) { panes[index].summary.unknownFieldRecords += 1 }
         }
-        if let time = row.timestampMilliseconds ?? eventTime { summary.noteEventTime(time) }
+        if let time { panes[index].summary.noteEventTime(time) }
         if batch.count >= batchCapacity { foldBatch() }
+        return true
+    }
+
+    /// Notes that the record just appended came from this partition (a dense id) and offset,
+    /// so that ``lowestHeldOffset(partition:)`` keeps it until its last window is evaluated.
+    public func hold(partition: Int, offset: Int64) {
+        guard let index = batchPane else { return }
+        panes[index].hold(partition: partition, offset: offset)
+    }
+
+    /// The offset of the first record of this partition that a window still needs, if any.
+    public func lowestHeldOffset(partition: Int) -> Int64? {
+        var lowest: Int64?
+        for pane in panes where partition < pane.firstOffsets.count && pane.firstOffsets[partition] >= 0 {
+            lowest = Swift.min(lowest ?? .max, pane.firstOffsets[partition])
+        }
+        return lowest
     }
 
     /// Notes a message's request id; true if the model saw it recently (then flag its records
@@ -119,18 +208,20 @@ public final class Monitor {
         recentRequests.insert(requestID)
     }
 
-    /// Keeps the name of a field outside the schema for the window's report (the first few).
+    /// Keeps the name of a field outside the schema for the report of the last appended
+    /// record's window (the first few): call it after ``append(_:eventTime:flags:)``.
     public func noteUnknownField(named name: UnsafeRawBufferPointer) {
-        guard summary.unknownFields.count < WindowSummary.unknownFieldNames,
-            !summary.unknownFields.contains(where: { $0.utf8.elementsEqual(name) })
+        guard let index = batchPane ?? panes.indices.last else { return }
+        guard panes[index].summary.unknownFields.count < WindowSummary.unknownFieldNames,
+            !panes[index].summary.unknownFields.contains(where: { $0.utf8.elementsEqual(name) })
         else { return }
-        summary.unknownFields.append(String(decoding: name, as: UTF8.self))
+        panes[index].summary.unknownFields.append(String(decoding: name, as: UTF8.self))
     }
 
-    /// Folds buffered rows into the window summary with the column kernels.
+    /// Folds buffered rows into their pane's summary with the column kernels.
     public func foldBatch() {
-        guard batch.count > 0 else { return }
-        fold(batch)
+        guard batch.count > 0, let index = batchPane else { return }
+        fold(batch, into: index)
         batch.removeAll()
     }
 
@@ -138,55 +229,86 @@ public final class Monitor {
     /// numeric and categorical features, its codes from `space`'s dictionaries.
     public func add(_ columns: RecordBatch) {
         foldBatch()
-        fold(columns)
+        let index = batchPane ?? (panes.lastIndex { !$0.isClosed } ?? openCountPane())
+        fold(columns, into: index)
     }
 
-    private func fold(_ columns: RecordBatch) {
-        summary.add(columns, locators: locators, ranges: ranges, shifts: shifts)
+    private func fold(_ columns: RecordBatch, into index: Int) {
+        panes[index].summary.add(columns, locators: locators, ranges: ranges, shifts: shifts)
         if let baseline = reference.multivariate, baseline.basis.dimension == columns.numeric.count {
             batchMatrix.load(columns: columns.numeric)
-            baseline.basis.accumulateErrors(standardisingInPlace: &batchMatrix, into: &summary.reconstruction, scratch: &projection)
+            baseline.basis.accumulateErrors(standardisingInPlace: &batchMatrix, into: &panes[index].summary.reconstruction, scratch: &projection)
         }
     }
 
-    /// Forgets the open window's records, as if they had not come: after a rebalance they are
-    /// read again, by this agent or another.
+    /// Forgets the open panes, and the closed ones a later window needs, as if their records had
+    /// not come: after a rebalance they are read again from the committed offsets, by this agent
+    /// or another, and windows already evaluated are not evaluated again.
     public func discardOpenWindow() {
-        batch.removeAll()
-        summary.reset()
+        restore(checkpoint)
     }
 
     /// What must survive a restart for the next window to be judged as if none happened.
     public var checkpoint: Checkpoint {
-        Checkpoint(state: stateMachine.state, windowsClosed: windowsClosed)
+        let firstRetained: Int64? =
+            if let first = panes.first?.key { first } else {
+                switch window {
+                case .records: nextKey
+                case .eventTime: closedBefore == .min ? nil : closedBefore
+                }
+            }
+        return Checkpoint(
+            state: stateMachine.state, windowsClosed: windowsClosed, firstPane: firstKey, firstRetainedPane: firstRetained,
+            lastEvaluatedPane: lastEvaluatedPane)
     }
 
-    /// Continues from a checkpoint taken by an earlier run.
+    /// Continues from a checkpoint taken by an earlier run (or by this one before a rebalance):
+    /// the records from the committed offsets on fill the panes from `firstRetainedPane`.
     public func restore(_ checkpoint: Checkpoint) {
+        batch.removeAll()
+        batchPane = nil
+        while let pane = panes.popLast() { spare.append(pane) }
         stateMachine = DriftStateMachine(policy: policy, state: checkpoint.state)
         windowsClosed = checkpoint.windowsClosed
-    }
-
-    /// A monitor's drift state and window count, committed with the offsets they belong to.
-    public struct Checkpoint: Sendable, Hashable, Codable {
-        public var state: DriftStateMachine.State
-        public var windowsClosed: Int
-
-        public init(state: DriftStateMachine.State, windowsClosed: Int) {
-            self.state = state
-            self.windowsClosed = windowsClosed
+        lastEvaluatedPane = checkpoint.lastEvaluatedPane
+        firstKey = checkpoint.firstPane
+        newestEventTime = .min
+        nextCloseTime = .max
+        switch window {
+        case .records: nextKey = checkpoint.firstRetainedPane ?? 0
+        case .eventTime: closedBefore = checkpoint.firstRetainedPane ?? .min
         }
     }
 
-    /// Closes the open window: evaluates it, advances the policy and starts a new window.
-    /// - Parameter wallTime: now, in milliseconds since the epoch, for the event-age check.
-    public func closeWindow(space: FeatureSpace, wallTime: Int64? = nil) -> (report: WindowReport, actions: [DriftStateMachine.Action]) {
-        foldBatch()
-        let report = evaluate(space: space, index: windowsClosed, wallTime: wallTime)
-        let actions = stateMachine.advance(with: report)
-        windowsClosed += 1
-        summary.reset()
-        return (report, actions)
+    /// A monitor's drift state and window position, committed with the offsets they belong to.
+    public struct Checkpoint: Sendable, Hashable, Codable {
+        public var state: DriftStateMachine.State
+        public var windowsClosed: Int
+        /// The monitor's first pane ever: windows reaching before it are partial.
+        public var firstPane: Int64?
+        /// The first pane whose records come after the committed offsets: records of earlier
+        /// event-time panes are late, and record-count panes are numbered from it.
+        public var firstRetainedPane: Int64?
+        /// The pane that ended the last evaluated window.
+        public var lastEvaluatedPane: Int64?
+
+        public init(
+            state: DriftStateMachine.State, windowsClosed: Int, firstPane: Int64? = nil, firstRetainedPane: Int64? = nil,
+            lastEvaluatedPane: Int64? = nil
+        ) {
+            self.state = state
+            self.windowsClosed = windowsClosed
+            self.firstPane = firstPane
+            self.firstRetainedPane = firstRetainedPane
+            self.lastEvaluatedPane = lastEvaluatedPane
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case state, windowsClosed
+            case firstPane = "origin"
+            case firstRetainedPane = "resume"
+            case lastEvaluatedPane = "last"
+        }
     }
 }
 

@@ -106,6 +106,19 @@ enum AgentHarness {
             try await running.value
         }
 
+        /// Scrapes /metrics until `done` holds for the exposition (and whatever else it checks),
+        /// or `timeout` passes; returns the last exposition.
+        func scrape(for timeout: Duration = .seconds(120), until done: (String) -> Bool) async throws -> String {
+            var metrics = ""
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                metrics = try await get("/metrics").body
+                if done(metrics) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return metrics
+        }
+
         /// The status and body of a GET on the agent's HTTP port.
         func get(_ path: String) async throws -> (status: Int, body: String) {
             let port = try await http.boundPort.wait()

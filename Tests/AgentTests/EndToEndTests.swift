@@ -147,25 +147,14 @@ extension AgentOnKafka {
             configuration.tensors = DemoTraffic.tensors
             let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
 
-            /// Scrapes until `done` holds for the exposition and the closed windows, or 90 s pass.
-            func scrape(until done: (String) -> Bool) async throws -> String {
-                var metrics = ""
-                let deadline = ContinuousClock.now + .seconds(90)
-                while ContinuousClock.now < deadline {
-                    metrics = try await agent.get("/metrics").body
-                    if done(metrics) { break }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                return metrics
-            }
             let clean = 6_000 - 12
-            _ = try await scrape { $0.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(clean)") }
+            _ = try await agent.scrape { $0.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(clean)") }
             try produce(6_000..<14_000)
             let inferences = 14_000 - 28
             #expect(messages == 2 * inferences + 28)
 
             // Every inference joined: 13,972 rows, 6 full windows of 2,000.
-            let metrics = try await scrape {
+            let metrics = try await agent.scrape {
                 $0.contains("driftwatch_inference_joins_total{outcome=\"joined\"} \(inferences)") && agent.windows.count >= 6
             }
             try await agent.stop()

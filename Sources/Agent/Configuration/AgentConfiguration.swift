@@ -54,16 +54,27 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         /// Kinds declared per field, over those the reference was profiled with:
         /// `numeric`, `categorical`, `boolean` or `ignored`.
         public var schema: [String: DeclaredKind]
+        /// How the model's records are cut into windows; tumbling windows of the agent's
+        /// `window_records` when nil.
+        public var window: WindowSettings?
+        /// The names (JSON model field, message key or header, after `route_by`) that route a
+        /// record to this model; its own name when empty.
+        public var match: [String]
 
-        public init(name: String, reference: String, policy: DriftPolicy? = nil, schema: [String: DeclaredKind] = [:]) {
+        public init(
+            name: String, reference: String, policy: DriftPolicy? = nil, schema: [String: DeclaredKind] = [:], window: WindowSettings? = nil,
+            match: [String] = []
+        ) {
             self.name = name
             self.reference = reference
             self.policy = policy
             self.schema = schema
+            self.window = window
+            self.match = match
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case name, reference, policy, schema
+            case name, reference, policy, schema, window, match
         }
 
         public init(from decoder: any Decoder) throws {
@@ -72,6 +83,13 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             reference = try container.decode(String.self, forKey: .reference)
             policy = try container.decodeIfPresent(DriftPolicy.self, forKey: .policy)
             schema = try container.decodeIfPresent([String: DeclaredKind].self, forKey: .schema) ?? [:]
+            window = try container.decodeIfPresent(WindowSettings.self, forKey: .window)
+            match = try container.decodeIfPresent([String].self, forKey: .match) ?? []
+        }
+
+        /// The model's windows, with the agent's `window_records` as the default size.
+        public func windowSpec(defaultRecords: Int) throws(PolicyError) -> WindowSpec {
+            try (window ?? WindowSettings()).spec(defaultRecords: defaultRecords)
         }
 
         public var declaredSchema: DeclaredSchema { DeclaredSchema(schema) }
@@ -91,6 +109,21 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     public var joinTimeoutMilliseconds: Int = 30_000
     /// The top-level keys of JSON records that are not features.
     public var jsonFields = JSONFields()
+    /// Where a record's model name comes from: `field` (the record's own: JSON `model`, the
+    /// CloudEvent's service, the Seldon topic), `key` (the Kafka message key) or `header:NAME`.
+    public var routeBy: String = "field"
+
+    /// ``routeBy`` read.
+    public func routing() throws -> Pipeline.Routing {
+        switch routeBy {
+        case "field": return .field
+        case "key": return .key
+        case let text where text.hasPrefix("header:") && text.count > "header:".count:
+            return .header(String(text.dropFirst("header:".count)))
+        default:
+            throw ConfigurationError(description: "route_by '\(routeBy)' is not field, key or header:NAME")
+        }
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kafka, models, tensors
@@ -100,6 +133,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         case windowRecords = "window_records"
         case untilEnd = "until_end"
         case logLevel = "log_level"
+        case routeBy = "route_by"
     }
 
     public init() {}
@@ -115,6 +149,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         tensors = try container.decodeIfPresent([String: [String]].self, forKey: .tensors) ?? [:]
         joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? 30_000
         jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? JSONFields()
+        routeBy = try container.decodeIfPresent(String.self, forKey: .routeBy) ?? "field"
     }
 
     /// Checks the values make sense; returns the problems found.
@@ -129,11 +164,25 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         for model in models {
             do {
                 try (model.policy ?? DriftPolicy()).validate()
+                _ = try model.windowSpec(defaultRecords: max(1, windowRecords))
             } catch {
                 problems.append("model \(model.name): \(error)")
             }
         }
         if Set(models.map(\.name)).count != models.count { problems.append("two models share a name") }
+        var routedTo: [String: String] = [:]
+        for model in models {
+            for name in model.match.isEmpty ? [model.name] : model.match {
+                if let other = routedTo.updateValue(model.name, forKey: name), other != model.name {
+                    problems.append("'\(name)' routes to both \(other) and \(model.name)")
+                }
+            }
+        }
+        do {
+            _ = try routing()
+        } catch {
+            problems.append("\(error)")
+        }
         let roles = jsonFields.roles
         for model in models {
             for (field, kind) in model.schema.sorted(by: { $0.key < $1.key }) where kind != .ignored && roles.contains(field) {

@@ -22,7 +22,8 @@ indirect enum ConfigurationShape: Sendable {
             .models: .list(
                 .object(
                     keys(AgentConfiguration.Model.CodingKeys.self, [
-                        .schema: .map(.scalar),
+                        .schema: .map(.scalar), .match: .list(.scalar),
+                        .window: .object(keys(WindowSettings.CodingKeys.self, [:])),
                         .policy: .object(
                             keys(DriftPolicy.CodingKeys.self, [
                                 .quality: .object(Dictionary(uniqueKeysWithValues: QualityCheck.allCases.map { ($0.rawValue, .scalar) }))

@@ -36,6 +36,10 @@ public final class Pipeline {
         public var jsonFields = JSONFields()
         /// Fields declared ignored: skipped without counting as unknown fields.
         public var ignoredFields: [String] = []
+        /// Where a record's model name comes from.
+        public var routing = Routing.field
+        /// Per model, the names that route to it (by default its own).
+        public var routes: [String: [String]] = [:]
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic
@@ -53,13 +57,21 @@ public final class Pipeline {
         public var offsets: [TopicPartition: ClosedRange<Int64>]
     }
 
+    /// Where a record's model name comes from.
+    public enum Routing: Sendable, Hashable {
+        /// The record's own: its JSON model field, its CloudEvent's service name, its Seldon topic.
+        case field
+        /// The Kafka message key.
+        case key
+        /// A Kafka message header.
+        case header(String)
+    }
+
     final class Watched {
         let monitor: Monitor
         let metrics: ModelMetrics
-        /// Per partition id: the offsets of the first and last records of the open window, or -1.
-        var openFirstOffset: [Int64] = []
-        var openLastOffset: [Int64] = []
         var uncountedRecords = 0
+        var uncountedLate = 0
 
         init(monitor: Monitor, metrics: ModelMetrics) {
             self.monitor = monitor
@@ -82,9 +94,15 @@ public final class Pipeline {
     private var payload: InferencePayload
     private var join: InferenceJoin
     private let watched: [Watched]
+    /// Routing names, and the index in `watched` of each name's code.
     private var modelNames = CategoryDictionary(capacity: 4096)
+    private var watchedOfName: [Int] = []
     private var partitions: [TopicPartition] = []
     private var partitionIDs: [Int64: Int] = [:]
+    private var idOfPartition: [TopicPartition: Int] = [:]
+    /// Per partition id: the newest event time read from it since it was assigned.
+    private var newestEventTime: [Int64] = []
+    private let hasEventTimeWindows: Bool
     private var pendingDeadLetters: [KafkaProducer.Ticket] = []
     private var lastLagUpdate = ContinuousClock.now
     private var lastCommit = ContinuousClock.now
@@ -127,7 +145,14 @@ public final class Pipeline {
                     model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version,
                     invalidReasons: DecodeError.Reason.allCases.map(\.rawValue), multivariate: monitor.reference.multivariate != nil))
         }
-        for monitor in monitors { _ = modelNames.code(for: monitor.model) }
+        hasEventTimeWindows = monitors.contains { if case .eventTime = $0.window { true } else { false } }
+        for (index, monitor) in monitors.enumerated() {
+            for name in settings.routes[monitor.model] ?? [monitor.model] {
+                let code = Int(modelNames.code(for: name))
+                if code >= watchedOfName.count { watchedOfName.append(contentsOf: repeatElement(-1, count: code + 1 - watchedOfName.count)) }
+                watchedOfName[code] = index
+            }
+        }
         consumer.onRebalance { [unowned self] event in rebalance(event) }
     }
 
@@ -151,7 +176,10 @@ public final class Pipeline {
                 throw failure
             }
             try finishBatch()
-            if received == 0 && settings.untilEnd && consumer.isAtEndOfAssignment { break }
+            if received == 0 && settings.untilEnd && consumer.isAtEndOfAssignment {
+                try closeCompleteEventTimePanes()
+                break
+            }
         }
         readiness.set(ready: false, reason: "draining")
         try finishBatch()
@@ -185,8 +213,14 @@ public final class Pipeline {
             deadLetter(message, error)
             return
         }
+        switch settings.routing {
+        case .field: break
+        case .key: payload.setModel(message.key)
+        case .header(let name): payload.setModel(message.header(named: name))
+        }
         let origin = InferenceJoin.Origin(partition: partition, offset: message.offset)
         if payload.timestampMilliseconds == nil { payload.timestampMilliseconds = message.timestampMilliseconds }
+        if let time = payload.timestampMilliseconds, time > newestEventTime[partition] { newestEventTime[partition] = time }
         guard payload.role != .complete else {
             deliver(payload, origins: CollectionOfOne(origin))
             return
@@ -204,16 +238,6 @@ public final class Pipeline {
             catalogue.countUnrouted()
             return
         }
-        // The payload's records hold back the offsets of the window its rows go to; a window
-        // closing mid-payload leaves them to the next one.
-        func holdOrigins() {
-            for origin in origins {
-                let first = target.openFirstOffset[origin.partition]
-                target.openFirstOffset[origin.partition] = first < 0 ? origin.offset : min(first, origin.offset)
-                target.openLastOffset[origin.partition] = max(target.openLastOffset[origin.partition], origin.offset)
-            }
-        }
-        if payload.rowCount > 0 { holdOrigins() }
         var flags: Monitor.RecordFlags = []
         // A response alone shares its id with a request already counted.
         if !payload.id.isEmpty && payload.role != .response
@@ -221,23 +245,36 @@ public final class Pipeline {
         {
             flags.insert(.duplicate)
         }
-        if payload.unknownFields > 0 {
-            flags.insert(.unknownFields)
-            payload.unknownFieldName.withUnsafeBytes { target.monitor.noteUnknownField(named: $0) }
-        }
+        if payload.unknownFields > 0 { flags.insert(.unknownFields) }
         for index in 0..<payload.rowCount {
-            target.monitor.append(payload.rows[index], eventTime: payload.timestampMilliseconds, flags: flags)
+            guard target.monitor.append(payload.rows[index], eventTime: payload.timestampMilliseconds, flags: flags) else {
+                target.uncountedLate += 1
+                continue
+            }
+            // The payload's records hold back the offsets of every pane its rows go to.
+            for origin in origins { target.monitor.hold(partition: origin.partition, offset: origin.offset) }
+            if index == 0 && payload.unknownFields > 0 {
+                payload.unknownFieldName.withUnsafeBytes { target.monitor.noteUnknownField(named: $0) }
+            }
             target.uncountedRecords += 1
-            if target.monitor.isWindowFull {
+            while target.monitor.hasPaneToClose {
                 do {
                     try closeWindow(target)
                 } catch {
                     pendingFailure = error
                     return
                 }
-                if index + 1 < payload.rowCount { holdOrigins() }
             }
         }
+    }
+
+    /// Input ended: closes the event-time panes before the newest record's.
+    private func closeCompleteEventTimePanes() throws(PipelineError) {
+        for target in watched {
+            target.monitor.drainEventTime()
+            while target.monitor.hasPaneToClose { try closeWindow(target) }
+        }
+        commit(force: true)
     }
 
     /// The monitor of the payload's model; a payload without one goes to the only model.
@@ -245,7 +282,8 @@ public final class Pipeline {
         guard !model.isEmpty else {
             return watched.count == 1 ? watched[0] : nil
         }
-        return model.withUnsafeBytes { modelNames.lookup($0) }.map { watched[Int($0)] }
+        guard let code = model.withUnsafeBytes({ modelNames.lookup($0) }), watchedOfName[Int(code)] >= 0 else { return nil }
+        return watched[watchedOfName[Int(code)]]
     }
 
     private func partitionID(topicIndex: Int, partition: Int32) -> Int {
@@ -254,10 +292,8 @@ public final class Pipeline {
         let id = partitions.count
         partitionIDs[key] = id
         partitions.append(TopicPartition(topic: consumer.topics[topicIndex], partition: partition))
-        for target in watched {
-            target.openFirstOffset.append(-1)
-            target.openLastOffset.append(-1)
-        }
+        idOfPartition[partitions[id]] = id
+        newestEventTime.append(.min)
         return id
     }
 
@@ -283,20 +319,16 @@ public final class Pipeline {
     }
 
     private func closeWindow(_ target: Watched) throws(PipelineError) {
-        target.metrics.countRecords(target.uncountedRecords)
-        target.uncountedRecords = 0
-        let (report, actions) = target.monitor.closeWindow(space: decoder.space, wallTime: wallMilliseconds())
+        target.countRecords()
+        guard let closed = target.monitor.closePane(space: decoder.space, wallTime: wallMilliseconds()) else { return }
+        let (report, actions) = (closed.report, closed.actions)
         let state = target.monitor.stateMachine.state
         target.metrics.record(report, state: state)
         let events = actions.map { action in
             DriftEvent(kind: action.eventKind, report: report, policy: target.monitor.policy)
         }
         try publish(events, metrics: target.metrics)
-        var offsets: [TopicPartition: ClosedRange<Int64>] = [:]
-        for (id, first) in target.openFirstOffset.enumerated() where first >= 0 {
-            offsets[partitions[id]] = first...max(first, target.openLastOffset[id])
-        }
-        target.forgetOffsets()
+        let offsets = Dictionary(uniqueKeysWithValues: closed.offsets.map { (partitions[$0.key], $0.value) })
         windowClosedSinceCommit = true
         mayRestore = false
         logger.info(
@@ -305,7 +337,8 @@ public final class Pipeline {
                 "model": "\(report.model)", "window": "\(report.index)", "records": "\(report.records)",
                 "drifted": "\(report.driftedFeatures.map(\.name))", "state": "\(state.gauge)",
                 "quality_breaches": "\(report.qualityBreaches.map { [$0.feature, $0.check.rawValue].compactMap { $0 }.joined(separator: ":") })",
-                "unknown_fields": "\(report.unknownFields)",
+                "unknown_fields": "\(report.unknownFields)", "late": "\(report.lateRecords)",
+                "bounds": "\(report.start.map { "\($0)-\(report.end ?? $0)" } ?? "-")",
                 "offsets": "\(offsets.sorted { $0.key.description < $1.key.description }.map { "\($0.key):\($0.value.lowerBound)-\($0.value.upperBound)" }.joined(separator: ","))",
                 "events": "\(events.map(\.id).joined(separator: ","))",
             ])
@@ -352,12 +385,16 @@ public final class Pipeline {
                 throw failure
             }
         }
+        if hasEventTimeWindows {
+            let limit = eventTimeLimit()
+            for target in watched {
+                target.monitor.eventTimeLimit = limit
+                while target.monitor.hasPaneToClose { try closeWindow(target) }
+            }
+        }
         for target in watched {
             target.monitor.foldBatch()
-            if target.uncountedRecords > 0 {
-                target.metrics.countRecords(target.uncountedRecords)
-                target.uncountedRecords = 0
-            }
+            target.countRecords()
         }
         if !pendingDeadLetters.isEmpty {
             do {
@@ -371,6 +408,18 @@ public final class Pipeline {
         updateLag()
     }
 
+    /// The oldest of the newest event times of the assigned partitions not yet read to their
+    /// end: event-time panes close no further, so that no partition's records turn late only
+    /// because another partition was fetched ahead of it.
+    private func eventTimeLimit() -> Int64 {
+        var limit = Int64.max
+        for partition in consumer.assignment() where !consumer.partitionsAtEnd.contains(partition) {
+            guard let id = idOfPartition[partition] else { return .min }
+            limit = min(limit, newestEventTime[id])
+        }
+        return limit
+    }
+
     /// Per assigned partition: the offset before which every record is accounted for (in a
     /// closed window, dead-lettered, or routed nowhere).
     private func safeOffsets() -> [TopicPartition: Int64] {
@@ -378,8 +427,8 @@ public final class Pipeline {
         for (id, partition) in partitions.enumerated() {
             guard let position = consumer.positions[partition] else { continue }
             var safe = position
-            for target in watched where target.openFirstOffset[id] >= 0 {
-                safe = min(safe, target.openFirstOffset[id])
+            for target in watched {
+                if let held = target.monitor.lowestHeldOffset(partition: id) { safe = min(safe, held) }
             }
             if let waiting = join.lowestWaitingOffset(partition: id) { safe = min(safe, waiting) }
             offsets[partition] = safe
@@ -429,10 +478,8 @@ public final class Pipeline {
             // started after them, so they are dropped and read again from there.
             commit(force: true)
             for (partition, offset) in safeOffsets() { rewind[partition] = min(rewind[partition] ?? .max, offset) }
-            for target in watched {
-                target.monitor.discardOpenWindow()
-                target.forgetOffsets()
-            }
+            for target in watched { target.monitor.discardOpenWindow() }
+            for id in newestEventTime.indices { newestEventTime[id] = .min }
             join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
             rebalancedDuringPoll = true
             logger.info("partitions revoked: open windows discarded", metadata: ["partitions": "\(revoked)"])
@@ -513,10 +560,14 @@ public final class Pipeline {
 }
 
 extension Pipeline.Watched {
-    func forgetOffsets() {
-        for i in openFirstOffset.indices {
-            openFirstOffset[i] = -1
-            openLastOffset[i] = -1
+    func countRecords() {
+        if uncountedRecords > 0 {
+            metrics.countRecords(uncountedRecords)
+            uncountedRecords = 0
+        }
+        if uncountedLate > 0 {
+            metrics.countLate(uncountedLate)
+            uncountedLate = 0
         }
     }
 }

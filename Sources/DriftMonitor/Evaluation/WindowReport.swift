@@ -7,6 +7,11 @@ public struct WindowReport: Sendable {
     public var records: Int
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
+    /// The bounds `[start, end)` of an event-time window (ms since the epoch).
+    public var start: Int64?
+    public var end: Int64?
+    /// Records that came for a pane already closed, since the window before this one.
+    public var lateRecords = 0
     public var features: [FeatureDrift]
     /// Share of features at drift level.
     public var datasetDriftShare: Double

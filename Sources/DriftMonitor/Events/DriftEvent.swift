@@ -44,8 +44,8 @@ public struct DriftEvent: Sendable, Hashable {
         self.kind = kind
         model = report.model
         referenceVersion = report.referenceVersion
-        windowStart = report.firstEventTime ?? 0
-        windowEnd = report.lastEventTime ?? 0
+        windowStart = report.start ?? report.firstEventTime ?? 0
+        windowEnd = report.end ?? report.lastEventTime ?? 0
         windowRecords = report.records
         datasetDriftShare = report.datasetDriftShare
         features = report.driftedFeatures.map { feature in

@@ -15,6 +15,8 @@ public struct WindowSummary: Sendable {
         /// Values equal to the one before them, and the last value so far (NaN: none).
         public var repeats = 0
         public var last = Double.nan
+        /// The first value that was not NaN, so that merged panes count a repeat across their boundary.
+        public var first = Double.nan
     }
 
     public struct Categorical: Sendable {
@@ -56,6 +58,7 @@ public struct WindowSummary: Sendable {
             numeric[i].outOfRange = 0
             numeric[i].repeats = 0
             numeric[i].last = .nan
+            numeric[i].first = .nan
         }
         for i in categorical.indices {
             for code in categorical[i].codeCounts.indices { categorical[i].codeCounts[code] = 0 }
@@ -82,6 +85,7 @@ public struct WindowSummary: Sendable {
     mutating func add(_ batch: RecordBatch, locators: [BinLocator], ranges: [ClosedRange<Double>], shifts: [Double]) {
         for i in numeric.indices {
             batch.numeric[i].withUnsafeBufferPointer { column in
+                if numeric[i].first.isNaN, let value = column.first(where: { !$0.isNaN }) { numeric[i].first = value }
                 let pass = numeric[i].histogram.summarize(
                     column, locator: locators[i], shift: shifts[i], range: ranges[i], previous: numeric[i].last)
                 numeric[i].moments = numeric[i].moments.merging(pass.moments)
@@ -113,5 +117,41 @@ public struct WindowSummary: Sendable {
             categorical[i].nonFinite += batch.nonFinite[numeric.count + i]
         }
         records += batch.count
+    }
+
+    /// Adds the counts of `later`, a summary of the records that came after this one's, over
+    /// the same reference: merged panes summarise as one pass over their records would.
+    mutating func merge(_ later: WindowSummary) {
+        for i in numeric.indices {
+            let other = later.numeric[i]
+            numeric[i].histogram.merge(other.histogram)
+            numeric[i].moments = numeric[i].moments.merging(other.moments)
+            numeric[i].missing += other.missing
+            numeric[i].typeMismatches += other.typeMismatches
+            numeric[i].nonFinite += other.nonFinite
+            numeric[i].outOfRange += other.outOfRange
+            numeric[i].repeats += other.repeats + (other.first == numeric[i].last ? 1 : 0)
+            if numeric[i].first.isNaN { numeric[i].first = other.first }
+            if !other.last.isNaN { numeric[i].last = other.last }
+        }
+        for i in categorical.indices {
+            let other = later.categorical[i]
+            if other.codeCounts.count > categorical[i].codeCounts.count {
+                categorical[i].codeCounts.append(contentsOf: repeatElement(0, count: other.codeCounts.count - categorical[i].codeCounts.count))
+            }
+            for (code, count) in other.codeCounts.enumerated() { categorical[i].codeCounts[code] += count }
+            categorical[i].missing += other.missing
+            categorical[i].typeMismatches += other.typeMismatches
+            categorical[i].nonFinite += other.nonFinite
+        }
+        records += later.records
+        reconstruction.merge(later.reconstruction)
+        if let time = later.firstEventTime { noteEventTime(time) }
+        if let time = later.lastEventTime { noteEventTime(time) }
+        duplicateRecords += later.duplicateRecords
+        unknownFieldRecords += later.unknownFieldRecords
+        for name in later.unknownFields where unknownFields.count < Self.unknownFieldNames && !unknownFields.contains(name) {
+            unknownFields.append(name)
+        }
     }
 }

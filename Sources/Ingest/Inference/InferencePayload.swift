@@ -47,6 +47,12 @@ public struct InferencePayload {
     }
 
     /// Notes a field or tensor outside the schema, keeping the first one's name.
+    /// Replaces the model name with `bytes` (a message key or header; nil: no name), in place.
+    public mutating func setModel(_ bytes: UnsafeRawBufferPointer?) {
+        model.removeAll(keepingCapacity: true)
+        if let bytes { model.append(contentsOf: bytes) }
+    }
+
     mutating func noteUnknownField(_ name: UnsafeRawBufferPointer) {
         if unknownFields == 0 { unknownFieldName.append(contentsOf: name.prefix(Self.unknownNameLimit)) }
         unknownFields += 1

@@ -6,6 +6,7 @@ import Prometheus
 public final class ModelMetrics: Sendable {
     public let model: String
     let recordsTotal: Counter
+    let lateRecords: Counter
     let deadLettered: Counter
     let windowsClosed: Counter
     let windowRecords: Gauge
@@ -61,6 +62,7 @@ public final class ModelMetrics: Sendable {
         }
         self.model = model
         recordsTotal = counter("records_total", "Records decoded and counted into a window.")
+        lateRecords = counter("late_records_total", "Records whose event-time window had already closed: counted here, not in a window.")
         deadLettered = counter("dead_letter_records_total", "Records written to the dead-letter topic.")
         windowsClosed = counter("windows_closed_total", "Windows closed and evaluated.")
         windowRecords = gauge("window_records", "Records in the last closed window.")
@@ -123,6 +125,8 @@ public final class ModelMetrics: Sendable {
     }
 
     public func countRecords(_ count: Int) { recordsTotal.increment(by: Int64(count)) }
+
+    public func countLate(_ count: Int) { lateRecords.increment(by: Int64(count)) }
 
     /// Counts a record that did not decode; `reason` is one of those the metrics were made with.
     public func countInvalid(reason: String) {

@@ -20,7 +20,8 @@ struct CheckConfig: ParsableCommand {
             } catch {
                 throw ValidationError("model \(model.name) (reference \(model.reference)): \(error)")
             }
-            print("model \(model.name): reference \(reference.version), \(reference.features.count) features monitored")
+            let window = try model.windowSpec(defaultRecords: configuration.windowRecords)
+            print("model \(model.name): reference \(reference.version), \(reference.features.count) features monitored, windows of \(window)")
         }
         print("\(path): ok (\(configuration.models.count) models, topics \(configuration.kafka.topics.joined(separator: ", ")))")
     }

@@ -1,0 +1,125 @@
+extension Monitor {
+    /// A window that was evaluated as its last pane closed.
+    public struct ClosedWindow: Sendable {
+        public var report: WindowReport
+        public var actions: [DriftStateMachine.Action]
+        /// Per partition id (see ``hold(partition:offset:)``): the offsets of the window's first and last records.
+        public var offsets: [Int: ClosedRange<Int64>]
+    }
+
+    /// Closes the oldest open pane and evaluates the window it ends, unless that window reaches
+    /// before this run's first pane (a partial sliding window) or was evaluated before a restore.
+    public func closePane(space: FeatureSpace, wallTime: Int64? = nil) -> ClosedWindow? {
+        close(space: space, wallTime: wallTime, evaluateAlways: false)
+    }
+
+    /// Closes the open window, however many records it has, and evaluates it.
+    public func closeWindow(space: FeatureSpace, wallTime: Int64? = nil) -> (report: WindowReport, actions: [DriftStateMachine.Action]) {
+        if !panes.contains(where: { !$0.isClosed }) {
+            _ = openCountPane()
+        }
+        let closed = close(space: space, wallTime: wallTime, evaluateAlways: true)!
+        return (closed.report, closed.actions)
+    }
+
+    /// Input ended: the newest event time seen is final, so every event-time pane before the
+    /// one holding it is complete, whatever the allowed lateness.
+    public func drainEventTime() {
+        guard case .eventTime(_, let slide, let lateness) = window, newestEventTime > .min else { return }
+        eventTimeLimit = .max
+        newestEventTime = newestEventTime > .max - lateness - slide ? .max : newestEventTime + lateness
+    }
+
+    /// The pane the next record-count record goes to: the open one, or a new one.
+    func openCountPane() -> Int {
+        if let last = panes.indices.last, !panes[last].isClosed {
+            batchPane = last
+            return last
+        }
+        let index = insertPane(key: nextKey)
+        nextKey += 1
+        batchPane = index
+        return index
+    }
+
+    /// The event-time pane of `key`, created if needed; the batch is folded first if its rows
+    /// belong to another pane.
+    func pane(for key: Int64) -> Int {
+        foldBatch()
+        let index = panes.firstIndex { $0.key == key } ?? insertPane(key: key)
+        batchPane = index
+        return index
+    }
+
+    private func insertPane(key: Int64) -> Int {
+        var pane = spare.popLast() ?? Pane(key: key, summary: merged.emptied())
+        pane.recycle(key: key)
+        let index = panes.firstIndex { $0.key > key } ?? panes.endIndex
+        panes.insert(pane, at: index)
+        if firstKey == nil { firstKey = key }
+        if let current = batchPane, current >= index { batchPane = current + 1 }
+        updateNextCloseTime()
+        return index
+    }
+
+    private func updateNextCloseTime() {
+        guard case .eventTime(_, let slide, let lateness) = window else { return }
+        guard let open = panes.first(where: { !$0.isClosed }) else {
+            nextCloseTime = .max
+            return
+        }
+        let end = (open.key + 1).multipliedReportingOverflow(by: slide)
+        nextCloseTime = end.overflow ? .max : end.partialValue.addingReportingOverflow(lateness).overflow ? .max : end.partialValue + lateness
+    }
+
+    private func close(space: FeatureSpace, wallTime: Int64?, evaluateAlways: Bool) -> ClosedWindow? {
+        foldBatch()
+        batchPane = nil
+        guard let closing = panes.firstIndex(where: { !$0.isClosed }) else { return nil }
+        panes[closing].isClosed = true
+        let key = panes[closing].key
+        if case .eventTime = window { closedBefore = max(closedBefore, key + 1) }
+        let low = key - Int64(window.panes) + 1
+        var closed: ClosedWindow?
+        if evaluateAlways || ((firstKey ?? key) <= low && key > (lastEvaluatedPane ?? .min)) {
+            let spanned = panes.indices.filter { panes[$0].isClosed && panes[$0].key >= low }
+            if spanned.count > 1 {
+                merged.reset()
+                for index in spanned { merged.merge(panes[index].summary) }
+            }
+            var report = evaluate(spanned.count > 1 ? merged : panes[closing].summary, space: space, index: windowsClosed, wallTime: wallTime)
+            if case .eventTime(_, let slide, _) = window {
+                report.start = low * slide
+                report.end = (key + 1) * slide
+            }
+            report.lateRecords = lateSinceClose
+            lateSinceClose = 0
+            var offsets: [Int: ClosedRange<Int64>] = [:]
+            for index in spanned {
+                for (partition, first) in panes[index].firstOffsets.enumerated() where first >= 0 {
+                    let last = panes[index].lastOffsets[partition]
+                    offsets[partition] = offsets[partition].map { min($0.lowerBound, first)...max($0.upperBound, last) } ?? first...last
+                }
+            }
+            let actions = stateMachine.advance(with: report)
+            windowsClosed += 1
+            lastEvaluatedPane = key
+            closed = ClosedWindow(report: report, actions: actions, offsets: offsets)
+        }
+        // No later window spans a closed pane at or below `low`.
+        while let first = panes.first, first.isClosed, first.key <= low {
+            spare.append(panes.removeFirst())
+        }
+        updateNextCloseTime()
+        return closed
+    }
+}
+
+extension WindowSummary {
+    /// A summary of no records with the same features and bins.
+    func emptied() -> WindowSummary {
+        var copy = self
+        copy.reset()
+        return copy
+    }
+}

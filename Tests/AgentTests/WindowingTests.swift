@@ -1,0 +1,88 @@
+import Agent
+import DriftMonitor
+import Foundation
+import KafkaIO
+import Logging
+import Testing
+
+extension AgentOnKafka {
+    /// Per-model windows and routing, with the agent reading the mock cluster.
+    @Suite("Event-time windows and routing by key", .serialized)
+    struct WindowingTests {
+        let logger: Logger = {
+            var logger = Logger(label: "windowing")
+            logger.logLevel = .warning
+            return logger
+        }()
+
+        /// The value of the sample `series` (name and labels, as exposed) in a scrape, if present.
+        static func sample(_ series: String, in metrics: String) -> Double? {
+            metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+
+        @Test("Sliding event-time windows over three partitions hold exactly their span's records; a record for a closed window is counted late")
+        func eventTimeWindows() async throws {
+            let partitions = 3
+            let cluster = try AgentHarness.cluster(partitions: partitions)
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var traffic = DemoTraffic(seed: 21, driftAfter: .max)
+            var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 1_000_000)
+            configuration.models[0].window = WindowSettings(duration: "1s", slide: "500ms", allowedLateness: "200ms")
+            // One record per millisecond of event time, round robin over the partitions; they
+            // are fetched a partition at a time, far more out of order than 200 ms.
+            try AgentHarness.produce(0..<6_000, of: &traffic, partitions: partitions, producer: producer)
+            let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
+            // Every partition read to its end: the newest event (5999 ms) closes the panes
+            // ending by 5799 ms, so the windows end at 1000, 1500, ... 5500 ms.
+            try await AgentHarness.wait { agent.windows.count >= 10 }
+            try await Task.sleep(for: .milliseconds(500))
+
+            // Four records 5.9 s behind the stream: their panes closed long ago.
+            let base: Int64 = 1_764_000_000_000
+            let tickets = try (0..<4).map { i in
+                try producer.send(
+                    topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: base + 100 + Int64(i)), partition: Int32(i % partitions))
+            }
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
+            let metrics = try await agent.scrape { Self.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: $0) == 4 }
+            try await agent.stop()
+
+            let windows = agent.windows.all
+            #expect(windows.map(\.report.start) == (0..<10).map { base + 500 * Int64($0) })
+            #expect(windows.map(\.report.end) == (0..<10).map { base + 1_000 + 500 * Int64($0) })
+            #expect(windows.allSatisfy { $0.report.records == 1_000 }, "records per window: \(windows.map(\.report.records))")
+            #expect(windows.map(\.report.lateRecords).reduce(0, +) == 0)
+            #expect(Self.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: metrics) == 4)
+            #expect(Self.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 6_000)
+            // Offsets stay uncommitted while a window that still needs them is open: the last
+            // evaluated window began at 4500 ms, its panes from 5000 ms are still needed.
+            let committed = try AgentHarness.committed(cluster, partitions: partitions, logger: logger)
+            let firstNeeded = (0..<partitions).map { partition in Int64((5_000 - partition + partitions - 1) / partitions) }
+            #expect(committed == firstNeeded)
+        }
+
+        @Test("Records routed by their Kafka key, several names to one model; other keys are unrouted")
+        func routingByKey() async throws {
+            let cluster = try AgentHarness.cluster(partitions: 2)
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var traffic = DemoTraffic(seed: 22, driftAfter: .max)
+            var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 1_000)
+            configuration.routeBy = "key"
+            configuration.models[0].match = ["fraud-v1", "fraud-v2"]
+            let keys = ["fraud-v1", "fraud-v2", "churn"]
+            // 3000 records: 1000 per key. The body's model field names fraud-detector for all.
+            let tickets = try (0..<3_000).map { i in
+                try producer.send(
+                    topic: "logs", key: Array(keys[i % 3].utf8), value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)),
+                    partition: Int32(i % 2))
+            }
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+            let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
+            let metrics = try await agent.scrape { Self.sample("driftwatch_records_unrouted_total", in: $0) == 1_000 && agent.windows.count >= 2 }
+            try await agent.stop()
+            #expect(agent.windows.count == 2)
+            #expect(Self.sample("driftwatch_records_unrouted_total", in: metrics) == 1_000)
+            #expect(Self.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 2_000)
+        }
+    }
+}
