@@ -39,7 +39,8 @@ public enum AgentRuntime {
     /// The services of a running agent, in start order (HTTP first, so it stops last).
     public static func makeServices(
         configuration: AgentConfiguration, references: [String: ReferenceProfile], catalogue: MetricCatalogue,
-        readiness: Readiness, logger: Logger, observer: @escaping @Sendable (Pipeline.WindowOutcome) -> Void = { _ in }
+        readiness: Readiness, logger: Logger, referenceUpdates: ReferenceUpdates? = nil,
+        observer: @escaping @Sendable (Pipeline.WindowOutcome) -> Void = { _ in }
     ) throws -> (http: HTTPServer, pipeline: PipelineService) {
         var space = FeatureSpace()
         var references = references
@@ -91,7 +92,7 @@ public enum AgentRuntime {
             return Pipeline(
                 settings: settings,
                 consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,
-                readiness: readiness, logger: logger, observer: observer)
+                readiness: readiness, logger: logger, referenceUpdates: referenceUpdates, observer: observer)
         }
         return (http, pipeline)
     }
@@ -108,12 +109,21 @@ public enum AgentRuntime {
         }
         let catalogue = MetricCatalogue(version: version)
         let readiness = Readiness()
+        let updates = ReferenceUpdates()
         let (http, pipeline) = try makeServices(
-            configuration: configuration, references: references, catalogue: catalogue, readiness: readiness, logger: logger)
+            configuration: configuration, references: references, catalogue: catalogue, readiness: readiness, logger: logger,
+            referenceUpdates: updates)
+        let reloader = ReferenceReloader(
+            configuration: configuration, updates: updates, initialVersions: Dictionary(
+                uniqueKeysWithValues: configuration.models.map { model in
+                    let reference = references[model.name]!
+                    return (model.name, (try? model.declaredSchema.conform(reference).profile.version) ?? reference.version)
+                }), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: http),
+                    .init(service: reloader),
                     .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

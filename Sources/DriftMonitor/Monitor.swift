@@ -58,6 +58,24 @@ public final class Monitor {
     private var projection = PrincipalComponents.Scratch()
     private var recentRequests = RecentRequests()
 
+    /// Whether a pane is still open (records of a window not yet judged).
+    public var hasOpenPane: Bool { batch.count > 0 || panes.contains { !$0.isClosed } }
+
+    /// Takes over from the monitor of the same model with another reference, which has no open
+    /// pane: its drift state, window count and position, and recent request ids. Sliding
+    /// windows start afresh: panes summarised against the old reference do not merge with these.
+    public func takeOver(from old: Monitor) {
+        stateMachine = DriftStateMachine(policy: policy, state: old.stateMachine.state)
+        windowsClosed = old.windowsClosed
+        lateRecords = old.lateRecords
+        nextKey = old.nextKey
+        closedBefore = old.closedBefore
+        lastEvaluatedPane = old.lastEvaluatedPane
+        newestEventTime = old.newestEventTime
+        eventTimeLimit = old.eventTimeLimit
+        recentRequests = old.recentRequests
+    }
+
     /// - Parameters:
     ///   - space: must already declare the reference's features.
     ///   - window: how records are cut into windows.

@@ -62,6 +62,11 @@ final class AgentProcess: Sendable {
         errors.fileHandleForReading.readabilityHandler = nil
     }
 
+    /// Sends `signal` and returns.
+    func send(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
     /// Sends `signal` and waits for the process to end.
     func kill(_ signal: Int32) {
         Foundation.kill(process.processIdentifier, signal)

@@ -112,6 +112,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     /// Where a record's model name comes from: `field` (the record's own: JSON `model`, the
     /// CloudEvent's service, the Seldon topic), `key` (the Kafka message key) or `header:NAME`.
     public var routeBy: String = "field"
+    /// How often reference files are checked for a change (0: on SIGHUP only).
+    public var referenceReloadSeconds: Double = 10
 
     /// ``routeBy`` read.
     public func routing() throws -> Pipeline.Routing {
@@ -134,6 +136,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         case untilEnd = "until_end"
         case logLevel = "log_level"
         case routeBy = "route_by"
+        case referenceReloadSeconds = "reference_reload_seconds"
     }
 
     public init() {}
@@ -150,6 +153,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? 30_000
         jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? JSONFields()
         routeBy = try container.decodeIfPresent(String.self, forKey: .routeBy) ?? "field"
+        referenceReloadSeconds = try container.decodeIfPresent(Double.self, forKey: .referenceReloadSeconds) ?? 10
     }
 
     /// Checks the values make sense; returns the problems found.
@@ -158,6 +162,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         if kafka.topics.isEmpty { problems.append("kafka.topics is empty") }
         if kafka.bootstrap.isEmpty { problems.append("kafka.bootstrap is empty") }
         if windowRecords < 1 { problems.append("window_records must be at least 1") }
+        if !(referenceReloadSeconds >= 0) { problems.append("reference_reload_seconds must not be negative") }
         if joinTimeoutMilliseconds < 0 { problems.append("join_timeout_ms must not be negative") }
         if !(0...65535).contains(httpPort) { problems.append("http_port \(httpPort) is not a port") }
         if models.isEmpty { problems.append("no model to monitor: add models: or pass --model and --reference") }

@@ -167,9 +167,9 @@ public struct DemoTraffic: Sendable {
         line.append(UInt8(ascii: "0") + UInt8(fraction % 10))
     }
 
-    /// A reference profile from `records` records of the pre-drift traffic.
-    public static func reference(records: Int, seed: UInt64 = 99) -> ReferenceProfile {
-        var traffic = DemoTraffic(seed: seed, driftAfter: .max)
+    /// A reference profile from `records` records of the pre-drift traffic (or, `drifted`, of the drifted traffic).
+    public static func reference(records: Int, seed: UInt64 = 99, drifted: Bool = false) -> ReferenceProfile {
+        var traffic = DemoTraffic(seed: seed, driftAfter: drifted ? 0 : .max)
         var space = FeatureSpace()
         try! space.declare(features)  // the demo's own schema has no conflicts
         var decoder = RecordDecoder(space: space)

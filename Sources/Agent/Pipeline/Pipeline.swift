@@ -68,8 +68,10 @@ public final class Pipeline {
     }
 
     final class Watched {
-        let monitor: Monitor
+        var monitor: Monitor
         let metrics: ModelMetrics
+        /// A new reference, waiting for the monitor to have no open pane.
+        var pendingReference: ReferenceProfile?
         var uncountedRecords = 0
         var uncountedLate = 0
 
@@ -86,6 +88,7 @@ public final class Pipeline {
     let readiness: Readiness
     let logger: Logger
     let observer: (WindowOutcome) -> Void
+    let referenceUpdates: ReferenceUpdates?
     private var decoder: RecordDecoder
     /// The record format of each subscribed topic, by the consumer's topic index.
     private let topicFormats: [RecordDecoder.Format]
@@ -124,8 +127,10 @@ public final class Pipeline {
     ///   - observer: called on the pipeline thread after each closed window.
     public init(
         settings: Settings, consumer: KafkaConsumer, producer: KafkaProducer, space: FeatureSpace, monitors: [Monitor],
-        catalogue: MetricCatalogue, readiness: Readiness, logger: Logger, observer: @escaping (WindowOutcome) -> Void = { _ in }
+        catalogue: MetricCatalogue, readiness: Readiness, logger: Logger, referenceUpdates: ReferenceUpdates? = nil,
+        observer: @escaping (WindowOutcome) -> Void = { _ in }
     ) {
+        self.referenceUpdates = referenceUpdates
         self.settings = settings
         self.consumer = consumer
         self.producer = producer
@@ -343,6 +348,7 @@ public final class Pipeline {
                 "events": "\(events.map(\.id).joined(separator: ","))",
             ])
         observer(WindowOutcome(report: report, state: state, events: events, offsets: offsets))
+        if target.pendingReference != nil { switchReferenceIfIdle(target) }
     }
 
     /// Publishes events and waits for Kafka's acknowledgement, retrying with backoff.
@@ -375,6 +381,12 @@ public final class Pipeline {
     /// Releases timed-out join halves, folds the batch, waits for dead-letter
     /// acknowledgements and stores the safe offsets.
     private func finishBatch() throws(PipelineError) {
+        if let posted = referenceUpdates?.take() {
+            for target in watched {
+                if let reference = posted[target.monitor.model] { target.pendingReference = reference }
+            }
+        }
+        for target in watched where target.pendingReference != nil { switchReferenceIfIdle(target) }
         if join.count > 0 {
             join.expire(wallTime: wallMilliseconds()) { release in
                 catalogue.countJoin(outcome: release.outcome.rawValue)
@@ -406,6 +418,31 @@ public final class Pipeline {
         }
         commit(force: false)
         updateLag()
+    }
+
+    /// Puts a model's new reference in place once no window of the old one is open: the window
+    /// open when it came is judged against the old reference, the next ones against the new.
+    private func switchReferenceIfIdle(_ target: Watched) {
+        guard let reference = target.pendingReference, !target.monitor.hasOpenPane else { return }
+        target.pendingReference = nil
+        let old = target.monitor
+        func signature(_ features: [Feature]) -> Set<String> { Set(features.map { "\($0.name):\($0.kind)" }) }
+        guard signature(reference.schema) == signature(old.reference.schema) else {
+            logger.error(
+                "the new reference changes the model's features; restart the agent to monitor them",
+                metadata: ["model": "\(old.model)", "version": "\(reference.version)"])
+            return
+        }
+        do {
+            let next = try Monitor(
+                model: old.model, reference: reference, policy: old.policy, window: old.window, space: decoder.space, batchCapacity: old.batchCapacity)
+            next.takeOver(from: old)
+            target.monitor = next
+            target.metrics.setReference(version: reference.version)
+            logger.info("reference switched", metadata: ["model": "\(old.model)", "from": "\(old.reference.version)", "to": "\(reference.version)"])
+        } catch {
+            logger.error("the new reference does not fit the model's features", metadata: ["model": "\(old.model)", "error": "\(error)"])
+        }
     }
 
     /// The oldest of the newest event times of the assigned partitions not yet read to their

@@ -1,5 +1,6 @@
 import DriftMonitor
 import Prometheus
+import Synchronization
 
 /// The cached series of one model. Updated at window close (drift, quality, moments) and per
 /// batch (record counters).
@@ -23,6 +24,8 @@ public final class ModelMetrics: Sendable {
     let absentFeatures: Gauge
     let eventAge: Gauge
     let qualityBreaches: Gauge
+    private let registry: PrometheusCollectorRegistry
+    private let referenceInfo: Mutex<Gauge>
 
     struct MultivariateSeries: Sendable {
         let error: Gauge
@@ -91,7 +94,10 @@ public final class ModelMetrics: Sendable {
         absentFeatures = gauge("absent_features", "Features of the schema with no usable value in the last window.")
         eventAge = gauge("event_age", "Time from the last window's newest event time to its close.", unit: "seconds")
         qualityBreaches = gauge("quality_breaches", "Data-quality measures above the policy's limits in the last window.")
-        gauge("reference_info", "Reference profile in use; value 1.", [("version", referenceVersion)]).set(1.0)
+        self.registry = registry
+        let info = gauge("reference_info", "Reference profile in use; value 1.", [("version", referenceVersion)])
+        info.set(1.0)
+        referenceInfo = Mutex(info)
         self.features = features.map { feature in
             let methods: [FeatureDrift.Method] = feature.kind == .numeric
                 ? [.psi, .ks, .wasserstein, .jensenShannon, .hellinger, .kullbackLeibler]
@@ -137,6 +143,19 @@ public final class ModelMetrics: Sendable {
 
     public func countRetraining(acknowledged: Bool) {
         (acknowledged ? retrainingAcknowledged : retrainingFailed).increment()
+    }
+
+    /// Replaces the `reference_info` series by one of the new version.
+    public func setReference(version: String) {
+        let registry = registry
+        let model = model
+        referenceInfo.withLock { info in
+            registry.unregisterGauge(info)
+            info = registry.makeGauge(
+                descriptor: MetricCatalogue.descriptor("reference_info", "Reference profile in use; value 1."),
+                labels: [("model", model), ("version", version)])
+            info.set(1.0)
+        }
     }
 
     /// Sets the drift state gauge alone (a state restored from a checkpoint).
