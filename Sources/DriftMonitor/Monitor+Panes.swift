@@ -25,9 +25,9 @@ extension Monitor {
     /// Input ended: the newest event time seen is final, so every event-time pane before the
     /// one holding it is complete, whatever the allowed lateness.
     public func drainEventTime() {
-        guard case .eventTime(_, let slide, let lateness) = window, newestEventTime > .min else { return }
+        guard case .eventTime(_, _, let lateness) = window, newestEventTime > .min else { return }
         eventTimeLimit = .max
-        newestEventTime = newestEventTime > .max - lateness - slide ? .max : newestEventTime + lateness
+        newestEventTime = newestEventTime.saturating(adding: lateness)
     }
 
     /// The pane the next record-count record goes to: the open one, or a new one.
@@ -65,11 +65,16 @@ extension Monitor {
     private func updateNextCloseTime() {
         guard case .eventTime(_, let slide, let lateness) = window else { return }
         guard let open = panes.first(where: { !$0.isClosed }) else {
-            nextCloseTime = .max
+            nextCloseTime = nil
             return
         }
-        let end = (open.key + 1).multipliedReportingOverflow(by: slide)
-        nextCloseTime = end.overflow ? .max : end.partialValue.addingReportingOverflow(lateness).overflow ? .max : end.partialValue + lateness
+        nextCloseTime = Self.start(ofPane: open.key.saturating(adding: 1), slide: slide).saturating(adding: lateness)
+    }
+
+    /// The event time where an event-time pane starts; saturated, since event times come from the data.
+    private static func start(ofPane key: Int64, slide: Int64) -> Int64 {
+        let start = key.multipliedReportingOverflow(by: slide)
+        return start.overflow ? (key < 0 ? .min : .max) : start.partialValue
     }
 
     private func close(space: FeatureSpace, wallTime: Int64?, evaluateAlways: Bool) -> ClosedWindow? {
@@ -78,8 +83,8 @@ extension Monitor {
         guard let closing = panes.firstIndex(where: { !$0.isClosed }) else { return nil }
         panes[closing].isClosed = true
         let key = panes[closing].key
-        if case .eventTime = window { closedBefore = max(closedBefore, key + 1) }
-        let low = key - Int64(window.panes) + 1
+        if case .eventTime = window { closedBefore = max(closedBefore, key.saturating(adding: 1)) }
+        let low = key.saturating(adding: 1 - Int64(window.panes))
         var closed: ClosedWindow?
         if evaluateAlways || ((firstKey ?? key) <= low && key > (lastEvaluatedPane ?? .min)) {
             let spanned = panes.indices.filter { panes[$0].isClosed && panes[$0].key >= low }
@@ -89,8 +94,8 @@ extension Monitor {
             }
             var report = evaluate(spanned.count > 1 ? merged : panes[closing].summary, space: space, index: windowsClosed, wallTime: wallTime)
             if case .eventTime(_, let slide, _) = window {
-                report.start = low * slide
-                report.end = (key + 1) * slide
+                report.start = Self.start(ofPane: low, slide: slide)
+                report.end = Self.start(ofPane: key.saturating(adding: 1), slide: slide)
             }
             report.lateRecords = lateSinceClose
             lateSinceClose = 0
@@ -112,6 +117,14 @@ extension Monitor {
         }
         updateNextCloseTime()
         return closed
+    }
+}
+
+extension Int64 {
+    /// `self + other`, or the bound it would pass.
+    fileprivate func saturating(adding other: Int64) -> Int64 {
+        let sum = addingReportingOverflow(other)
+        return sum.overflow ? (other < 0 ? .min : .max) : sum.partialValue
     }
 }
 

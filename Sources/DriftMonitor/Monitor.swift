@@ -45,7 +45,8 @@ public final class Monitor {
     var lastEvaluatedPane: Int64?
     /// Event-time windows: the newest event time, and when the oldest open pane may close.
     var newestEventTime: Int64 = .min
-    var nextCloseTime: Int64 = .max
+    /// nil while no pane is open.
+    var nextCloseTime: Int64?
     /// Event-time windows: panes close by the newest event time, but never past this. A
     /// pipeline reading several partitions sets it to the oldest of their newest event times,
     /// so that one partition read ahead of the others does not make theirs late.
@@ -149,6 +150,7 @@ public final class Monitor {
             guard let index = batchPane ?? (panes.last?.isClosed == false ? panes.count - 1 : nil) else { return false }
             return panes[index].summary.records + batch.count >= slide
         case .eventTime:
+            guard let nextCloseTime else { return false }
             return min(newestEventTime, eventTimeLimit) >= nextCloseTime
         }
     }
@@ -291,7 +293,7 @@ public final class Monitor {
         lastEvaluatedPane = checkpoint.lastEvaluatedPane
         firstKey = checkpoint.firstPane
         newestEventTime = .min
-        nextCloseTime = .max
+        nextCloseTime = nil
         switch window {
         case .records: nextKey = checkpoint.firstRetainedPane ?? 0
         case .eventTime: closedBefore = checkpoint.firstRetainedPane ?? .min

@@ -195,6 +195,19 @@ struct WindowTests {
         #expect(restarted.stateMachine.state == uninterrupted.stateMachine.state)
     }
 
+    @Test("Event times at the ends of the Int64 range close their windows without overflowing")
+    func extremeEventTimes() throws {
+        var (space, reference) = try Self.fixture()
+        let monitor = try Monitor(
+            model: "m", reference: reference, policy: DriftPolicy(), window: .eventTime(size: 1_000, slide: 1_000, lateness: 5), space: space)
+        let times: [Int64] = [.min, .max - 10, .max]
+        let windows = Self.run(monitor, times.map { Record(x: 0, y: 0, category: "a", time: $0) }[...], space: &space)
+        // The pane holding .max ends past the range: it saturates to .max and closes at the end.
+        #expect(windows.map(\.report.records) == [1, 2])
+        #expect(windows.first?.report.start == .min)
+        #expect(windows.last?.report.end == .max)
+    }
+
     @Test(
         "Window settings read from configuration",
         arguments: [
