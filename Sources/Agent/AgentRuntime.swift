@@ -36,6 +36,17 @@ public enum AgentRuntime {
         return profile
     }
 
+    /// A model's reference as its monitor uses it: loaded, then conformed to its declared schema.
+    public static func loadReference(of model: AgentConfiguration.Model, fields: JSONFields) throws -> ReferenceProfile {
+        let loaded = try loadReference(
+            path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema, fields: fields)
+        do {
+            return try model.declaredSchema.conform(loaded).profile
+        } catch {
+            throw ConfigurationError(description: "model \(model.name) (reference \(model.reference)): \(error)")
+        }
+    }
+
     /// The services of a running agent, in start order (HTTP first, so it stops last).
     public static func makeServices(
         configuration: AgentConfiguration, references: [String: ReferenceProfile], catalogue: MetricCatalogue,
@@ -114,11 +125,7 @@ public enum AgentRuntime {
             configuration: configuration, references: references, catalogue: catalogue, readiness: readiness, logger: logger,
             referenceUpdates: updates)
         let reloader = ReferenceReloader(
-            configuration: configuration, updates: updates, initialVersions: Dictionary(
-                uniqueKeysWithValues: configuration.models.map { model in
-                    let reference = references[model.name]!
-                    return (model.name, (try? model.declaredSchema.conform(reference).profile.version) ?? reference.version)
-                }), logger: logger)
+            configuration: configuration, updates: updates, initialVersions: references.mapValues(\.version), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

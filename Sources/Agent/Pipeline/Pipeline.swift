@@ -273,13 +273,13 @@ public final class Pipeline {
         }
     }
 
-    /// Input ended: closes the event-time panes before the newest record's.
+    /// Input ended: closes the event-time panes before the newest record's (the drain after
+    /// the loop commits them).
     private func closeCompleteEventTimePanes() throws(PipelineError) {
         for target in watched {
             target.monitor.drainEventTime()
             while target.monitor.hasPaneToClose { try closeWindow(target) }
         }
-        commit(force: true)
     }
 
     /// The monitor of the payload's model; a payload without one goes to the only model.

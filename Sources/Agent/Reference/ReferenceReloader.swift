@@ -58,10 +58,7 @@ public struct ReferenceReloader: Service {
     func reload(_ models: [String]) {
         for model in configuration.models where models.contains(model.name) {
             do {
-                let loaded = try AgentRuntime.loadReference(
-                    path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema,
-                    fields: configuration.jsonFields)
-                let reference = try model.declaredSchema.conform(loaded).profile
+                let reference = try AgentRuntime.loadReference(of: model, fields: configuration.jsonFields)
                 guard versions.replace(model.name, with: reference.version) else { continue }
                 logger.info("reference changed; it applies from the model's next window", metadata: ["model": "\(model.name)", "version": "\(reference.version)"])
                 updates.post(reference, model: model.name)

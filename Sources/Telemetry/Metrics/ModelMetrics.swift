@@ -95,9 +95,7 @@ public final class ModelMetrics: Sendable {
         eventAge = gauge("event_age", "Time from the last window's newest event time to its close.", unit: "seconds")
         qualityBreaches = gauge("quality_breaches", "Data-quality measures above the policy's limits in the last window.")
         self.registry = registry
-        let info = gauge("reference_info", "Reference profile in use; value 1.", [("version", referenceVersion)])
-        info.set(1.0)
-        referenceInfo = Mutex(info)
+        referenceInfo = Mutex(Self.makeReferenceInfo(registry: registry, model: model, version: referenceVersion))
         self.features = features.map { feature in
             let methods: [FeatureDrift.Method] = feature.kind == .numeric
                 ? [.psi, .ks, .wasserstein, .jensenShannon, .hellinger, .kullbackLeibler]
@@ -151,11 +149,16 @@ public final class ModelMetrics: Sendable {
         let model = model
         referenceInfo.withLock { info in
             registry.unregisterGauge(info)
-            info = registry.makeGauge(
-                descriptor: MetricCatalogue.descriptor("reference_info", "Reference profile in use; value 1."),
-                labels: [("model", model), ("version", version)])
-            info.set(1.0)
+            info = Self.makeReferenceInfo(registry: registry, model: model, version: version)
         }
+    }
+
+    private static func makeReferenceInfo(registry: PrometheusCollectorRegistry, model: String, version: String) -> Gauge {
+        let info = registry.makeGauge(
+            descriptor: MetricCatalogue.descriptor("reference_info", "Reference profile in use; value 1."),
+            labels: [("model", model), ("version", version)])
+        info.set(1.0)
+        return info
     }
 
     /// Sets the drift state gauge alone (a state restored from a checkpoint).

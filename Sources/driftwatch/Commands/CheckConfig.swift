@@ -11,15 +11,7 @@ struct CheckConfig: ParsableCommand {
         let configuration = try AgentConfiguration.load(path: path)
         try configuration.validate()
         for model in configuration.models {
-            let loaded = try AgentRuntime.loadReference(
-                path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema,
-                fields: configuration.jsonFields)
-            let reference: ReferenceProfile
-            do {
-                reference = try model.declaredSchema.conform(loaded).profile
-            } catch {
-                throw ValidationError("model \(model.name) (reference \(model.reference)): \(error)")
-            }
+            let reference = try AgentRuntime.loadReference(of: model, fields: configuration.jsonFields)
             let window = try model.windowSpec(defaultRecords: configuration.windowRecords)
             print("model \(model.name): reference \(reference.version), \(reference.features.count) features monitored, windows of \(window)")
         }
