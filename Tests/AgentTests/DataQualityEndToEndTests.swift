@@ -150,8 +150,7 @@ extension AgentOnKafka {
             // The scrape after the defective window.
             func gauge(_ name: String, feature: String? = nil) -> Double? {
                 let labels = "model=\"\(DemoTraffic.model)\"" + (feature.map { ",feature=\"\($0)\"" } ?? "")
-                return metrics.split(separator: "\n").first { $0.hasPrefix("driftwatch_\(name){\(labels)}") }
-                    .flatMap { Double($0.split(separator: " ").last!) }
+                return AgentHarness.sample("driftwatch_\(name){\(labels)}", in: metrics)
             }
             #expect(gauge("feature_non_finite_ratio", feature: "transaction_amount") == amount.nonFiniteRatio)
             #expect(gauge("feature_missing_ratio", feature: "transaction_amount") == amount.missingRatio)

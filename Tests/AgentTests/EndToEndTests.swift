@@ -74,10 +74,9 @@ extension AgentOnKafka {
 
             // The metrics the scrape returned for the drifted features.
             for feature in DemoTraffic.driftingFeatures {
-                let line = metrics.split(separator: "\n").first {
-                    $0.hasPrefix("driftwatch_feature_drift_score{model=\"\(DemoTraffic.model)\",feature=\"\(feature)\",method=\"psi\"}")
-                }
-                let value = try #require(line.flatMap { Double($0.split(separator: " ").last!) })
+                let value = try #require(
+                    AgentHarness.sample(
+                        "driftwatch_feature_drift_score{model=\"\(DemoTraffic.model)\",feature=\"\(feature)\",method=\"psi\"}", in: metrics))
                 #expect(value >= 0.25, "\(feature): psi \(value)")
             }
             #expect(metrics.contains("driftwatch_dead_letter_records_total{model=\"\(DemoTraffic.model)\"} 3"))
@@ -85,8 +84,7 @@ extension AgentOnKafka {
             // The PCA baseline's series carry the last window's reconstruction error and band.
             let multivariate = try #require(windows.last?.report.multivariate)
             func gauge(_ name: String) -> Double? {
-                metrics.split(separator: "\n").first { $0.hasPrefix("driftwatch_\(name){model=\"\(DemoTraffic.model)\"}") }
-                    .flatMap { Double($0.split(separator: " ").last!) }
+                AgentHarness.sample("driftwatch_\(name){model=\"\(DemoTraffic.model)\"}", in: metrics)
             }
             #expect(gauge("multivariate_reconstruction_error") == multivariate.reconstructionError)
             #expect(gauge("multivariate_reconstruction_error_upper_threshold") == multivariate.upperThreshold)

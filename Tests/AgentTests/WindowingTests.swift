@@ -15,11 +15,6 @@ extension AgentOnKafka {
             return logger
         }()
 
-        /// The value of the sample `series` (name and labels, as exposed) in a scrape, if present.
-        static func sample(_ series: String, in metrics: String) -> Double? {
-            metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
-        }
-
         @Test("Sliding event-time windows over three partitions hold exactly their span's records; a record for a closed window is counted late")
         func eventTimeWindows() async throws {
             let partitions = 3
@@ -44,7 +39,7 @@ extension AgentOnKafka {
                     topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: base + 100 + Int64(i)), partition: Int32(i % partitions))
             }
             try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
-            let metrics = try await agent.scrape { Self.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: $0) == 4 }
+            let metrics = try await agent.scrape { AgentHarness.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: $0) == 4 }
             try await agent.stop()
 
             let windows = agent.windows.all
@@ -52,8 +47,8 @@ extension AgentOnKafka {
             #expect(windows.map(\.report.end) == (0..<10).map { base + 1_000 + 500 * Int64($0) })
             #expect(windows.allSatisfy { $0.report.records == 1_000 }, "records per window: \(windows.map(\.report.records))")
             #expect(windows.map(\.report.lateRecords).reduce(0, +) == 0)
-            #expect(Self.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: metrics) == 4)
-            #expect(Self.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 6_000)
+            #expect(AgentHarness.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: metrics) == 4)
+            #expect(AgentHarness.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 6_000)
             // Offsets stay uncommitted while a window that still needs them is open: the last
             // evaluated window began at 4500 ms, its panes from 5000 ms are still needed.
             let committed = try AgentHarness.committed(cluster, partitions: partitions, logger: logger)
@@ -78,11 +73,11 @@ extension AgentOnKafka {
             }
             try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
             let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
-            let metrics = try await agent.scrape { Self.sample("driftwatch_records_unrouted_total", in: $0) == 1_000 && agent.windows.count >= 2 }
+            let metrics = try await agent.scrape { AgentHarness.sample("driftwatch_records_unrouted_total", in: $0) == 1_000 && agent.windows.count >= 2 }
             try await agent.stop()
             #expect(agent.windows.count == 2)
-            #expect(Self.sample("driftwatch_records_unrouted_total", in: metrics) == 1_000)
-            #expect(Self.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 2_000)
+            #expect(AgentHarness.sample("driftwatch_records_unrouted_total", in: metrics) == 1_000)
+            #expect(AgentHarness.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 2_000)
         }
     }
 }
