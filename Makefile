@@ -1,10 +1,12 @@
 # driftwatch: `make demo` and `make test` set up a fresh Debian machine (as root) and run.
 SWIFT ?= swift
-APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl
+APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
+	prometheus chromium-headless-shell
 
 .PHONY: deps build release demo test proto proto-check bench-kernels bench-compare bench-decode evidently fuzz clean
 
-# Installs the system libraries and the Python oracle (numpy/scipy) if missing.
+# Installs the system libraries and packages, the real Prometheus (integration test, promtool)
+# and Chromium (status page test), and the Python oracles (numpy/scipy, prometheus_client).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -15,7 +17,7 @@ deps:
 			echo "missing Debian packages:$$missing (run make as root, or: sudo apt-get install$$missing)"; exit 1; \
 		fi; \
 	fi
-	@python3 -c "import numpy, scipy" 2>/dev/null || python3 -m pip install --quiet numpy scipy
+	@python3 -c "import numpy, scipy, prometheus_client" 2>/dev/null || python3 -m pip install --quiet numpy scipy prometheus-client
 
 build: deps
 	$(SWIFT) build

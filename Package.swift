@@ -10,11 +10,12 @@ let package = Package(
         .library(name: "DriftMonitor", targets: ["DriftMonitor"]),
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "KafkaIO", targets: ["KafkaIO"]),
+        .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Agent", targets: ["Agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
@@ -69,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "driftwatch",
             dependencies: [
-                "Agent", "DriftMonitor", "Ingest", "KafkaIO",
+                "Agent", "DriftMonitor", "Ingest", "KafkaIO", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +81,7 @@ let package = Package(
         .testTarget(name: "DriftMonitorTests", dependencies: ["DriftMonitor", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "DriftMonitor", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "TestSupport"]),
     ]
 )

@@ -118,7 +118,7 @@ public enum AgentRuntime {
                 fields: configuration.jsonFields)
             logger.info("reference loaded", metadata: ["model": "\(model.name)", "version": "\(references[model.name]!.version)"])
         }
-        let catalogue = MetricCatalogue(version: version)
+        let catalogue = MetricCatalogue(version: version, limits: configuration.metrics.limits)
         let readiness = Readiness()
         let updates = ReferenceUpdates()
         let (http, pipeline) = try makeServices(

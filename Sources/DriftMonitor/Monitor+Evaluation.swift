@@ -85,10 +85,10 @@ extension Monitor {
         let count = window.moments.count
         let referenceCount = reference.moments.count
         let current = window.histogram.counts
+        let coarse = reference.coarse(current)
         var scores: [FeatureDrift.Score] = []
         var pvalue: Double?
         if count > 0 && referenceCount > 0 {
-            let coarse = reference.coarse(current)
             let psi = PopulationStability.score(reference: reference.coarseCounts, current: coarse)
             let ks = KolmogorovSmirnov.statistic(reference: reference.histogram.counts, current: current)
             // The binned statistic never exceeds the exact one, so this p-value errs high (conservative).
@@ -118,7 +118,8 @@ extension Monitor {
             isConstant: count > 1 && window.moments.min == window.moments.max,
             outOfRangeRatio: count > 0 ? Double(window.outOfRange) / Double(count) : 0, newCategoryRatio: 0,
             mean: count > 0 ? window.moments.mean : .nan, standardDeviation: count > 0 ? window.moments.standardDeviation : .nan,
-            quantiles: Self.reportedQuantiles.map { ($0, quantile($0, of: window, edges: reference.edges)) })
+            quantiles: Self.reportedQuantiles.map { ($0, quantile($0, of: window, edges: reference.edges)) },
+            bins: .init(edges: reference.profile.psiEdges ?? [], reference: reference.coarseCounts, current: coarse))
     }
 
     /// A quantile from the fine histogram, linear inside the bin; outer bins end at the window's min and max.
@@ -183,6 +184,7 @@ extension Monitor {
             nonFiniteRatio: Double(window.nonFinite) / Double(records), repeatedRatio: 0,
             isConstant: count > 1 && window.codeCounts.lazy.filter { $0 > 0 }.count == 1,
             outOfRangeRatio: 0, newCategoryRatio: count > 0 ? Double(newCount) / Double(count) : 0, mean: .nan,
-            standardDeviation: .nan, quantiles: [])
+            standardDeviation: .nan, quantiles: [],
+            bins: .init(categories: reference.categories, reference: reference.counts + [0], current: current))
     }
 }

@@ -1,6 +1,8 @@
 import DriftMonitor
 import Foundation
 import Ingest
+import Logging
+import Telemetry
 import Yams
 
 /// Everything `driftwatch run` needs: read from YAML, then overridden by flags.
@@ -114,6 +116,32 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     public var routeBy: String = "field"
     /// How often reference files are checked for a change (0: on SIGHUP only).
     public var referenceReloadSeconds: Double = 10
+    /// `text` (swift-log's key=value lines) or `json` (one object per line, for Loki or Elasticsearch).
+    public var logFormat: String = "text"
+    public var metrics = Metrics()
+
+    /// The cardinality limits of `/metrics`.
+    public struct Metrics: Sendable, Codable, Hashable {
+        /// Models with series; later models in `models:` are monitored but export none.
+        public var maxModels: Int = 100
+        /// Features with series per model, in schema order.
+        public var maxFeatures: Int = 500
+
+        public var limits: CardinalityLimits { CardinalityLimits(models: maxModels, featuresPerModel: maxFeatures) }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxModels = "max_models"
+            case maxFeatures = "max_features"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            maxModels = try container.decodeIfPresent(Int.self, forKey: .maxModels) ?? 100
+            maxFeatures = try container.decodeIfPresent(Int.self, forKey: .maxFeatures) ?? 500
+        }
+    }
 
     /// ``routeBy`` read.
     public func routing() throws -> Pipeline.Routing {
@@ -137,6 +165,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         case logLevel = "log_level"
         case routeBy = "route_by"
         case referenceReloadSeconds = "reference_reload_seconds"
+        case logFormat = "log_format"
+        case metrics
     }
 
     public init() {}
@@ -154,6 +184,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? JSONFields()
         routeBy = try container.decodeIfPresent(String.self, forKey: .routeBy) ?? "field"
         referenceReloadSeconds = try container.decodeIfPresent(Double.self, forKey: .referenceReloadSeconds) ?? 10
+        logFormat = try container.decodeIfPresent(String.self, forKey: .logFormat) ?? "text"
+        metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) ?? Metrics()
     }
 
     /// Checks the values make sense; returns the problems found.
@@ -165,6 +197,12 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         if !(referenceReloadSeconds >= 0) { problems.append("reference_reload_seconds must not be negative") }
         if joinTimeoutMilliseconds < 0 { problems.append("join_timeout_ms must not be negative") }
         if !(0...65535).contains(httpPort) { problems.append("http_port \(httpPort) is not a port") }
+        if Logger.Level(rawValue: logLevel) == nil {
+            problems.append("log_level '\(logLevel)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if !["text", "json"].contains(logFormat) { problems.append("log_format '\(logFormat)' is not text or json") }
+        if metrics.maxModels < 1 { problems.append("metrics.max_models must be at least 1") }
+        if metrics.maxFeatures < 0 { problems.append("metrics.max_features must not be negative") }
         if models.isEmpty { problems.append("no model to monitor: add models: or pass --model and --reference") }
         for model in models {
             do {

@@ -31,6 +31,7 @@ indirect enum ConfigurationShape: Sendable {
                     ]))),
             .tensors: .map(.list(.scalar)),
             .jsonFields: .object(keys(JSONFields.CodingKeys.self, [.metadata: .list(.scalar)])),
+            .metrics: .object(keys(AgentConfiguration.Metrics.CodingKeys.self, [:])),
         ]))
 
     /// Every key of `type`, scalar unless `nested` says otherwise.

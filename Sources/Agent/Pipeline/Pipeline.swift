@@ -365,6 +365,7 @@ public final class Pipeline {
                         headers: [MessageHeader(name: "content-type", string: "application/cloudevents+json; charset=UTF-8")])
                     try producer.waitForDelivery(of: [ticket], timeoutMilliseconds: 10_000)
                     if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: true) }
+                    metrics.countPublished(event)
                     logger.info("event published", metadata: ["type": "\(event.kind.rawValue)", "id": "\(event.id)"])
                     break
                 } catch {

@@ -57,6 +57,17 @@ public struct FeatureDrift: Sendable {
     public var standardDeviation: Double
     /// Quantiles keyed by probability (numeric features).
     public var quantiles: [(probability: Double, value: Double)]
+    /// The reference and the window side by side, as counts: what a page draws.
+    public var bins = Bins()
+
+    /// Counts on the PSI bins (numeric features: `edges` are the inner edges, the outer
+    /// bins open) or on the reference's categories and one more for those it never saw.
+    public struct Bins: Sendable, Hashable {
+        public var edges: [Double] = []
+        public var categories: [String] = []
+        public var reference: [Int] = []
+        public var current: [Int] = []
+    }
 
     public var drifted: Bool { level == .drift }
 

@@ -5,8 +5,10 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// Serves `/metrics`, `/healthz` and `/readyz` on one port.
+/// Serves `/metrics`, `/healthz`, `/readyz` and the status page `/` on one port.
 ///
+/// `/metrics` answers in OpenMetrics when the Accept header prefers it (as Prometheus
+/// does), else in text format 0.0.4.
 /// `/healthz` answers 200 while the process runs; `/readyz` answers 200 only while the
 /// agent reports itself ready (consuming, broker reachable), so Kubernetes stops routing
 /// first when the agent drains.
@@ -38,7 +40,7 @@ public struct HTTPServer: Service {
                 }
             }
         boundPort.set(server.channel.localAddress?.port ?? port)
-        logger.info("serving /metrics /healthz /readyz", metadata: ["port": "\(boundPort.value ?? port)"])
+        logger.info("serving / /metrics /healthz /readyz", metadata: ["port": "\(boundPort.value ?? port)"])
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
                 for try await connection in connections.cancelOnGracefulShutdown() {
@@ -62,9 +64,10 @@ public struct HTTPServer: Service {
                 buffer.removeAll(keepingCapacity: true)
                 switch (head.method, path) {
                 case (.GET, "/metrics"):
-                    catalogue.exposition(into: &buffer)
+                    let format = ExpositionFormat(accept: head.headers.first(name: "accept"))
+                    catalogue.exposition(format, into: &buffer)
                     status = .ok
-                    contentType = "text/plain; version=0.0.4; charset=utf-8"
+                    contentType = format.contentType
                 case (.GET, "/healthz"):
                     buffer.append(contentsOf: "ok\n".utf8)
                     status = .ok
@@ -73,8 +76,9 @@ public struct HTTPServer: Service {
                     buffer.append(contentsOf: (ready ? "ready\n" : "not ready: \(reason)\n").utf8)
                     status = ready ? .ok : .serviceUnavailable
                 case (.GET, "/"):
-                    buffer.append(contentsOf: "driftwatch \(catalogue.version): /metrics /healthz /readyz\n".utf8)
+                    buffer.append(contentsOf: StatusPage.render(catalogue.board.snapshot, version: catalogue.version))
                     status = .ok
+                    contentType = "text/html; charset=utf-8"
                 case (.GET, _):
                     buffer.append(contentsOf: "not found\n".utf8)
                     status = .notFound

@@ -7,20 +7,39 @@ import Synchronization
 /// Series are created once — per model and feature when a monitor starts, per partition
 /// when it is first assigned — and their handles cached, never on the hot path (creating a
 /// series in swift-prometheus copies its family). Labels go model, feature, method.
+/// docs/metrics.md lists them all.
 public final class MetricCatalogue: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let version: String
+    public let limits: CardinalityLimits
+    /// What the status page shows: each model's last window and recent events.
+    public let board = StatusBoard()
+    /// Where the series of models and features past the limits go: never exposed, so the
+    /// code that updates them needs no second path.
+    let overflowRegistry = PrometheusCollectorRegistry()
+    private let process: ProcessStatistics
     private let lag = Mutex<[String: Gauge]>([:])
     private let unrouted: Counter
     private let joins = Mutex<[String: Counter]>([:])
+    private let modelsWithSeries = Mutex(0)
+    private let overflowModels: Counter
+    private let overflowFeatures: Counter
 
-    public init(version: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(
+        version: String, limits: CardinalityLimits = CardinalityLimits(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) {
         self.registry = registry
         self.version = version
+        self.limits = limits
         registry.makeGauge(descriptor: Self.descriptor("build_info", "Build of the running agent; value 1."), labels: [("version", version)])
             .set(1.0)
         unrouted = registry.makeCounter(
             descriptor: Self.descriptor("records_unrouted_total", "Records naming a model this agent does not monitor."))
+        let overflow = Self.descriptor(
+            "cardinality_overflow_total", "Models, or features of a model, left without series by the cardinality limits.")
+        overflowModels = registry.makeCounter(descriptor: overflow, labels: [("kind", "model")])
+        overflowFeatures = registry.makeCounter(descriptor: overflow, labels: [("kind", "feature")])
+        process = ProcessStatistics(registry: registry)
     }
 
     static func descriptor(_ name: String, _ help: String, unit: String = "") -> MetricNameDescriptor {
@@ -34,8 +53,18 @@ public final class MetricCatalogue: Sendable {
     public func makeModelMetrics(
         model: String, features: [Feature], referenceVersion: String, invalidReasons: [String], multivariate: Bool
     ) -> ModelMetrics {
-        ModelMetrics(
-            catalogue: self, model: model, features: features, referenceVersion: referenceVersion, invalidReasons: invalidReasons,
+        let exported = modelsWithSeries.withLock { count in
+            guard count < limits.models else { return false }
+            count += 1
+            return true
+        }
+        let featuresWithSeries = exported ? min(features.count, limits.featuresPerModel) : 0
+        if !exported { overflowModels.increment() }
+        overflowFeatures.increment(by: Int64(features.count - featuresWithSeries))
+        board.add(model: model, referenceVersion: referenceVersion)
+        return ModelMetrics(
+            catalogue: self, model: model, features: features, featuresWithSeries: featuresWithSeries,
+            registry: exported ? registry : overflowRegistry, referenceVersion: referenceVersion, invalidReasons: invalidReasons,
             multivariate: multivariate)
     }
 
@@ -69,8 +98,16 @@ public final class MetricCatalogue: Sendable {
         gauge.set(Double(records))
     }
 
-    /// The exposition text (format 0.0.4).
-    public func exposition(into buffer: inout [UInt8]) {
-        registry.emit(into: &buffer)
+    /// The exposition in `format`, with the process series read just before.
+    public func exposition(_ format: ExpositionFormat = .text, into buffer: inout [UInt8]) {
+        process.update()
+        switch format {
+        case .text:
+            registry.emit(into: &buffer)
+        case .openMetrics:
+            var text: [UInt8] = []
+            registry.emit(into: &text)
+            buffer.append(contentsOf: OpenMetricsText.convert(text))
+        }
     }
 }

@@ -24,8 +24,10 @@ public final class ModelMetrics: Sendable {
     let absentFeatures: Gauge
     let eventAge: Gauge
     let qualityBreaches: Gauge
+    let eventsPublished: [DriftEvent.Kind: Counter]
     private let registry: PrometheusCollectorRegistry
     private let referenceInfo: Mutex<Gauge>
+    private let board: StatusBoard
 
     struct MultivariateSeries: Sendable {
         let error: Gauge
@@ -51,14 +53,22 @@ public final class ModelMetrics: Sendable {
         let quantiles: [Gauge]
     }
 
-    /// - Parameter invalidReasons: every reason a record can fail to decode with; each gets its series up front.
+    /// - Parameters:
+    ///   - featuresWithSeries: how many of `features`, in order, get exported series; the
+    ///     others' go to the catalogue's never-exposed registry (the cardinality limit).
+    ///   - registry: where the model's series go (the catalogue's, or its overflow one).
+    ///   - invalidReasons: every reason a record can fail to decode with; each gets its series up front.
     init(
-        catalogue: MetricCatalogue, model: String, features: [Feature], referenceVersion: String, invalidReasons: [String],
-        multivariate: Bool
+        catalogue: MetricCatalogue, model: String, features: [Feature], featuresWithSeries: Int, registry: PrometheusCollectorRegistry,
+        referenceVersion: String, invalidReasons: [String], multivariate: Bool
     ) {
-        let registry = catalogue.registry
-        func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], unit: String = "") -> Gauge {
+        func makeGauge(_ registry: PrometheusCollectorRegistry, _ name: String, _ help: String, _ labels: [(String, String)], unit: String)
+            -> Gauge
+        {
             registry.makeGauge(descriptor: MetricCatalogue.descriptor(name, help, unit: unit), labels: [("model", model)] + labels)
+        }
+        func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], unit: String = "") -> Gauge {
+            makeGauge(registry, name, help, labels, unit: unit)
         }
         func counter(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Counter {
             registry.makeCounter(descriptor: MetricCatalogue.descriptor(name, help), labels: [("model", model)] + labels)
@@ -94,9 +104,17 @@ public final class ModelMetrics: Sendable {
         absentFeatures = gauge("absent_features", "Features of the schema with no usable value in the last window.")
         eventAge = gauge("event_age", "Time from the last window's newest event time to its close.", unit: "seconds")
         qualityBreaches = gauge("quality_breaches", "Data-quality measures above the policy's limits in the last window.")
+        eventsPublished = Dictionary(uniqueKeysWithValues: DriftEvent.Kind.allCases.map { kind in
+            (kind, counter("events_published_total", "CloudEvents acknowledged by Kafka, by type.", [("type", kind.rawValue)]))
+        })
         self.registry = registry
+        board = catalogue.board
         referenceInfo = Mutex(Self.makeReferenceInfo(registry: registry, model: model, version: referenceVersion))
-        self.features = features.map { feature in
+        self.features = features.enumerated().map { index, feature in
+            let featureRegistry = index < featuresWithSeries ? registry : catalogue.overflowRegistry
+            func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
+                makeGauge(featureRegistry, name, help, labels, unit: "")
+            }
             let methods: [FeatureDrift.Method] = feature.kind == .numeric
                 ? [.psi, .ks, .wasserstein, .jensenShannon, .hellinger, .kullbackLeibler]
                 : [.psi, .chiSquare, .jensenShannon, .hellinger, .kullbackLeibler]
@@ -123,7 +141,7 @@ public final class ModelMetrics: Sendable {
                 stddev: gauge("feature_stddev", "Standard deviation of the feature in the last window.", labels),
                 quantiles: feature.kind == .numeric
                     ? Monitor.reportedQuantiles.map { q in
-                        gauge("feature_quantile", "Quantile of the feature in the last window.", labels + [("quantile", "\(q)")])
+                        gauge("feature_quantile", "Quantile of the feature in the last window, by probability.", labels + [("probability", "\(q)")])
                     } : [])
         }
     }
@@ -143,6 +161,17 @@ public final class ModelMetrics: Sendable {
         (acknowledged ? retrainingAcknowledged : retrainingFailed).increment()
     }
 
+    /// Counts an event Kafka acknowledged, and lists it on the status page.
+    public func countPublished(_ event: DriftEvent) {
+        eventsPublished[event.kind]?.increment()
+        let recent = StatusBoard.RecentEvent(
+            kind: event.kind, id: event.id, windowEnd: event.windowEnd, features: event.features.compactMap(\.feature))
+        board.update(model: model) { status in
+            status.recentEvents.insert(recent, at: 0)
+            if status.recentEvents.count > StatusBoard.recentEventLimit { status.recentEvents.removeLast() }
+        }
+    }
+
     /// Replaces the `reference_info` series by one of the new version.
     public func setReference(version: String) {
         let registry = registry
@@ -151,6 +180,7 @@ public final class ModelMetrics: Sendable {
             registry.unregisterGauge(info)
             info = Self.makeReferenceInfo(registry: registry, model: model, version: version)
         }
+        board.update(model: model) { $0.referenceVersion = version }
     }
 
     private static func makeReferenceInfo(registry: PrometheusCollectorRegistry, model: String, version: String) -> Gauge {
@@ -162,10 +192,17 @@ public final class ModelMetrics: Sendable {
     }
 
     /// Sets the drift state gauge alone (a state restored from a checkpoint).
-    public func setState(_ gauge: Int) { driftState.set(Double(gauge)) }
+    public func setState(_ gauge: Int) {
+        driftState.set(Double(gauge))
+        board.update(model: model) { $0.state = gauge }
+    }
 
     /// Publishes a closed window's verdict and statistics.
     public func record(_ report: WindowReport, state: DriftStateMachine.State) {
+        board.update(model: model) { status in
+            status.state = state.gauge
+            status.lastWindow = report
+        }
         windowsClosed.increment()
         windowRecords.set(Double(report.records))
         datasetDriftShare.set(report.datasetDriftShare)

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Logging
+import Telemetry
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Consume inference logs from Kafka and watch them for drift.")
@@ -20,6 +21,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Port of /metrics, /healthz and /readyz.") var httpPort: Int?
     @Flag(help: "Stop once every partition is read to its end.") var untilEnd = false
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String?
+    @Option(help: "Log format: text, or json (one object per line).") var logFormat: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -40,6 +42,7 @@ struct Run: AsyncParsableCommand {
         if let httpPort { configuration.httpPort = httpPort }
         if untilEnd { configuration.untilEnd = true }
         if let logLevel { configuration.logLevel = logLevel }
+        if let logFormat { configuration.logFormat = logFormat }
         switch (model, reference) {
         case (let model?, let reference?):
             if let index = configuration.models.firstIndex(where: { $0.name == model }) {
@@ -50,13 +53,13 @@ struct Run: AsyncParsableCommand {
         case (nil, nil): break
         default: throw ValidationError("--model and --reference go together")
         }
-        let logger = makeLogger(level: configuration.logLevel)
+        let logger = makeLogger(level: configuration.logLevel, format: configuration.logFormat)
         try await AgentRuntime.run(configuration: configuration, logger: logger)
     }
 }
 
-func makeLogger(level: String) -> Logger {
-    var logger = Logger(label: "driftwatch")
+func makeLogger(level: String, format: String = "text") -> Logger {
+    var logger = format == "json" ? Logger(label: "driftwatch") { JSONLogHandler(label: $0) } : Logger(label: "driftwatch")
     logger.logLevel = Logger.Level(rawValue: level) ?? .info
     return logger
 }

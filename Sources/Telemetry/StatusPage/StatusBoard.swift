@@ -1,0 +1,41 @@
+import DriftMonitor
+import Synchronization
+
+/// The latest state of every model, for the page at `/`: written at window close and
+/// event acknowledgement (never per record), read per page view.
+public final class StatusBoard: Sendable {
+    /// One model as the page shows it.
+    public struct ModelStatus: Sendable {
+        public var model: String
+        public var referenceVersion: String
+        /// 0 ok, 1 warning, 2 drift, as `driftwatch_drift_state`.
+        public var state = 0
+        public var lastWindow: WindowReport?
+        /// Newest first, at most ``StatusBoard/recentEventLimit``.
+        public var recentEvents: [RecentEvent] = []
+    }
+
+    public struct RecentEvent: Sendable, Hashable {
+        public var kind: DriftEvent.Kind
+        public var id: String
+        public var windowEnd: Int64
+        public var features: [String]
+    }
+
+    public static let recentEventLimit = 10
+    private let models = Mutex<[ModelStatus]>([])
+
+    public init() {}
+
+    public var snapshot: [ModelStatus] { models.withLock { $0 } }
+
+    func add(model: String, referenceVersion: String) {
+        models.withLock { $0.append(ModelStatus(model: model, referenceVersion: referenceVersion)) }
+    }
+
+    func update(model: String, _ change: (inout ModelStatus) -> Void) {
+        models.withLock { models in
+            if let index = models.firstIndex(where: { $0.model == model }) { change(&models[index]) }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import DriftMonitor
+import Foundation
+import Telemetry
+import TestSupport
+
+/// A catalogue with one model whose last window has drifted in `x` and not in `y`, and every
+/// series created on first use already made, so that an exposition shows the whole catalogue.
+enum Fixture {
+    static let features = [Feature(name: "x", kind: .numeric), Feature(name: "y", kind: .numeric)]
+
+    static func report(shift: Double = 1.0) throws -> (WindowReport, DriftStateMachine.State) {
+        var space = FeatureSpace()
+        try space.declare(features)
+        var rng = SeededGenerator(seed: 1)
+        var batch = RecordBatch(numericColumns: 2, categoricalColumns: 0, capacity: 20_000)
+        var row = DecodedRow(space: space)
+        for _ in 0..<20_000 {
+            row.numeric[0] = rng.normal()
+            row.numeric[1] = rng.normal()
+            batch.append(row, numericSources: [0, 1], categoricalSources: [])
+        }
+        let reference = ReferenceProfile(model: "fraud", features: features, batch: batch, dictionaries: [])
+        let monitor = try Monitor(model: "fraud", reference: reference, policy: DriftPolicy(), windowRecords: 2_000, space: space)
+        for index in 0..<2_000 {
+            row.numeric[0] = rng.normal(mean: shift)
+            row.numeric[1] = rng.normal()
+            _ = monitor.append(row, eventTime: 1_764_000_000_000 + Int64(index))
+        }
+        let report = monitor.closeWindow(space: space).report
+        return (report, monitor.stateMachine.state)
+    }
+
+    static func catalogue(limits: CardinalityLimits = CardinalityLimits()) throws -> (MetricCatalogue, ModelMetrics) {
+        let catalogue = MetricCatalogue(version: "1.2.3", limits: limits)
+        let metrics = catalogue.makeModelMetrics(
+            model: "fraud", features: features, referenceVersion: "ref-1", invalidReasons: ["malformed_json"], multivariate: true)
+        let (report, state) = try report()
+        metrics.record(report, state: state)
+        metrics.countRecords(2_000)
+        catalogue.setLag(topic: "logs", partition: 0, records: 12)
+        catalogue.countJoin(outcome: "joined")
+        return (catalogue, metrics)
+    }
+
+    static func exposition(_ catalogue: MetricCatalogue, _ format: ExpositionFormat = .text) -> String {
+        var buffer: [UInt8] = []
+        catalogue.exposition(format, into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// Runs a program with `input` on standard input; returns its exit status, output and errors.
+    static func run(_ arguments: [String], input: String) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output, errors)
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
