@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell
 
-.PHONY: deps build release demo test proto proto-check bench-kernels bench-compare bench-decode evidently fuzz clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool)
 # and Chromium (status page test), and the Python oracles (numpy/scipy, prometheus_client).
@@ -34,7 +34,19 @@ proto:
 proto-check: deps
 	scripts/generate-proto.sh --check
 
-test: deps proto-check
+# Grafana dashboards and their ConfigMap come from scripts/generate-dashboards.py.
+dashboards:
+	scripts/generate-dashboards.py
+
+dashboards-check:
+	scripts/generate-dashboards.py --check
+
+# The alert rules load, and each fires and does not fire where alerts/tests says.
+alerts-check: deps
+	promtool check rules alerts/driftwatch.rules.yml
+	promtool test rules alerts/tests/*.yml
+
+test: deps proto-check dashboards-check alerts-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) fuzz FUZZ_SECONDS=30
@@ -71,6 +83,12 @@ bench-decode: deps
 	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
 	$(SWIFT) build -c release --package-path Benchmarks --product DecodeTimer
 	Benchmarks/.build/release/DecodeTimer 200000
+
+# One /metrics exposition of about 10,000 series (10 models x 45 features), text and OpenMetrics.
+bench-scrape: deps
+	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
+	$(SWIFT) build -c release --package-path Benchmarks --product ScrapeTimer
+	Benchmarks/.build/release/ScrapeTimer 10 45
 
 # `driftwatch compare` end to end against json + numpy/scipy on two 100k-row JSONL files.
 bench-compare: release

@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "DriftMonitor", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "Telemetry", "TestSupport"]),
     ]
 )
 

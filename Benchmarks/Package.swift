@@ -31,6 +31,13 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "ScrapeTimer",
+            dependencies: [
+                .product(name: "DriftMonitor", package: "driftwatch"),
+                .product(name: "Telemetry", package: "driftwatch"),
+            ]
+        ),
+        .executableTarget(
             name: "KernelTimer",
             dependencies: [
                 .product(name: "DriftKernels", package: "driftwatch"),

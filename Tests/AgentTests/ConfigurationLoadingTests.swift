@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import Telemetry
 import Testing
 
 /// Strict YAML: a misspelt key or a wrong type is an error naming its line; `${NAME}` and
@@ -47,6 +48,23 @@ struct ConfigurationLoadingTests {
     func wrongType(yaml: String, expected: String) {
         let text = message(yaml)
         #expect(text.hasPrefix(expected), "\(text)")
+    }
+
+    @Test("metrics: limits and log_format are read, misspelt keys and bad values refused")
+    func metricsAndLogs() throws {
+        let base = "models: [{name: m, reference: r.json}]\n"
+        let configuration = try parse(base + "log_format: json\nmetrics: {max_models: 3, max_features: 40}\n")
+        #expect(configuration.logFormat == "json")
+        #expect(configuration.metrics.limits == CardinalityLimits(models: 3, featuresPerModel: 40))
+        #expect(message(base + "metrics: {max_feature: 4}\n").contains("unknown key 'metrics.max_feature' (did you mean 'max_features'?)"))
+        for (yaml, problem) in [
+            ("log_format: xml\n", "log_format 'xml' is not text or json"), ("log_level: loud\n", "log_level 'loud' is not one of trace"),
+            ("metrics: {max_models: 0}\n", "metrics.max_models must be at least 1"),
+        ] {
+            var text = "valid"
+            do { try parse(base + yaml).validate() } catch { text = "\(error)" }
+            #expect(text.contains(problem), "\(text)")
+        }
     }
 
     @Test("Map keys that are data (properties, tensors, schema) are not checked against a key list")

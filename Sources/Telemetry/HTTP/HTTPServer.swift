@@ -40,7 +40,7 @@ public struct HTTPServer: Service {
                 }
             }
         boundPort.set(server.channel.localAddress?.port ?? port)
-        logger.info("serving / /metrics /healthz /readyz", metadata: ["port": "\(boundPort.value ?? port)"])
+        logger.info("serving /metrics /healthz /readyz and the status page /", metadata: ["port": "\(boundPort.value ?? port)"])
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
                 for try await connection in connections.cancelOnGracefulShutdown() {

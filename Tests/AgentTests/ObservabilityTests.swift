@@ -1,0 +1,297 @@
+import Agent
+import DriftMonitor
+import Foundation
+import KafkaIO
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+extension AgentOnKafka {
+    /// The `driftwatch` process fed drifting traffic, seen the way users see it: through a real
+    /// Prometheus (Debian's) scraping it, every dashboard panel's query, the alert rules, and
+    /// the status page rendered by headless Chromium.
+    @Suite("Observability: Prometheus, dashboards, alerts, status page", .serialized)
+    struct ObservabilityTests {
+        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+
+        /// A directory with a reference of the clean demo traffic and an agent configuration.
+        static func agentSetup(_ cluster: MockCluster) throws -> (directory: URL, configuration: String) {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-observability-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let reference = directory.appendingPathComponent("reference.json")
+            try JSONEncoder().encode(DemoTraffic.reference(records: 20_000)).write(to: reference)
+            let configuration = directory.appendingPathComponent("agent.yaml").path
+            try """
+            kafka:
+              bootstrap: "\(cluster.bootstrapServers)"
+              topics: [logs]
+              events_topic: events
+              dlq_topic: dlq
+            http_port: 0
+            window_records: 500
+            models:
+              - name: \(DemoTraffic.model)
+                reference: \(reference.path)
+            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+            return (directory, configuration)
+        }
+
+        static func start(_ configuration: String) async throws -> (AgentProcess, Int) {
+            let agent = try AgentProcess(arguments: ["run", "--config", configuration])
+            let serving = try await agent.waitForLine(containing: "serving /metrics")
+            let port = try #require(serving.flatMap { AgentProcess.value(of: "port", in: $0) }.flatMap(Int.init))
+            return (agent, port)
+        }
+
+        @Test("Prometheus scrapes the agent; every dashboard query and variable returns data; the drift alerts fire")
+        func prometheus() async throws {
+            let cluster = try AgentHarness.cluster(partitions: 2)
+            let (directory, configuration) = try Self.agentSetup(cluster)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let (agent, agentPort) = try await Self.start(configuration)
+            let prometheus = try Prometheus(directory: directory, target: agentPort, rules: Self.repository.appendingPathComponent("alerts/driftwatch.rules.yml"))
+            defer { prometheus.stop() }
+            try await prometheus.waitUntilReady()
+            // Prometheus sees the counters at 0 first, so increase() and changes() see them move.
+            let scraping = ContinuousClock.now
+            while try await prometheus.query("count_over_time(up{job=\"driftwatch\"}[1m]) >= 3").isEmpty {
+                try #require(ContinuousClock.now - scraping < .seconds(30), "Prometheus does not scrape the agent")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+
+            // Clean traffic, then drifted traffic with one record in 50 malformed, for long
+            // enough that Prometheus holds rates and the policy reaches DRIFT.
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var clean = DemoTraffic(seed: 41, driftAfter: .max)
+            try AgentHarness.produce(0..<2_000, of: &clean, partitions: 2, producer: producer)
+            var drifted = DemoTraffic(seed: 42, driftAfter: 0, malformedEvery: 50)
+            let started = ContinuousClock.now
+            var produced = 2_000
+            while true {
+                try AgentHarness.produce(produced..<produced + 250, of: &drifted, partitions: 2, producer: producer)
+                produced += 250
+                try await Task.sleep(for: .milliseconds(250))
+                if ContinuousClock.now - started > .seconds(20), try await prometheus.query("max(driftwatch_drift_state) == 2").count == 1 {
+                    break
+                }
+                try #require(ContinuousClock.now - started < .seconds(120), "the model never reached DRIFT in Prometheus")
+            }
+
+            // The variables, as Grafana's label_values() asks for them.
+            let models = try await prometheus.labelValues("model", match: "driftwatch_records_total")
+            #expect(models == [DemoTraffic.model])
+            let features = try await prometheus.labelValues("feature", match: "driftwatch_feature_drifted{model=~\"\(DemoTraffic.model)\"}")
+            #expect(features.count == DemoTraffic.features.count)
+
+            // Every query of every panel and annotation, with the variables as Grafana fills them in.
+            var checked = 0
+            for file in ["driftwatch-fleet", "driftwatch-model", "driftwatch-quality", "driftwatch-agent"] {
+                let url = Self.repository.appendingPathComponent("dashboards/\(file).json")
+                let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+                #expect((dashboard["schemaVersion"] as? Int ?? 0) >= 39)
+                let panels = try #require(dashboard["panels"] as? [[String: Any]])
+                let annotations = (dashboard["annotations"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+                var queries = panels.flatMap { panel in
+                    (panel["targets"] as? [[String: Any]] ?? []).compactMap { target in
+                        (target["expr"] as? String).map { (panel["title"] as? String ?? "?", $0) }
+                    }
+                }
+                queries += annotations.compactMap { annotation in (annotation["expr"] as? String).map { ("annotation", $0) } }
+                #expect(queries.count >= panels.count)
+                for (title, expression) in queries {
+                    let query = expression
+                        .replacingOccurrences(of: "$__rate_interval", with: "30s")
+                        .replacingOccurrences(of: "$model", with: "(\(models.joined(separator: "|")))")
+                        .replacingOccurrences(of: "$feature", with: "(\(features.joined(separator: "|")))")
+                    #expect(!query.contains("$"), "\(file) '\(title)': \(query)")
+                    let result = try await prometheus.query(query)
+                    #expect(!result.isEmpty, "\(file) panel '\(title)' returned no data: \(query)")
+                    checked += 1
+                }
+            }
+            #expect(checked >= 60)
+
+            // The rules load and evaluate; the drift alerts fire, for the features that drifted.
+            let rules = try await prometheus.get("/api/v1/rules")
+            let groups = try #require(((rules["data"] as? [String: Any])?["groups"] as? [[String: Any]]))
+            let loaded = groups.flatMap { $0["rules"] as? [[String: Any]] ?? [] }
+            #expect(loaded.count == 8)
+            #expect(loaded.allSatisfy { $0["health"] as? String == "ok" }, "\(loaded.map { ($0["name"] ?? "", $0["lastError"] ?? "") })")
+            var firing: [[String: Any]] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let alerts = try await prometheus.get("/api/v1/alerts")
+                firing = ((alerts["data"] as? [String: Any])?["alerts"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "firing" }
+                if firing.contains(where: { ($0["labels"] as? [String: String])?["alertname"] == "DriftwatchDatasetDrift" }) { break }
+                try await Task.sleep(for: .seconds(1))
+            }
+            let names = Set(firing.compactMap { ($0["labels"] as? [String: String])?["alertname"] })
+            #expect(names.contains("DriftwatchDatasetDrift"), "\(names)")
+            #expect(names.contains("DriftwatchFeatureDrift"), "\(names)")
+            let alerted = Set(firing.compactMap { alert -> String? in
+                let labels = alert["labels"] as? [String: String]
+                return labels?["alertname"] == "DriftwatchFeatureDrift" ? labels?["feature"] : nil
+            })
+            let driftedFeatures = Set(try await prometheus.query("driftwatch_feature_drifted == 1").compactMap { $0["feature"] })
+            #expect(!driftedFeatures.isEmpty && alerted == driftedFeatures, "alerts for \(alerted), drifted \(driftedFeatures)")
+            #expect(!names.contains("DriftwatchAgentDown"))
+
+            agent.kill(SIGTERM)
+            #expect(agent.exitStatus == 0)
+        }
+
+        @Test("The status page, rendered by headless Chromium, shows the drifted features at drift level")
+        func statusPage() async throws {
+            let cluster = try AgentHarness.cluster(partitions: 1)
+            let (directory, configuration) = try Self.agentSetup(cluster)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let (agent, port) = try await Self.start(configuration)
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var traffic = DemoTraffic(seed: 43, driftAfter: 1_000)
+            try AgentHarness.produce(0..<3_000, of: &traffic, partitions: 1, producer: producer)
+            // Six windows: two clean, four drifted; the page then holds still.
+            try #require(try await agent.waitForLine(containing: "window closed", " window=5 ") != nil, "\(agent.log.suffix(5))")
+            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+            let drifted = Set(String(decoding: body, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("driftwatch_feature_drifted{"), line.hasSuffix(" 1.0"), let range = line.range(of: "feature=\"") else { return nil }
+                return String(line[range.upperBound...].prefix { $0 != "\"" })
+            })
+            try #require(!drifted.isEmpty)
+
+            let url = "http://127.0.0.1:\(port)/"
+            let dom = try Chromium.run(["--dump-dom", url])
+            let onPage = Set(dom.components(separatedBy: "data-level=\"drift\"").dropLast().compactMap { before -> String? in
+                guard let range = before.range(of: "data-feature=\"", options: .backwards) else { return nil }
+                return String(before[range.upperBound...].prefix { $0 != "\"" })
+            })
+            #expect(onPage == drifted)
+            #expect(dom.contains("data-state=\"drift\""))
+            #expect(dom.components(separatedBy: "<svg class=\"histogram\"").count - 1 == DemoTraffic.features.count)
+            #expect(dom.contains("dev.driftwatch.retraining.requested"))
+
+            let artifacts = Self.repository.appendingPathComponent("artifacts")
+            try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+            let screenshot = artifacts.appendingPathComponent("status-page.png")
+            try? FileManager.default.removeItem(at: screenshot)
+            _ = try Chromium.run(["--screenshot=\(screenshot.path)", "--window-size=1400,2400", url])
+            let png = try Data(contentsOf: screenshot)
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+            #expect(png.count > 20_000)
+            agent.kill(SIGTERM)
+        }
+    }
+}
+
+/// Debian's Prometheus server on loopback, scraping one agent every second.
+final class Prometheus: Sendable {
+    let port: Int
+    private let process: Process
+
+    init(directory: URL, target: Int, rules: URL) throws {
+        port = try freePort()
+        let configuration = directory.appendingPathComponent("prometheus.yml")
+        try """
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        rule_files: ["\(rules.path)"]
+        scrape_configs:
+          - job_name: driftwatch
+            static_configs:
+              - targets: ["127.0.0.1:\(target)"]
+        """.write(to: configuration, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
+        process.arguments = [
+            "--config.file=\(configuration.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func waitUntilReady() async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/-/ready")!),
+                (response as? HTTPURLResponse)?.statusCode == 200
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Failure(description: "Prometheus did not get ready on port \(port)")
+    }
+
+    func get(_ path: String, query: [URLQueryItem] = []) async throws -> [String: Any] {
+        var components = URLComponents(string: "http://127.0.0.1:\(port)\(path)")!
+        if !query.isEmpty { components.queryItems = query }
+        // URLComponents leaves '+' alone, which a query string reads as a space.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        let (body, _) = try await URLSession.shared.data(from: components.url!)
+        guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any], object["status"] as? String == "success" else {
+            throw Failure(description: "\(path) \(query): \(String(decoding: body, as: UTF8.self))")
+        }
+        return object
+    }
+
+    /// An instant query's result: the labels of each element.
+    func query(_ expression: String) async throws -> [[String: String]] {
+        let response = try await get("/api/v1/query", query: [URLQueryItem(name: "query", value: expression)])
+        let result = (response["data"] as? [String: Any])?["result"]
+        if let vector = result as? [[String: Any]] { return vector.map { $0["metric"] as? [String: String] ?? [:] } }
+        return result == nil ? [] : [[:]]  // a scalar
+    }
+
+    func labelValues(_ label: String, match: String) async throws -> [String] {
+        let response = try await get("/api/v1/label/\(label)/values", query: [URLQueryItem(name: "match[]", value: match)])
+        return response["data"] as? [String] ?? []
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+}
+
+/// Debian's headless Chromium: no sandbox (tests run as root), no GPU.
+enum Chromium {
+    static func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium-headless-shell")
+        process.arguments = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=2000"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Prometheus.Failure(description: "chromium \(arguments) exited \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A TCP port free on loopback now (the kernel's pick for port 0).
+func freePort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard bound else { throw Prometheus.Failure(description: "no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
