@@ -59,6 +59,31 @@ enum AgentHarness {
         try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
     }
 
+    /// A fresh directory holding a reference of the clean demo traffic and a configuration for
+    /// the `driftwatch` process on `cluster` (topic `logs`, windows of 500 records), with
+    /// `extra` top-level YAML appended.
+    static func processSetup(_ cluster: MockCluster, extra: String = "") throws -> (directory: URL, configuration: String, reference: URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-process-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let reference = directory.appendingPathComponent("reference.json")
+        try JSONEncoder().encode(DemoTraffic.reference(records: 20_000)).write(to: reference)
+        let configuration = directory.appendingPathComponent("agent.yaml").path
+        try """
+        kafka:
+          bootstrap: "\(cluster.bootstrapServers)"
+          topics: [logs]
+          events_topic: events
+          dlq_topic: dlq
+        http_port: 0
+        window_records: 500
+        \(extra)
+        models:
+          - name: \(DemoTraffic.model)
+            reference: \(reference.path)
+        """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        return (directory, configuration, reference)
+    }
+
     /// The value of the sample `series` (its name and labels, as exposed) in a scrape, if present.
     static func sample(_ series: String, in metrics: String) -> Double? {
         metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }

@@ -42,6 +42,16 @@ final class AgentProcess: Sendable {
         try process.run()
     }
 
+    /// Starts `driftwatch run --config configuration` and waits until it serves HTTP; returns its port.
+    static func run(configuration: String) async throws -> (AgentProcess, port: Int) {
+        let agent = try AgentProcess(arguments: ["run", "--config", configuration])
+        let serving = try await agent.waitForLine(containing: "serving /metrics")
+        guard let port = serving.flatMap({ value(of: "port", in: $0) }).flatMap(Int.init) else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "driftwatch did not serve HTTP: \(agent.log.suffix(5))"])
+        }
+        return (agent, port)
+    }
+
     var log: [String] { output.state.withLock { $0.lines } }
     var isRunning: Bool { process.isRunning }
     var exitStatus: Int32 { process.terminationStatus }

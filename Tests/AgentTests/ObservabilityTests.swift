@@ -17,41 +17,12 @@ extension AgentOnKafka {
         static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
 
-        /// A directory with a reference of the clean demo traffic and an agent configuration.
-        static func agentSetup(_ cluster: MockCluster) throws -> (directory: URL, configuration: String) {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-observability-\(UUID())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let reference = directory.appendingPathComponent("reference.json")
-            try JSONEncoder().encode(DemoTraffic.reference(records: 20_000)).write(to: reference)
-            let configuration = directory.appendingPathComponent("agent.yaml").path
-            try """
-            kafka:
-              bootstrap: "\(cluster.bootstrapServers)"
-              topics: [logs]
-              events_topic: events
-              dlq_topic: dlq
-            http_port: 0
-            window_records: 500
-            models:
-              - name: \(DemoTraffic.model)
-                reference: \(reference.path)
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
-            return (directory, configuration)
-        }
-
-        static func start(_ configuration: String) async throws -> (AgentProcess, Int) {
-            let agent = try AgentProcess(arguments: ["run", "--config", configuration])
-            let serving = try await agent.waitForLine(containing: "serving /metrics")
-            let port = try #require(serving.flatMap { AgentProcess.value(of: "port", in: $0) }.flatMap(Int.init))
-            return (agent, port)
-        }
-
         @Test("Prometheus scrapes the agent; every dashboard query and variable returns data; the drift alerts fire")
         func prometheus() async throws {
             let cluster = try AgentHarness.cluster(partitions: 2)
-            let (directory, configuration) = try Self.agentSetup(cluster)
+            let (directory, configuration, _) = try AgentHarness.processSetup(cluster)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let (agent, agentPort) = try await Self.start(configuration)
+            let (agent, agentPort) = try await AgentProcess.run(configuration: configuration)
             let prometheus = try Prometheus(directory: directory, target: agentPort, rules: Self.repository.appendingPathComponent("alerts/driftwatch.rules.yml"))
             defer { prometheus.stop() }
             try await prometheus.waitUntilReady()
@@ -146,9 +117,9 @@ extension AgentOnKafka {
         @Test("The status page, rendered by headless Chromium, shows the drifted features at drift level")
         func statusPage() async throws {
             let cluster = try AgentHarness.cluster(partitions: 1)
-            let (directory, configuration) = try Self.agentSetup(cluster)
+            let (directory, configuration, _) = try AgentHarness.processSetup(cluster)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let (agent, port) = try await Self.start(configuration)
+            let (agent, port) = try await AgentProcess.run(configuration: configuration)
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
             var traffic = DemoTraffic(seed: 43, driftAfter: 1_000)
             try AgentHarness.produce(0..<3_000, of: &traffic, partitions: 1, producer: producer)

@@ -16,35 +16,16 @@ extension AgentOnKafka {
         @Test("A new reference file is read on SIGHUP (not before: polling is off); the next windows are judged against it and reference_info names it")
         func reloadOnSignal() async throws {
             let cluster = try AgentHarness.cluster(partitions: 1)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-reload-\(UUID())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let (directory, configuration, path) = try AgentHarness.processSetup(cluster, extra: "reference_reload_seconds: 0")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let path = directory.appendingPathComponent("reference.json")
-            let clean = DemoTraffic.reference(records: 20_000)
+            let clean = try JSONDecoder().decode(ReferenceProfile.self, from: Data(contentsOf: path))
             // Built from the drifted traffic: against it, the clean traffic drifts.
             let shifted = DemoTraffic.reference(records: 20_000, drifted: true)
             try #require(clean.version != shifted.version)
-            try JSONEncoder().encode(clean).write(to: path)
-            let configuration = directory.appendingPathComponent("agent.yaml").path
-            try """
-            kafka:
-              bootstrap: "\(cluster.bootstrapServers)"
-              topics: [logs]
-              events_topic: events
-              dlq_topic: dlq
-            http_port: 0
-            window_records: 500
-            reference_reload_seconds: 0
-            models:
-              - name: \(DemoTraffic.model)
-                reference: \(path.path)
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
             var traffic = DemoTraffic(seed: 31, driftAfter: .max)
 
-            let agent = try AgentProcess(arguments: ["run", "--config", configuration])
-            let serving = try await agent.waitForLine(containing: "serving /metrics")
-            let port = try #require(serving.flatMap { AgentProcess.value(of: "port", in: $0) })
+            let (agent, port) = try await AgentProcess.run(configuration: configuration)
             try AgentHarness.produce(0..<1_000, of: &traffic, partitions: 1, producer: producer)
             try #require(try await agent.waitForLine(containing: "window closed", " window=1 ") != nil, "\(agent.log.suffix(5))")
 

@@ -366,7 +366,12 @@ public final class Pipeline {
                     try producer.waitForDelivery(of: [ticket], timeoutMilliseconds: 10_000)
                     if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: true) }
                     metrics.countPublished(event)
-                    logger.info("event published", metadata: ["type": "\(event.kind.rawValue)", "id": "\(event.id)"])
+                    logger.info(
+                        "event published",
+                        metadata: [
+                            "model": "\(event.model)", "type": "\(event.kind.rawValue)", "id": "\(event.id)",
+                            "window_end": "\(event.windowEnd)", "features": "\(event.features.compactMap(\.feature))",
+                        ])
                     break
                 } catch {
                     if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: false) }
