@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool)
 # and Chromium (status page test), and the Python oracles (numpy/scipy, prometheus_client).
@@ -46,8 +46,14 @@ alerts-check: deps
 	promtool check rules alerts/driftwatch.rules.yml
 	promtool test rules alerts/tests/*.yml
 
+# The Dockerfile's runtime packages cover every shared library of the binary (no Docker engine
+# here to build the image; the debug binary links the same C libraries as the release one).
+image-check: build
+	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch
+
 test: deps proto-check dashboards-check alerts-check
 	$(SWIFT) build --build-tests
+	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch
 	$(SWIFT) test --skip-build
 	$(MAKE) fuzz FUZZ_SECONDS=30
 

@@ -87,6 +87,8 @@ public enum AgentRuntime {
                     window: model.windowSpec(defaultRecords: configuration.windowRecords), space: finalSpace)
             }
             var client = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrap)
+            // Explicit properties last: they override what the security settings derive.
+            for (key, value) in try configuration.kafka.security.properties().sorted(by: { $0.key < $1.key }) { client[key] = value }
             for (key, value) in configuration.kafka.properties.sorted(by: { $0.key < $1.key }) { client[key] = value }
             let consumer = try KafkaConsumer(
                 configuration: client, groupID: configuration.kafka.group, topics: configuration.kafka.topics, logger: logger)

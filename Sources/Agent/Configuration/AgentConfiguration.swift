@@ -13,8 +13,9 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         public var group: String = "driftwatch"
         public var eventsTopic: String = "driftwatch.events"
         public var dlqTopic: String = "driftwatch.dlq"
-        /// Extra librdkafka properties (security, tuning).
+        /// Extra librdkafka properties (tuning); they override those ``security`` sets.
         public var properties: [String: String] = [:]
+        public var security = KafkaSecurity()
         /// How records are written: `json` (default), `protobuf` (driftwatch.v1.InferenceLog),
         /// `kserve` (inference-logger CloudEvents), `seldon` (Seldon Core v2 topics) or `auto`.
         public var format: RecordDecoder.Format = .json
@@ -25,7 +26,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         public func format(of topic: String) -> RecordDecoder.Format { topicFormats[topic] ?? format }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case bootstrap, topics, group, properties, format
+            case bootstrap, topics, group, properties, format, security
             case topicFormats = "topic_formats"
             case eventsTopic = "events_topic"
             case dlqTopic = "dlq_topic"
@@ -43,6 +44,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             eventsTopic = try container.decodeIfPresent(String.self, forKey: .eventsTopic) ?? defaults.eventsTopic
             dlqTopic = try container.decodeIfPresent(String.self, forKey: .dlqTopic) ?? defaults.dlqTopic
             properties = try container.decodeIfPresent([String: String].self, forKey: .properties) ?? defaults.properties
+            security = try container.decodeIfPresent(KafkaSecurity.self, forKey: .security) ?? defaults.security
             format = try container.decodeIfPresent(RecordDecoder.Format.self, forKey: .format) ?? defaults.format
             topicFormats = try container.decodeIfPresent([String: RecordDecoder.Format].self, forKey: .topicFormats) ?? defaults.topicFormats
         }
@@ -193,6 +195,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         var problems: [String] = []
         if kafka.topics.isEmpty { problems.append("kafka.topics is empty") }
         if kafka.bootstrap.isEmpty { problems.append("kafka.bootstrap is empty") }
+        problems += kafka.security.problems()
         if windowRecords < 1 { problems.append("window_records must be at least 1") }
         if !(referenceReloadSeconds >= 0) { problems.append("reference_reload_seconds must not be negative") }
         if joinTimeoutMilliseconds < 0 { problems.append("join_timeout_ms must not be negative") }

@@ -18,6 +18,7 @@ indirect enum ConfigurationShape: Sendable {
             .kafka: .object(
                 keys(AgentConfiguration.Kafka.CodingKeys.self, [
                     .topics: .list(.scalar), .properties: .map(.scalar), .topicFormats: .map(.scalar),
+                    .security: .object(keys(KafkaSecurity.CodingKeys.self, [:])),
                 ])),
             .models: .list(
                 .object(

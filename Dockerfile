@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# driftwatch agent image: `docker build -t driftwatch .`
+#
+# The build stage compiles a release binary with the Swift runtime and Foundation linked in
+# statically (--static-swift-stdlib), so the runtime stage needs only the C libraries it links:
+# librdkafka, protobuf-c and OpenBLAS, and what Debian's packages of them depend on.
+# `make image-check` (part of `make test`) checks that this package list covers every
+# library `ldd` lists for the binary.
+
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        librdkafka-dev libprotobuf-c-dev libopenblas-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# SwiftPM checks every target's folder, tests included; .dockerignore keeps build output out.
+COPY . .
+RUN swift build -c release --static-swift-stdlib --product driftwatch \
+    && install -D .build/release/driftwatch /out/driftwatch
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        librdkafka1 libprotobuf-c1 libopenblas0-pthread ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/driftwatch /usr/local/bin/driftwatch
+COPY config/driftwatch.yaml /etc/driftwatch/driftwatch.yaml
+# Non-root (the distroless "nonroot" user); the agent writes nothing to disk.
+USER 65532:65532
+EXPOSE 9400
+ENTRYPOINT ["/usr/local/bin/driftwatch"]
+CMD ["run", "--config", "/etc/driftwatch/driftwatch.yaml"]
