@@ -16,7 +16,7 @@ WORKDIR /src
 # SwiftPM checks every target's folder, tests included; .dockerignore keeps build output out.
 COPY . .
 RUN swift build -c release --static-swift-stdlib --product driftwatch \
-    && install -D .build/release/driftwatch /out/driftwatch
+    && install -s -D .build/release/driftwatch /out/driftwatch
 
 FROM debian:bookworm-slim
 RUN apt-get update \
