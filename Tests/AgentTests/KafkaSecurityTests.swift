@@ -24,9 +24,9 @@ struct KafkaSecurityTests {
         try AgentConfiguration.parse(yaml: "kafka:\n  security:\n" + yaml, name: "agent.yaml", environment: environment).kafka.security
     }
 
-    @Test("SCRAM over TLS with the password from a file (its final newline dropped), and mutual TLS")
+    @Test("SCRAM over TLS with the password from a file (its final CRLF dropped), and mutual TLS")
     func scramOverTLS() throws {
-        let password = try Self.file(Self.secret + "\n")
+        let password = try Self.file(Self.secret + "\r\n")
         let certificate = try Self.file("cert")
         let key = try Self.file("key")
         let properties = try Self.security(

@@ -102,7 +102,9 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
                 problem(key, "needs protocol SSL or SASL_SSL")
             }
         }
-        if (certificateFile == nil) != (keyFile == nil) { problem(certificateFile == nil ? .certificateFile : .keyFile, "mutual TLS needs both certificate_file and key_file") }
+        if (certificateFile == nil) != (keyFile == nil) {
+            problem(certificateFile == nil ? .certificateFile : .keyFile, "mutual TLS needs both certificate_file and key_file")
+        }
         for (key, path) in [
             (CodingKeys.passwordFile, passwordFile), (.caFile, caFile), (.certificateFile, certificateFile), (.keyFile, keyFile),
             (.keyPasswordFile, keyPasswordFile), (.oauthClientSecretFile, oauthClientSecretFile),
@@ -112,7 +114,7 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
         return problems
     }
 
-    /// The librdkafka properties, secrets read from their files (without a final newline).
+    /// The librdkafka properties, secrets read from their files (without final line breaks).
     public func properties() throws -> [String: String] {
         let problems = problems()
         if !problems.isEmpty { throw ConfigurationError(description: problems.joined(separator: "; ")) }
@@ -122,7 +124,10 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ConfigurationError(description: "kafka.security.\(key.stringValue): cannot read \(file)")
             }
-            return text.hasSuffix("\n") ? String(text.dropLast(text.hasSuffix("\r\n") ? 2 : 1)) : text
+            // Editors and `kubectl create secret --from-file` leave a final newline; it is not part of the secret.
+            var scalars = text.unicodeScalars
+            while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
+            return String(scalars)
         }
         if let mechanism {
             properties["sasl.mechanisms"] = mechanism
