@@ -79,7 +79,8 @@ def base_image():
 
 def main():
     dockerfile, binary = sys.argv[1], sys.argv[2]
-    build, runtime = stages(dockerfile)[0], stages(dockerfile)[-1]
+    found = stages(dockerfile)
+    build, runtime = found[0], found[-1]
     if not any("--static-swift-stdlib" in line for line in build):
         sys.exit("the build stage does not link the Swift runtime statically (--static-swift-stdlib)")
     runtime_packages = installed_by(runtime)

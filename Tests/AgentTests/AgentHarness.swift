@@ -84,11 +84,6 @@ enum AgentHarness {
         return (directory, configuration, reference)
     }
 
-    /// The value of the sample `series` (its name and labels, as exposed) in a scrape, if present.
-    static func sample(_ series: String, in metrics: String) -> Double? {
-        metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
-    }
-
     /// Waits until `condition` holds, polling, for at most `timeout`.
     static func wait(for timeout: Duration = .seconds(120), until condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout

@@ -7,6 +7,7 @@ import Logging
 import ServiceLifecycle
 import Telemetry
 import Testing
+import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -150,7 +151,7 @@ extension AgentOnKafka {
             // The scrape after the defective window.
             func gauge(_ name: String, feature: String? = nil) -> Double? {
                 let labels = "model=\"\(DemoTraffic.model)\"" + (feature.map { ",feature=\"\($0)\"" } ?? "")
-                return AgentHarness.sample("driftwatch_\(name){\(labels)}", in: metrics)
+                return Exposition.sample("driftwatch_\(name){\(labels)}", in: metrics)
             }
             #expect(gauge("feature_non_finite_ratio", feature: "transaction_amount") == amount.nonFiniteRatio)
             #expect(gauge("feature_missing_ratio", feature: "transaction_amount") == amount.missingRatio)

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import Synchronization
 import Telemetry
 import Testing
+import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -75,7 +76,7 @@ extension AgentOnKafka {
             // The metrics the scrape returned for the drifted features.
             for feature in DemoTraffic.driftingFeatures {
                 let value = try #require(
-                    AgentHarness.sample(
+                    Exposition.sample(
                         "driftwatch_feature_drift_score{model=\"\(DemoTraffic.model)\",feature=\"\(feature)\",method=\"psi\"}", in: metrics))
                 #expect(value >= 0.25, "\(feature): psi \(value)")
             }
@@ -84,7 +85,7 @@ extension AgentOnKafka {
             // The PCA baseline's series carry the last window's reconstruction error and band.
             let multivariate = try #require(windows.last?.report.multivariate)
             func gauge(_ name: String) -> Double? {
-                AgentHarness.sample("driftwatch_\(name){model=\"\(DemoTraffic.model)\"}", in: metrics)
+                Exposition.sample("driftwatch_\(name){model=\"\(DemoTraffic.model)\"}", in: metrics)
             }
             #expect(gauge("multivariate_reconstruction_error") == multivariate.reconstructionError)
             #expect(gauge("multivariate_reconstruction_error_upper_threshold") == multivariate.upperThreshold)

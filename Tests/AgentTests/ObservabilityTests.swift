@@ -3,6 +3,7 @@ import DriftMonitor
 import Foundation
 import KafkaIO
 import Testing
+import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -237,17 +238,12 @@ final class Prometheus: Sendable {
 /// Debian's headless Chromium: no sandbox (tests run as root), no GPU.
 enum Chromium {
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium-headless-shell")
-        process.arguments = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=2000"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Prometheus.Failure(description: "chromium \(arguments) exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+        let result = try ChildProcess.run(
+            ["chromium-headless-shell", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=2000"] + arguments)
+        guard result.status == 0 else {
+            throw Prometheus.Failure(description: "chromium \(arguments) exited \(result.status): \(result.errors.suffix(500))")
+        }
+        return result.text
     }
 }
 

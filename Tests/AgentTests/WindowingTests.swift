@@ -4,6 +4,7 @@ import Foundation
 import KafkaIO
 import Logging
 import Testing
+import TestSupport
 
 extension AgentOnKafka {
     /// Per-model windows and routing, with the agent reading the mock cluster.
@@ -39,7 +40,7 @@ extension AgentOnKafka {
                     topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: base + 100 + Int64(i)), partition: Int32(i % partitions))
             }
             try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
-            let metrics = try await agent.scrape { AgentHarness.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: $0) == 4 }
+            let metrics = try await agent.scrape { Exposition.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: $0) == 4 }
             try await agent.stop()
 
             let windows = agent.windows.all
@@ -47,8 +48,8 @@ extension AgentOnKafka {
             #expect(windows.map(\.report.end) == (0..<10).map { base + 1_000 + 500 * Int64($0) })
             #expect(windows.allSatisfy { $0.report.records == 1_000 }, "records per window: \(windows.map(\.report.records))")
             #expect(windows.map(\.report.lateRecords).reduce(0, +) == 0)
-            #expect(AgentHarness.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: metrics) == 4)
-            #expect(AgentHarness.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 6_000)
+            #expect(Exposition.sample("driftwatch_late_records_total{model=\"fraud-detector\"}", in: metrics) == 4)
+            #expect(Exposition.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 6_000)
             // Offsets stay uncommitted while a window that still needs them is open: the last
             // evaluated window began at 4500 ms, its panes from 5000 ms are still needed.
             let committed = try AgentHarness.committed(cluster, partitions: partitions, logger: logger)
@@ -73,11 +74,11 @@ extension AgentOnKafka {
             }
             try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
             let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
-            let metrics = try await agent.scrape { AgentHarness.sample("driftwatch_records_unrouted_total", in: $0) == 1_000 && agent.windows.count >= 2 }
+            let metrics = try await agent.scrape { Exposition.sample("driftwatch_records_unrouted_total", in: $0) == 1_000 && agent.windows.count >= 2 }
             try await agent.stop()
             #expect(agent.windows.count == 2)
-            #expect(AgentHarness.sample("driftwatch_records_unrouted_total", in: metrics) == 1_000)
-            #expect(AgentHarness.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 2_000)
+            #expect(Exposition.sample("driftwatch_records_unrouted_total", in: metrics) == 1_000)
+            #expect(Exposition.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 2_000)
         }
     }
 }

@@ -2,6 +2,7 @@ import DriftMonitor
 import Foundation
 import Telemetry
 import Testing
+import TestSupport
 
 @Suite("Metric catalogue")
 struct MetricCatalogueTests {
@@ -59,8 +60,8 @@ struct MetricCatalogueTests {
     @Test("promtool check metrics finds nothing to lint")
     func promtoolLint() throws {
         let (catalogue, _) = try Fixture.catalogue()
-        let result = try Fixture.run(["promtool", "check", "metrics"], input: Fixture.exposition(catalogue))
-        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        let result = try ChildProcess.run(["promtool", "check", "metrics"], input: Fixture.exposition(catalogue))
+        #expect(result.status == 0, "\(result.text)\(result.errors)")
     }
 
     @Test("The OpenMetrics exposition parses with the official client's strict parser, family for family like the text one")
@@ -68,9 +69,9 @@ struct MetricCatalogueTests {
         let (catalogue, _) = try Fixture.catalogue()
         func parse(_ format: ExpositionFormat, _ kind: String) throws -> [String: [String: Any]] {
             let script = Fixture.repository.appendingPathComponent("Tests/Scripts/exposition.py").path
-            let result = try Fixture.run(["python3", script, kind], input: Fixture.exposition(catalogue, format))
+            let result = try ChildProcess.run(["python3", script, kind], input: Fixture.exposition(catalogue, format))
             #expect(result.status == 0, "\(result.errors)")
-            let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+            let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any]
             return try #require(object?["families"] as? [String: [String: Any]])
         }
         let openMetrics = try parse(.openMetrics, "openmetrics")
@@ -133,14 +134,11 @@ struct MetricCatalogueTests {
     func processSeries() throws {
         let catalogue = MetricCatalogue(version: "1")
         let text = Fixture.exposition(catalogue)
-        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("process_resident_memory_bytes ") })
-        let resident = try #require(Double(line.split(separator: " ")[1]))
+        let resident = try #require(Exposition.sample("process_resident_memory_bytes", in: text))
         // This test process: more than a megabyte, less than its address space.
         #expect(resident > 1_000_000)
-        let virtual = try #require(text.split(separator: "\n").first { $0.hasPrefix("process_virtual_memory_bytes ") })
-        #expect(try #require(Double(virtual.split(separator: " ")[1])) > resident)
-        let start = try #require(text.split(separator: "\n").first { $0.hasPrefix("process_start_time_seconds ") })
-        let started = try #require(Double(start.split(separator: " ")[1]))
+        #expect(try #require(Exposition.sample("process_virtual_memory_bytes", in: text)) > resident)
+        let started = try #require(Exposition.sample("process_start_time_seconds", in: text))
         #expect(abs(started - Date().timeIntervalSince1970) < 3_600)
     }
 }

@@ -25,21 +25,11 @@ public enum NumpyOracle {
             try sample.withUnsafeBytes { Data($0) }.write(to: url)
             paths.append(url.path)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, command] + paths + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "oracle.py \(command) failed (\(process.terminationStatus)): \(errorText)")
+        let result = try ChildProcess.run(["python3", script, command] + paths + arguments)
+        guard result.status == 0 else {
+            throw Failure(description: "oracle.py \(command) failed (\(result.status)): \(result.errors)")
         }
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any] else {
             throw Failure(description: "oracle.py \(command) printed no JSON object")
         }
         return object
