@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "KafkaIO", targets: ["KafkaIO"]),
         .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Agent", targets: ["Agent"]),
+        .library(name: "Hook", targets: ["Hook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
@@ -67,10 +68,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(
+            name: "Hook",
+            dependencies: [
+                "Agent", "DriftMonitor", "KafkaIO", "Telemetry",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "driftwatch",
             dependencies: [
-                "Agent", "DriftMonitor", "Ingest", "KafkaIO", "Telemetry",
+                "Agent", "DriftMonitor", "Hook", "Ingest", "KafkaIO", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +94,7 @@ let package = Package(
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "DriftMonitor", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "Telemetry", "TestSupport"]),
+        .testTarget(name: "HookTests", dependencies: ["Hook", "Agent", "DriftMonitor", "KafkaIO", "Telemetry", "TestSupport"]),
     ]
 )
 

@@ -77,7 +77,7 @@ public enum AgentRuntime {
                 throw ConfigurationError(description: "tensors.\(tensor) names '\(feature)', which no model's reference has")
             }
         }
-        let http = HTTPServer(port: configuration.httpPort, catalogue: catalogue, readiness: readiness, logger: logger)
+        let http = HTTPServer(port: configuration.httpPort, source: catalogue, readiness: readiness, logger: logger)
         let finalSpace = space
         let conformed = references
         let pipeline = PipelineService(readiness: readiness) {

@@ -134,22 +134,32 @@ enum AgentHarness {
         /// Scrapes /metrics until `done` holds for the exposition (and whatever else it checks),
         /// or `timeout` passes; returns the last exposition.
         func scrape(for timeout: Duration = .seconds(120), until done: (String) -> Bool) async throws -> String {
-            var metrics = ""
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                metrics = try await get("/metrics").body
-                if done(metrics) { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return metrics
+            try await AgentHarness.scrape(port: try await http.boundPort.wait(), for: timeout, until: done)
         }
 
         /// The status and body of a GET on the agent's HTTP port.
         func get(_ path: String) async throws -> (status: Int, body: String) {
-            let port = try await http.boundPort.wait()
-            let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: body, as: UTF8.self))
+            try await AgentHarness.get(port: try await http.boundPort.wait(), path)
         }
+    }
+
+    /// Scrapes `/metrics` on `port` until `done` holds for the exposition, or `timeout`
+    /// passes; returns the last exposition.
+    static func scrape(port: Int, for timeout: Duration = .seconds(120), until done: (String) -> Bool) async throws -> String {
+        var metrics = ""
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            metrics = try await get(port: port, "/metrics").body
+            if done(metrics) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return metrics
+    }
+
+    /// The status and body of a GET on a local HTTP port.
+    static func get(port: Int, _ path: String) async throws -> (status: Int, body: String) {
+        let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: body, as: UTF8.self))
     }
 
     /// Committed offsets of the agents' group.

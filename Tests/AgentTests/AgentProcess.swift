@@ -44,7 +44,12 @@ final class AgentProcess: Sendable {
 
     /// Starts `driftwatch run --config configuration` and waits until it serves HTTP; returns its port.
     static func run(configuration: String) async throws -> (AgentProcess, port: Int) {
-        let agent = try AgentProcess(arguments: ["run", "--config", configuration])
+        try await serve(arguments: ["run", "--config", configuration])
+    }
+
+    /// Starts `driftwatch arguments...` and waits until it serves HTTP; returns its port.
+    static func serve(arguments: [String]) async throws -> (AgentProcess, port: Int) {
+        let agent = try AgentProcess(arguments: arguments)
         let serving = try await agent.waitForLine(containing: "serving /metrics")
         guard let port = serving.flatMap({ value(of: "port", in: $0) }).flatMap(Int.init) else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "driftwatch did not serve HTTP: \(agent.log.suffix(5))"])

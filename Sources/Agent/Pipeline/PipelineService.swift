@@ -36,9 +36,9 @@ public struct PipelineService: Service {
 }
 
 /// Work that blocks, kept off the Swift cooperative pool.
-enum DedicatedThread {
+package enum DedicatedThread {
     /// Runs `body` on a new thread and resumes when it returns.
-    static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
+    package static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
                 do {
@@ -56,8 +56,9 @@ enum DedicatedThread {
 }
 
 /// A flag set once, from any thread.
-final class StopFlag: Sendable {
+package final class StopFlag: Sendable {
     private let flag = Atomic<Bool>(false)
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-    func set() { flag.store(true, ordering: .relaxed) }
+    package init() {}
+    package var isSet: Bool { flag.load(ordering: .relaxed) }
+    package func set() { flag.store(true, ordering: .relaxed) }
 }

@@ -5,7 +5,8 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// Serves `/metrics`, `/healthz`, `/readyz` and the status page `/` on one port.
+/// Serves `/metrics`, `/healthz`, `/readyz` and, when its source has one, the status page `/`
+/// on one port.
 ///
 /// `/metrics` answers in OpenMetrics when the Accept header prefers it (as Prometheus
 /// does), else in text format 0.0.4.
@@ -15,16 +16,16 @@ import Synchronization
 public struct HTTPServer: Service {
     public let host: String
     public let port: Int
-    let catalogue: MetricCatalogue
+    let source: any ExpositionSource
     let readiness: Readiness
     let logger: Logger
     /// The port actually bound (useful with port 0), set once listening.
     public let boundPort: BoundPort
 
-    public init(host: String = "0.0.0.0", port: Int, catalogue: MetricCatalogue, readiness: Readiness, logger: Logger) {
+    public init(host: String = "0.0.0.0", port: Int, source: some ExpositionSource, readiness: Readiness, logger: Logger) {
         self.host = host
         self.port = port
-        self.catalogue = catalogue
+        self.source = source
         self.readiness = readiness
         self.logger = logger
         boundPort = BoundPort()
@@ -40,7 +41,8 @@ public struct HTTPServer: Service {
                 }
             }
         boundPort.set(server.channel.localAddress?.port ?? port)
-        logger.info("serving /metrics /healthz /readyz and the status page /", metadata: ["port": "\(boundPort.value ?? port)"])
+        let page = source.statusPage() == nil ? "" : " and the status page /"
+        logger.info("serving /metrics /healthz /readyz\(page)", metadata: ["port": "\(boundPort.value ?? port)"])
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
                 for try await connection in connections.cancelOnGracefulShutdown() {
@@ -65,7 +67,7 @@ public struct HTTPServer: Service {
                 switch (head.method, path) {
                 case (.GET, "/metrics"):
                     let format = ExpositionFormat(accept: head.headers.first(name: "accept"))
-                    catalogue.exposition(format, into: &buffer)
+                    source.exposition(format, into: &buffer)
                     status = .ok
                     contentType = format.contentType
                 case (.GET, "/healthz"):
@@ -76,9 +78,14 @@ public struct HTTPServer: Service {
                     buffer.append(contentsOf: (ready ? "ready\n" : "not ready: \(reason)\n").utf8)
                     status = ready ? .ok : .serviceUnavailable
                 case (.GET, "/"):
-                    buffer.append(contentsOf: StatusPage.render(catalogue.board.snapshot, version: catalogue.version))
-                    status = .ok
-                    contentType = "text/html; charset=utf-8"
+                    if let page = source.statusPage() {
+                        buffer.append(contentsOf: page)
+                        status = .ok
+                        contentType = "text/html; charset=utf-8"
+                    } else {
+                        buffer.append(contentsOf: "not found\n".utf8)
+                        status = .notFound
+                    }
                 case (.GET, _):
                     buffer.append(contentsOf: "not found\n".utf8)
                     status = .notFound
@@ -95,6 +102,14 @@ public struct HTTPServer: Service {
             }
         }
     }
+}
+
+/// What an ``HTTPServer`` serves: the metrics, and an HTML status page if there is one.
+public protocol ExpositionSource: Sendable {
+    /// Appends the exposition of every metric in `format`.
+    func exposition(_ format: ExpositionFormat, into buffer: inout [UInt8])
+    /// The page at `/`; nil answers 404.
+    func statusPage() -> [UInt8]?
 }
 
 /// The agent's readiness, set by the pipeline and read by `/readyz`.

@@ -8,7 +8,7 @@ import Synchronization
 /// when it is first assigned — and their handles cached, never on the hot path (creating a
 /// series in swift-prometheus copies its family). Labels go model, feature, method.
 /// docs/metrics.md lists them all.
-public final class MetricCatalogue: Sendable {
+public final class MetricCatalogue: ExpositionSource {
     public let registry: PrometheusCollectorRegistry
     public let version: String
     public let limits: CardinalityLimits
@@ -101,13 +101,10 @@ public final class MetricCatalogue: Sendable {
     /// The exposition in `format`, with the process series read just before.
     public func exposition(_ format: ExpositionFormat = .text, into buffer: inout [UInt8]) {
         process.update()
-        switch format {
-        case .text:
-            registry.emit(into: &buffer)
-        case .openMetrics:
-            var text: [UInt8] = []
-            registry.emit(into: &text)
-            buffer.append(contentsOf: OpenMetricsText.convert(text))
-        }
+        registry.exposition(format, into: &buffer)
+    }
+
+    public func statusPage() -> [UInt8]? {
+        StatusPage.render(board.snapshot, version: version)
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 
 /// The standard `process_*` series (resident memory, CPU time, open descriptors, start time),
 /// read from /proc when scraped, as the Go and Python clients export them.
-final class ProcessStatistics: Sendable {
+package final class ProcessStatistics: Sendable {
     private let residentMemory: Gauge
     private let virtualMemory: Gauge
     private let openDescriptors: Gauge
@@ -19,7 +19,7 @@ final class ProcessStatistics: Sendable {
     private let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     private let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
 
-    init(registry: PrometheusCollectorRegistry) {
+    package init(registry: PrometheusCollectorRegistry) {
         func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "process", metricName: name, unitName: unit, helpText: help)
         }
@@ -32,7 +32,7 @@ final class ProcessStatistics: Sendable {
     }
 
     /// Reads /proc/self/stat; leaves the series as they were where /proc is not there.
-    func update() {
+    package func update() {
         guard let stat = Self.contents(of: "/proc/self/stat"),
             // The command name may hold spaces and parentheses: fields start after the last ')'.
             let close = stat.lastIndex(of: UInt8(ascii: ")"))

@@ -1,0 +1,16 @@
+/// What the hook does with a retraining event.
+public enum HookAction: Sendable, Hashable {
+    /// Runs a program: the event JSON on stdin, its key fields in `DRIFTWATCH_*` environment
+    /// variables, success = exit status 0.
+    case command([String])
+    /// POSTs the event (`application/cloudevents+json`) to a URL: Argo Events' webhook
+    /// EventSource, Kubeflow Pipelines, any webhook. Success = 2xx.
+    case post(url: String, headers: [String: String])
+
+    var description: String {
+        switch self {
+        case .command(let arguments): "command \(arguments.first ?? "")"
+        case .post(let url, _): "POST \(url)"
+        }
+    }
+}

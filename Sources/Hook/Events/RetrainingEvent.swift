@@ -1,0 +1,137 @@
+import Foundation
+
+/// A driftwatch CloudEvent as the hook reads it from Kafka: the attributes and the data
+/// fields a retraining action needs, and the message as it came.
+///
+/// Structured mode (the whole event in the value, `application/cloudevents+json`) and binary
+/// mode (attributes in `ce_*` headers, the data in the value) are both read.
+public struct RetrainingEvent: Sendable, Hashable {
+    public var id: String
+    public var type: String
+    public var source: String
+    public var time: String?
+    public var model: String
+    public var referenceVersion: String?
+    public var windowStart: String?
+    public var windowEnd: String?
+    public var windowRecords: Int?
+    /// The features (or quality checks) named in the evidence, in the event's order.
+    public var features: [String]
+    /// The event as structured-mode JSON: the message value, or for a binary-mode message the
+    /// event rebuilt from its headers and data.
+    public var json: [UInt8]
+
+    /// Reads an event from a Kafka message's value and headers.
+    /// - Throws: ``EventError`` naming the field that is missing or of the wrong type.
+    public init(value: [UInt8], headers: [String: String]) throws(EventError) {
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else {
+                throw EventError.notAnObject
+            }
+            object = parsed
+        } catch let error as EventError {
+            throw error
+        } catch {
+            throw .malformedJSON(String(describing: error))
+        }
+        let attributes: [String: Any]
+        let data: [String: Any]
+        if let id = headers["ce_id"] {
+            // Binary mode: the value is the data.
+            var fromHeaders: [String: Any] = ["id": id]
+            for (name, value) in headers where name.hasPrefix("ce_") { fromHeaders[String(name.dropFirst(3))] = value }
+            attributes = fromHeaders
+            data = object
+            var structured = fromHeaders
+            structured["data"] = object
+            json = (try? Array(JSONSerialization.data(withJSONObject: structured, options: [.sortedKeys]))) ?? value
+        } else {
+            attributes = object
+            guard let body = object["data"] else { throw .missing("data") }
+            guard let body = body as? [String: Any] else { throw .wrongType("data", expected: "an object") }
+            data = body
+            json = value
+        }
+        id = try Self.string("id", in: attributes)
+        type = try Self.string("type", in: attributes)
+        source = try Self.string("source", in: attributes)
+        time = try Self.optionalString("time", in: attributes)
+        model = try Self.string("model", in: data, path: "data.")
+        referenceVersion = try Self.optionalString("reference_version", in: data, path: "data.")
+        if let window = data["window"] {
+            guard let window = window as? [String: Any] else { throw .wrongType("data.window", expected: "an object") }
+            windowStart = try Self.optionalString("start", in: window, path: "data.window.")
+            windowEnd = try Self.optionalString("end", in: window, path: "data.window.")
+            if let records = window["records"] {
+                guard let number = records as? NSNumber, let count = Int(exactly: number.doubleValue) else {
+                    throw .wrongType("data.window.records", expected: "an integer")
+                }
+                windowRecords = count
+            }
+        }
+        features = []
+        if let evidence = data["features"] {
+            guard let list = evidence as? [Any] else { throw .wrongType("data.features", expected: "an array") }
+            for (index, item) in list.enumerated() {
+                guard let entry = item as? [String: Any] else { throw .wrongType("data.features[\(index)]", expected: "an object") }
+                if let name = entry["name"] as? String { features.append(name) }
+            }
+        }
+    }
+
+    /// What a command receives besides the JSON on stdin.
+    public var environment: [String: String] {
+        var variables = [
+            "DRIFTWATCH_EVENT_ID": id,
+            "DRIFTWATCH_EVENT_TYPE": type,
+            "DRIFTWATCH_EVENT_SOURCE": source,
+            "DRIFTWATCH_MODEL": model,
+            "DRIFTWATCH_FEATURES": features.joined(separator: ","),
+        ]
+        variables["DRIFTWATCH_EVENT_TIME"] = time
+        variables["DRIFTWATCH_REFERENCE_VERSION"] = referenceVersion
+        variables["DRIFTWATCH_WINDOW_START"] = windowStart
+        variables["DRIFTWATCH_WINDOW_END"] = windowEnd
+        variables["DRIFTWATCH_WINDOW_RECORDS"] = windowRecords.map(String.init)
+        return variables
+    }
+
+    private static func string(_ key: String, in object: [String: Any], path: String = "") throws(EventError) -> String {
+        guard let value = try optionalString(key, in: object, path: path) else { throw .missing(path + key) }
+        return value
+    }
+
+    private static func optionalString(_ key: String, in object: [String: Any], path: String = "") throws(EventError) -> String? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let text = value as? String, !text.isEmpty else { throw .wrongType(path + key, expected: "a non-empty string") }
+        return text
+    }
+}
+
+/// Why a message is not a driftwatch event.
+public enum EventError: Error, Sendable, Hashable, CustomStringConvertible {
+    case malformedJSON(String)
+    case notAnObject
+    case missing(String)
+    case wrongType(String, expected: String)
+
+    /// A short label for metrics and the failed-events topic.
+    public var reason: String {
+        switch self {
+        case .malformedJSON: "malformed_json"
+        case .notAnObject: "not_an_object"
+        case .missing: "missing_field"
+        case .wrongType: "wrong_type"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .malformedJSON(let detail): "not JSON: \(detail)"
+        case .notAnObject: "not a JSON object"
+        case .missing(let field): "no \(field)"
+        case .wrongType(let field, let expected): "\(field) is not \(expected)"
+        }
+    }
+}

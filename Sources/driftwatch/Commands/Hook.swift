@@ -1,0 +1,87 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Hook
+import KafkaIO
+
+struct HookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook",
+        abstract: "Run a command, or POST to a URL, for each retraining event on the events topic.",
+        discussion: """
+            The command gets the event's JSON on stdin and DRIFTWATCH_EVENT_ID, DRIFTWATCH_EVENT_TYPE, \
+            DRIFTWATCH_MODEL, DRIFTWATCH_REFERENCE_VERSION, DRIFTWATCH_WINDOW_START, DRIFTWATCH_WINDOW_END, \
+            DRIFTWATCH_WINDOW_RECORDS, DRIFTWATCH_FEATURES (comma-separated) and DRIFTWATCH_ATTEMPT in its \
+            environment; exit status 0 is success. Each event id runs once; offsets are committed after the \
+            action succeeded or was given up.
+            """)
+
+    @Option(help: "Kafka bootstrap servers (HOST:PORT,...); default $DRIFTWATCH_KAFKA_BOOTSTRAP.") var bootstrap: String?
+    @Option(help: "The events topic.") var topic = "driftwatch.events"
+    @Option(help: "Consumer group of the hooks.") var group = "driftwatch-hook"
+    @Option(help: "Event type that runs the action (repeatable).") var type: [String] = ["dev.driftwatch.retraining.requested"]
+    @Option(help: "POST each event to this URL instead of running a command.") var url: String?
+    @Option(help: "HTTP header NAME:VALUE for --url (repeatable); $DRIFTWATCH_HOOK_AUTHORIZATION sets Authorization.") var header: [String] = []
+    @Option(help: "Attempts per event, the first included.") var attempts = 5
+    @Option(help: "Seconds before the first retry; doubles each time.") var backoff = 1.0
+    @Option(help: "Longest wait between attempts, in seconds.") var maxBackoff = 60.0
+    @Option(help: "Seconds one attempt may take.") var timeout = 300.0
+    @Option(help: "Topic for events given up or unreadable (with the reason in headers).") var failedTopic: String?
+    @Option(help: "librdkafka property KEY=VALUE (repeatable); also $DRIFTWATCH_KAFKA_PROPERTY_<NAME>.") var kafkaProperty: [String] = []
+    @Option(help: "Port of /metrics, /healthz and /readyz.") var httpPort = 9401
+    @Flag(help: "Stop once every partition is read to its end (for a Job or CronJob).") var untilEnd = false
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
+    @Option(help: "Log format: text, or json (one object per line).") var logFormat = "text"
+    @Argument(parsing: .postTerminator, help: "The command to run per event, after --.") var command: [String] = []
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        // The same environment overrides as the agent: bootstrap, group and librdkafka properties.
+        var agent = AgentConfiguration()
+        agent.kafka.bootstrap = ""
+        agent.applyEnvironment(environment)
+        guard let servers = bootstrap ?? (agent.kafka.bootstrap.isEmpty ? nil : agent.kafka.bootstrap) else {
+            throw ValidationError("give --bootstrap or DRIFTWATCH_KAFKA_BOOTSTRAP")
+        }
+        var kafka = KafkaConfiguration(bootstrapServers: servers)
+        for (key, value) in agent.kafka.properties.sorted(by: { $0.key < $1.key }) { kafka[key] = value }
+        for property in kafkaProperty {
+            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                throw ValidationError("--kafka-property \(property): expected KEY=VALUE")
+            }
+            kafka[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
+        let action: HookAction
+        switch (url, command.isEmpty) {
+        case (let url?, true):
+            var headers: [String: String] = [:]
+            if let authorization = environment["DRIFTWATCH_HOOK_AUTHORIZATION"] { headers["Authorization"] = authorization }
+            for line in header {
+                guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
+                    throw ValidationError("--header \(line): expected NAME:VALUE")
+                }
+                headers[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            action = .post(url: url, headers: headers)
+        case (nil, false):
+            action = .command(command)
+        case (nil, true):
+            throw ValidationError("give a command after --, or --url")
+        case (_?, false):
+            throw ValidationError("give a command or --url, not both")
+        }
+        var settings = HookSettings(kafka: kafka, topic: topic, group: group, action: action)
+        settings.types = Set(type)
+        settings.retry = RetryPolicy(
+            attempts: attempts, initialBackoff: .milliseconds(Int64(backoff * 1000)), maximumBackoff: .milliseconds(Int64(maxBackoff * 1000)),
+            attemptTimeout: .milliseconds(Int64(timeout * 1000)))
+        settings.failedTopic = failedTopic
+        settings.environment = environment
+        do {
+            try settings.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        try await HookService.run(settings: settings, httpPort: httpPort, untilEnd: untilEnd, logger: makeLogger(level: logLevel, format: logFormat))
+    }
+}
