@@ -3,10 +3,11 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check kubernetes kubernetes-check bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool)
-# and Chromium (status page test), and the Python oracles (numpy/scipy, prometheus_client).
+# and Chromium (status page test), kubectl (Debian's kubernetes-client, where none is there),
+# and the Python oracles and checkers (numpy/scipy, prometheus_client, the kubernetes client).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -17,7 +18,11 @@ deps:
 			echo "missing Debian packages:$$missing (run make as root, or: sudo apt-get install$$missing)"; exit 1; \
 		fi; \
 	fi
-	@python3 -c "import numpy, scipy, prometheus_client" 2>/dev/null || python3 -m pip install --quiet numpy scipy prometheus-client
+	@command -v kubectl >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null; \
+		else echo "kubectl missing (sudo apt-get install kubernetes-client)"; exit 1; fi; }
+	@python3 -c "import numpy, scipy, prometheus_client, kubernetes, yaml" 2>/dev/null || \
+		python3 -m pip install --quiet numpy scipy prometheus-client kubernetes pyyaml
 
 build: deps
 	$(SWIFT) build
@@ -46,14 +51,27 @@ alerts-check: deps
 	promtool check rules alerts/driftwatch.rules.yml
 	promtool test rules alerts/tests/*.yml
 
+# config/kubernetes/base files that come from alerts/ and config/ (the PrometheusRule, the
+# agent's configuration), and the check of every overlay and config/argo: rendered by
+# `kubectl kustomize`, each object against the Kubernetes API models, the ConfigMaps through
+# `driftwatch check-config`.
+kubernetes:
+	scripts/generate-kubernetes.py
+
+kubernetes-check: build
+	scripts/generate-kubernetes.py --check
+	scripts/check-kubernetes.py --driftwatch .build/debug/driftwatch
+
 # The Dockerfile's runtime packages cover every shared library of the binary (no Docker engine
 # here to build the image; the debug binary links the same C libraries as the release one).
 image-check: build
 	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch
 
 test: deps proto-check dashboards-check alerts-check
+	scripts/generate-kubernetes.py --check
 	$(SWIFT) build --build-tests
 	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch
+	scripts/check-kubernetes.py --driftwatch .build/debug/driftwatch
 	$(SWIFT) test --skip-build
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
