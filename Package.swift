@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Agent", targets: ["Agent"]),
         .library(name: "Hook", targets: ["Hook"]),
+        .library(name: "Injector", targets: ["Injector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         // MARK: - System libraries (pkg-config)
@@ -78,10 +80,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Injector",
+            dependencies: [
+                "Telemetry",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "driftwatch",
             dependencies: [
-                "Agent", "DriftMonitor", "Hook", "Ingest", "KafkaIO", "Telemetry",
+                "Agent", "DriftMonitor", "Hook", "Injector", "Ingest", "KafkaIO", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +109,7 @@ let package = Package(
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "DriftMonitor", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "Telemetry", "TestSupport"]),
+        .testTarget(name: "InjectorTests", dependencies: ["Injector", "Telemetry", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HookTests", dependencies: ["Hook", "Agent", "DriftMonitor", "KafkaIO", "Telemetry", "TestSupport"]),
     ]
 )

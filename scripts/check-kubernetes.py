@@ -16,6 +16,7 @@ kustomize`, offline, and checks each object:
 Before all that it shows the checker failing on a misspelt field and on a wrong type.
 
     scripts/check-kubernetes.py [--driftwatch .build/debug/driftwatch]
+    scripts/check-kubernetes.py --validate OBJECT.json   # one object (the injector's tests)
 """
 import json
 import os
@@ -254,6 +255,13 @@ def self_test(objects):
 
 
 def main():
+    if "--validate" in sys.argv:
+        path = pathlib.Path(sys.argv[sys.argv.index("--validate") + 1])
+        errors = check_api_object(yaml.safe_load(path.read_text()), path.name)
+        if errors:
+            sys.exit("\n".join(errors))
+        print(f"{path.name}: valid")
+        return
     driftwatch = sys.argv[sys.argv.index("--driftwatch") + 1] if "--driftwatch" in sys.argv else str(ROOT / ".build/debug/driftwatch")
     rendered = {str(d.relative_to(ROOT)): render(d) for d in KUSTOMIZATIONS if (d / "kustomization.yaml").exists()}
     self_test([o for objects in rendered.values() for o in objects])

@@ -133,7 +133,7 @@ public final class BoundPort: Sendable {
 
     public var value: Int? { port.withLock { $0 } }
 
-    func set(_ value: Int) { port.withLock { $0 = value } }
+    package func set(_ value: Int) { port.withLock { $0 = value } }
 
     /// Waits (polling) until the server is listening, up to `timeout`.
     public func wait(timeout: Duration = .seconds(10)) async throws -> Int {

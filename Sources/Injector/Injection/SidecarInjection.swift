@@ -1,0 +1,127 @@
+import Foundation
+
+/// Decides whether a pod gets the driftwatch sidecar and writes the JSON Patch (RFC 6902)
+/// that adds it: the container, its volumes, the status annotation and the injected label.
+///
+/// Idempotent: a pod with the status annotation or a container named `driftwatch` is left
+/// alone, so a reinvocation or a pod re-created from an injected template is not injected twice.
+struct SidecarInjection {
+    enum Decision: Equatable {
+        case inject(model: String)
+        /// Nothing to do; the reason goes to the log, and to the API server as a warning when
+        /// the pod asked for injection.
+        case skip(String, warn: Bool)
+    }
+
+    let settings: InjectionSettings
+
+    /// - Parameter pod: the Pod object of the AdmissionReview, as parsed JSON.
+    func decide(_ pod: [String: Any]) -> Decision {
+        let metadata = pod["metadata"] as? [String: Any] ?? [:]
+        let annotations = metadata["annotations"] as? [String: String] ?? [:]
+        guard annotations[PodAnnotations.inject] == "true" else { return .skip("not requested", warn: false) }
+        if annotations[PodAnnotations.status] != nil { return .skip("already injected", warn: false) }
+        let containers = (pod["spec"] as? [String: Any])?["containers"] as? [[String: Any]] ?? []
+        if containers.contains(where: { $0["name"] as? String == PodAnnotations.container }) {
+            return .skip("a container named driftwatch exists", warn: false)
+        }
+        guard let model = model(of: metadata, annotations: annotations) else {
+            return .skip(
+                "\(PodAnnotations.inject) is true but the pod has no \(PodAnnotations.model) annotation and no app.kubernetes.io/name or app label; driftwatch not injected",
+                warn: true)
+        }
+        guard Self.isLabelValue(model) else {
+            return .skip("model name \(model) is not a valid label value (63 characters of [A-Za-z0-9._-]); driftwatch not injected", warn: true)
+        }
+        return .inject(model: model)
+    }
+
+    private func model(of metadata: [String: Any], annotations: [String: String]) -> String? {
+        if let model = annotations[PodAnnotations.model], !model.isEmpty { return model }
+        let labels = metadata["labels"] as? [String: String] ?? [:]
+        return labels["app.kubernetes.io/name"] ?? labels["app"]
+    }
+
+    static func isLabelValue(_ value: String) -> Bool {
+        guard !value.isEmpty, value.utf8.count <= 63 else { return false }
+        let allowed = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x2E
+                || byte == 0x5F
+        }
+        let alphanumeric: (UInt8) -> Bool = { $0 != 0x2D && $0 != 0x2E && $0 != 0x5F }
+        return allowed && alphanumeric(value.utf8.first!) && alphanumeric(value.utf8.last!)
+    }
+
+    /// The JSON Patch operations that add the sidecar to `pod` for `model`.
+    func patch(_ pod: [String: Any], model: String) -> [[String: Any]] {
+        let metadata = pod["metadata"] as? [String: Any] ?? [:]
+        let annotations = metadata["annotations"] as? [String: String] ?? [:]
+        let spec = pod["spec"] as? [String: Any] ?? [:]
+        let topic = annotations[PodAnnotations.topic] ?? settings.defaultTopic
+        let reference = annotations[PodAnnotations.reference] ?? "\(model)-reference"
+        let config = annotations[PodAnnotations.config]
+
+        var operations: [[String: Any]] = []
+        if metadata["annotations"] == nil {
+            operations.append(["op": "add", "path": "/metadata/annotations", "value": [PodAnnotations.status: "injected"]])
+        } else {
+            operations.append(["op": "add", "path": "/metadata/annotations/\(Self.escape(PodAnnotations.status))", "value": "injected"])
+        }
+        if metadata["labels"] == nil {
+            operations.append(["op": "add", "path": "/metadata/labels", "value": [PodAnnotations.injectedLabel: "true"]])
+        } else {
+            operations.append(["op": "add", "path": "/metadata/labels/\(Self.escape(PodAnnotations.injectedLabel))", "value": "true"])
+        }
+        operations.append(["op": "add", "path": "/spec/containers/-", "value": container(model: model, topic: topic, config: config != nil)])
+
+        var volumes: [[String: Any]] = [
+            ["name": "driftwatch-reference", "configMap": ["name": reference]],
+            ["name": "driftwatch-tmp", "emptyDir": ["sizeLimit": "16Mi"]],
+        ]
+        if let config { volumes.append(["name": "driftwatch-config", "configMap": ["name": config]]) }
+        if spec["volumes"] == nil {
+            operations.append(["op": "add", "path": "/spec/volumes", "value": volumes])
+        } else {
+            for volume in volumes { operations.append(["op": "add", "path": "/spec/volumes/-", "value": volume]) }
+        }
+        return operations
+    }
+
+    private func container(model: String, topic: String, config: Bool) -> [String: Any] {
+        var arguments = ["run"]
+        if config { arguments += ["--config", "/etc/driftwatch/config/driftwatch.yaml"] }
+        arguments += [
+            "--bootstrap", settings.bootstrap, "--topic", topic, "--group", "driftwatch-\(model)", "--model", model,
+            "--reference", "/etc/driftwatch/reference/reference.json", "--events-topic", settings.eventsTopic,
+            "--dlq-topic", settings.dlqTopic, "--http-port", String(settings.metricsPort), "--log-format", "json",
+        ]
+        var mounts: [[String: Any]] = [
+            ["name": "driftwatch-reference", "mountPath": "/etc/driftwatch/reference", "readOnly": true],
+            ["name": "driftwatch-tmp", "mountPath": "/tmp"],
+        ]
+        if config { mounts.append(["name": "driftwatch-config", "mountPath": "/etc/driftwatch/config", "readOnly": true]) }
+        let probe: (String) -> [String: Any] = { path in ["httpGet": ["path": path, "port": "dw-metrics"], "periodSeconds": 10] }
+        return [
+            "name": PodAnnotations.container,
+            "image": settings.image,
+            "args": arguments,
+            "ports": [["name": "dw-metrics", "containerPort": settings.metricsPort]],
+            "resources": [
+                "requests": ["cpu": settings.cpuRequest, "memory": settings.memoryRequest],
+                "limits": ["memory": settings.memoryLimit],
+            ],
+            "livenessProbe": probe("/healthz"),
+            "readinessProbe": probe("/readyz"),
+            "securityContext": [
+                "runAsNonRoot": true, "runAsUser": 65532, "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+                "capabilities": ["drop": ["ALL"]],
+            ] as [String: Any],
+            "volumeMounts": mounts,
+        ]
+    }
+
+    /// A JSON Pointer segment (RFC 6901): `~` as `~0`, `/` as `~1`.
+    static func escape(_ segment: String) -> String {
+        segment.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+}
