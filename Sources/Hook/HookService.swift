@@ -17,18 +17,8 @@ public struct HookService: Service {
     }
 
     public func run() async throws {
-        let stop = StopFlag()
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await DedicatedThread.run(name: "driftwatch-hook") {
-                    try build().run(untilEnd: untilEnd) { stop.isSet }
-                }
-            } onCancel: {
-                stop.set()
-            }
-        } onGracefulShutdown: {
-            readiness.set(ready: false, reason: "shutting down")
-            stop.set()
+        try await DedicatedThread.runUntilShutdown(name: "driftwatch-hook", readiness: readiness) { stop in
+            try build().run(untilEnd: untilEnd) { stop.isSet }
         }
     }
 }

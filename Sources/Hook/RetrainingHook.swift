@@ -103,13 +103,14 @@ public final class RetrainingHook {
             logger.info("duplicate event skipped", metadata: about)
             metrics.count(type: event.type, .duplicate)
         } else {
-            switch perform(event, about: about, shouldStop: shouldStop) {
+            let (result, attempts) = perform(event, about: about, shouldStop: shouldStop)
+            switch result {
             case .succeeded:
                 metrics.count(type: event.type, .succeeded)
             case .failed(let reason), .rejected(let reason):
                 logger.error("retraining action given up", metadata: about.merging(["error": "\(reason)"]) { $1 })
                 metrics.count(type: event.type, .failed)
-                guard record(delivery, reason: "action_failed", detail: reason, attempts: settings.retry.attempts, shouldStop: shouldStop) else {
+                guard record(delivery, reason: "action_failed", detail: reason, attempts: attempts, shouldStop: shouldStop) else {
                     return false
                 }
             case .interrupted:
@@ -123,8 +124,8 @@ public final class RetrainingHook {
     }
 
     /// The action, retried with backoff; `.interrupted` if the stop came first.
-    private func perform(_ event: RetrainingEvent, about: Logger.Metadata, shouldStop: () -> Bool) -> ActionResult {
-        var last = ActionResult.failed("not attempted")
+    /// - Returns: how the last attempt ended, and how many attempts were made.
+    private func perform(_ event: RetrainingEvent, about: Logger.Metadata, shouldStop: () -> Bool) -> (ActionResult, attempts: Int) {
         for attempt in 1...settings.retry.attempts {
             let started = ContinuousClock.now
             let result: ActionResult
@@ -133,32 +134,31 @@ public final class RetrainingHook {
                 result = CommandAction(arguments: arguments, environment: settings.environment)
                     .perform(event, attempt: attempt, timeout: settings.retry.attemptTimeout, shouldStop: shouldStop)
             case .post(let url, let headers):
-                guard let target = URL(string: url) else { return .rejected("\(url) is not a URL") }
+                guard let target = URL(string: url) else { return (.rejected("\(url) is not a URL"), attempt) }
                 result = WebhookAction(url: target, headers: headers).perform(event, attempt: attempt, timeout: settings.retry.attemptTimeout)
             }
             let took = ContinuousClock.now - started
             switch result {
             case .succeeded:
                 metrics.countAttempt(succeeded: true, took: took, at: Date().timeIntervalSince1970)
-                logger.info("retraining action succeeded", metadata: about.merging(["attempt": "\(attempt)", "seconds": "\(took)"]) { $1 })
-                return .succeeded
+                logger.info("retraining action succeeded", metadata: about.merging(["attempt": "\(attempt)", "took": "\(took)"]) { $1 })
+                return (.succeeded, attempt)
             case .interrupted:
-                return .interrupted
+                return (.interrupted, attempt)
             case .rejected:
                 metrics.countAttempt(succeeded: false, took: took, at: 0)
-                return result
+                return (result, attempt)
             case .failed(let reason):
                 metrics.countAttempt(succeeded: false, took: took, at: 0)
-                last = result
-                guard attempt < settings.retry.attempts else { break }
+                if attempt == settings.retry.attempts { return (result, attempt) }
                 let wait = settings.retry.backoff(after: attempt)
                 logger.warning(
                     "retraining action failed; retrying",
                     metadata: about.merging(["attempt": "\(attempt)", "error": "\(reason)", "retry_in": "\(wait)"]) { $1 })
-                guard sleep(wait, shouldStop: shouldStop) else { return .interrupted }
+                guard sleep(wait, shouldStop: shouldStop) else { return (.interrupted, attempt) }
             }
         }
-        return last
+        return (.failed("no attempt"), 0)  // attempts ≥ 1 (validated): the loop returns
     }
 
     /// Writes a message the hook could not act on to the failed-events topic, with why in

@@ -48,7 +48,8 @@ final class InjectorTests {
 
     /// POSTs `body` to /mutate over TLS, trusting only the test's certificate.
     func post(_ body: Data, scheme: String = "https") async throws -> (status: Int, body: Data) {
-        let port = try await server.boundPort.wait()
+        // Generous: on 2 busy cores the server task may wait for a thread of the cooperative pool.
+        let port = try await server.boundPort.wait(timeout: .seconds(120))
         let request = directory.appendingPathComponent("request-\(UUID()).json")
         try body.write(to: request)
         let result = try ChildProcess.run([

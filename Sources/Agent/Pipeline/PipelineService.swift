@@ -18,19 +18,9 @@ public struct PipelineService: Service {
     }
 
     public func run() async throws {
-        let stop = StopFlag()
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await DedicatedThread.run(name: "driftwatch-pipeline") {
-                    let pipeline = try build()
-                    try pipeline.run(shouldStop: { stop.isSet })
-                }
-            } onCancel: {
-                stop.set()
-            }
-        } onGracefulShutdown: {
-            readiness.set(ready: false, reason: "shutting down")
-            stop.set()
+        try await DedicatedThread.runUntilShutdown(name: "driftwatch-pipeline", readiness: readiness) { stop in
+            let pipeline = try build()
+            try pipeline.run(shouldStop: { stop.isSet })
         }
     }
 }
@@ -51,6 +41,24 @@ package enum DedicatedThread {
             thread.name = name
             thread.stackSize = 8 << 20
             thread.start()
+        }
+    }
+
+    /// Runs `body` on a new thread; graceful shutdown turns `readiness` to not ready, then
+    /// sets the flag `body` polls, as cancellation does.
+    package static func runUntilShutdown(
+        name: String, readiness: Readiness, _ body: @escaping @Sendable (StopFlag) throws -> Void
+    ) async throws {
+        let stop = StopFlag()
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await run(name: name) { try body(stop) }
+            } onCancel: {
+                stop.set()
+            }
+        } onGracefulShutdown: {
+            readiness.set(ready: false, reason: "shutting down")
+            stop.set()
         }
     }
 }

@@ -7,10 +7,11 @@ public enum HookAction: Sendable, Hashable {
     /// EventSource, Kubeflow Pipelines, any webhook. Success = 2xx.
     case post(url: String, headers: [String: String])
 
+    /// For the log: the program, or the URL without its query (which may carry a token).
     var description: String {
         switch self {
         case .command(let arguments): "command \(arguments.first ?? "")"
-        case .post(let url, _): "POST \(url)"
+        case .post(let url, _): "POST \(url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url)"
         }
     }
 }

@@ -10,6 +10,11 @@ struct WebhookAction {
     let url: URL
     let headers: [String: String]
 
+    /// The URL for messages and logs: without query or credentials, which may hold secrets.
+    var target: String {
+        "\(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
+    }
+
     func perform(_ event: RetrainingEvent, attempt: Int, timeout: Duration) -> ActionResult {
         var request = URLRequest(url: url, timeoutInterval: RetryPolicy.seconds(timeout))
         request.httpMethod = "POST"
@@ -23,7 +28,7 @@ struct WebhookAction {
         let task = URLSession.shared.dataTask(with: request) { _, response, error in
             let result: ActionResult
             if let error {
-                result = .failed("\(url.absoluteString): \(error.localizedDescription)")
+                result = .failed("\(target): \(error.localizedDescription)")
             } else if let status = (response as? HTTPURLResponse)?.statusCode {
                 switch status {
                 case 200..<300: result = .succeeded
@@ -31,7 +36,7 @@ struct WebhookAction {
                 default: result = .rejected("HTTP \(status)")
                 }
             } else {
-                result = .failed("\(url.absoluteString): no HTTP response")
+                result = .failed("\(target): no HTTP response")
             }
             outcome.withLock { $0 = result }
             done.signal()
