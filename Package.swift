@@ -102,7 +102,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .target(name: "TestSupport", dependencies: ["DriftKernels"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DriftKernels", "DriftMonitor"], path: "Tests/TestSupport"),
         .testTarget(name: "DriftKernelsTests", dependencies: ["DriftKernels", "TestSupport"]),
         .testTarget(name: "DriftMonitorTests", dependencies: ["DriftMonitor", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], exclude: ["Fixtures"]),

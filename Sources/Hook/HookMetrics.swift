@@ -80,5 +80,7 @@ public final class HookMetrics: ExpositionSource {
         registry.exposition(format, into: &buffer)
     }
 
+    public var hasStatusPage: Bool { false }
+
     public func statusPage() -> [UInt8]? { nil }
 }

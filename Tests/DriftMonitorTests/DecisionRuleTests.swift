@@ -8,21 +8,10 @@ import TestSupport
 struct DecisionRuleTests {
     typealias Level = FeatureDrift.Level
 
-    static let features = [Feature(name: "x", kind: .numeric), Feature(name: "y", kind: .numeric)]
-
     /// A monitor whose reference is 50,000 rows of two independent standard normals.
     static func monitor(windowRecords: Int) throws -> (Monitor, FeatureSpace) {
-        var space = FeatureSpace()
-        try space.declare(features)
         var rng = SeededGenerator(seed: 1)
-        var batch = RecordBatch(numericColumns: 2, categoricalColumns: 0, capacity: 50_000)
-        var row = DecodedRow(space: space)
-        for _ in 0..<50_000 {
-            row.numeric[0] = rng.normal()
-            row.numeric[1] = rng.normal()
-            batch.append(row, numericSources: [0, 1], categoricalSources: [])
-        }
-        let reference = ReferenceProfile(model: "m", features: features, batch: batch, dictionaries: [])
+        let (space, reference) = try NormalReference.make(model: "m", rows: 50_000, rng: &rng)
         let monitor = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), windowRecords: windowRecords, space: space)
         return (monitor, space)
     }

@@ -6,20 +6,12 @@ import TestSupport
 /// A catalogue with one model whose last window has drifted in `x` and not in `y`, and every
 /// series created on first use already made, so that an exposition shows the whole catalogue.
 enum Fixture {
-    static let features = [Feature(name: "x", kind: .numeric), Feature(name: "y", kind: .numeric)]
+    static let features = NormalReference.features
 
     static func report(shift: Double = 1.0) throws -> (WindowReport, DriftStateMachine.State) {
-        var space = FeatureSpace()
-        try space.declare(features)
         var rng = SeededGenerator(seed: 1)
-        var batch = RecordBatch(numericColumns: 2, categoricalColumns: 0, capacity: 20_000)
+        let (space, reference) = try NormalReference.make(model: "fraud", rows: 20_000, rng: &rng)
         var row = DecodedRow(space: space)
-        for _ in 0..<20_000 {
-            row.numeric[0] = rng.normal()
-            row.numeric[1] = rng.normal()
-            batch.append(row, numericSources: [0, 1], categoricalSources: [])
-        }
-        let reference = ReferenceProfile(model: "fraud", features: features, batch: batch, dictionaries: [])
         let monitor = try Monitor(model: "fraud", reference: reference, policy: DriftPolicy(), windowRecords: 2_000, space: space)
         for index in 0..<2_000 {
             row.numeric[0] = rng.normal(mean: shift)

@@ -74,12 +74,7 @@ public struct InjectorServer: Service {
                 case .end:
                     guard let head else { continue }
                     let (status, answer, type) = route(head, body: body, tooLarge: tooLarge)
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Content-Type", value: type)
-                    headers.add(name: "Content-Length", value: String(answer.count))
-                    try await responses.write(.head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
-                    try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: answer))))
-                    try await responses.write(.end(nil))
+                    try await responses.writeResponse(version: head.version, status: status, contentType: type, body: answer)
                 }
             }
         }

@@ -41,7 +41,7 @@ public struct HTTPServer: Service {
                 }
             }
         boundPort.set(server.channel.localAddress?.port ?? port)
-        let page = source.statusPage() == nil ? "" : " and the status page /"
+        let page = source.hasStatusPage ? " and the status page /" : ""
         logger.info("serving /metrics /healthz /readyz\(page)", metadata: ["port": "\(boundPort.value ?? port)"])
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
@@ -93,12 +93,7 @@ public struct HTTPServer: Service {
                     buffer.append(contentsOf: "method not allowed\n".utf8)
                     status = .methodNotAllowed
                 }
-                var headers = HTTPHeaders()
-                headers.add(name: "Content-Type", value: contentType)
-                headers.add(name: "Content-Length", value: String(buffer.count))
-                try await responses.write(.head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
-                try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: buffer))))
-                try await responses.write(.end(nil))
+                try await responses.writeResponse(version: head.version, status: status, contentType: contentType, body: buffer)
             }
         }
     }
@@ -108,6 +103,8 @@ public struct HTTPServer: Service {
 public protocol ExpositionSource: Sendable {
     /// Appends the exposition of every metric in `format`.
     func exposition(_ format: ExpositionFormat, into buffer: inout [UInt8])
+    /// Whether ``statusPage()`` has a page to give.
+    var hasStatusPage: Bool { get }
     /// The page at `/`; nil answers 404.
     func statusPage() -> [UInt8]?
 }

@@ -104,6 +104,8 @@ public final class MetricCatalogue: ExpositionSource {
         registry.exposition(format, into: &buffer)
     }
 
+    public var hasStatusPage: Bool { true }
+
     public func statusPage() -> [UInt8]? {
         StatusPage.render(board.snapshot, version: version)
     }
