@@ -117,12 +117,12 @@ extension AgentOnKafka {
             // A restarted hook skips a replay of the event: the ids came with the committed offset.
             try producer.waitForDelivery(of: [try producer.send(topic: "events", key: nil, value: retraining.value)])
             let (restarted, secondPort) = try await AgentProcess.serve(arguments: arguments)
-            let after = try await AgentHarness.scrape(port: secondPort, for: .seconds(60)) {
+            let after = try await AgentHarness.scrape(port: secondPort, for: .seconds(120)) {
                 Exposition.sample(series(.retrainingRequested, "duplicate"), in: $0) == 1 || !restarted.isRunning
             }
             restarted.kill(SIGTERM)
             #expect(restarted.exitStatus == 0, "\(restarted.log.suffix(10))")
-            #expect(Exposition.sample(series(.retrainingRequested, "duplicate"), in: after) == 1)
+            #expect(Exposition.sample(series(.retrainingRequested, "duplicate"), in: after) == 1, "\(restarted.log.suffix(20))")
             #expect(Exposition.sample(series(.retrainingRequested, "succeeded"), in: after) == 0)
             #expect(try FileManager.default.contentsOfDirectory(atPath: runs.path).count == files.count)
             #expect(try AgentHarness.committed(cluster, topic: "events", partitions: 1, group: "hooks", logger: logger) == [Int64(total + 1)])
