@@ -90,18 +90,20 @@ public enum AgentRuntime {
             // Explicit properties last: they override what the security settings derive.
             for (key, value) in try configuration.kafka.security.properties().sorted(by: { $0.key < $1.key }) { client[key] = value }
             for (key, value) in configuration.kafka.properties.sorted(by: { $0.key < $1.key }) { client[key] = value }
-            let consumer = try KafkaConsumer(
-                configuration: client, groupID: configuration.kafka.group, topics: configuration.kafka.topics, logger: logger)
+            let subscription = configuration.scaleOut.subscription(of: configuration.kafka)
+            let consumer = try KafkaConsumer(configuration: client, groupID: subscription.group, topics: subscription.topics, logger: logger)
             let producer = try KafkaProducer(configuration: client)
             var settings = Pipeline.Settings(
                 eventsTopic: configuration.kafka.eventsTopic, dlqTopic: configuration.kafka.dlqTopic, untilEnd: configuration.untilEnd)
             settings.formats = Dictionary(uniqueKeysWithValues: configuration.kafka.topics.map { ($0, configuration.kafka.format(of: $0)) })
             settings.tensors = configuration.tensors
             settings.joinTimeoutMilliseconds = Int64(configuration.joinTimeoutMilliseconds)
+            settings.idlePartitionMilliseconds = Int64(configuration.idlePartitionMilliseconds)
             settings.jsonFields = configuration.jsonFields
             settings.ignoredFields = ignored.sorted()
             settings.routing = try configuration.routing()
             settings.routes = Dictionary(uniqueKeysWithValues: configuration.models.filter { !$0.match.isEmpty }.map { ($0.name, $0.match) })
+            settings.scaleOut = configuration.scaleOut.pipelineRole(topics: configuration.kafka.topics)
             return Pipeline(
                 settings: settings,
                 consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,

@@ -62,7 +62,7 @@ extension Monitor {
         return index
     }
 
-    private func updateNextCloseTime() {
+    func updateNextCloseTime() {
         guard case .eventTime(_, let slide, let lateness) = window else { return }
         guard let open = panes.first(where: { !$0.isClosed }) else {
             nextCloseTime = nil

@@ -30,7 +30,7 @@ struct ConfigurationLoadingTests {
                 "agent.yaml: line 5, column 7: unknown key 'models[0].policy.drift_treshold' (did you mean 'drift_threshold'?)"
             ),
             ("json_fields: {feature: inputs}\n", "agent.yaml: line 1, column 15: unknown key 'json_fields.feature' (did you mean 'features'?)"),
-            ("colour: blue\n", "agent.yaml: line 1, column 1: unknown key 'colour'; known keys: http_port, join_timeout_ms, json_fields"),
+            ("colour: blue\n", "agent.yaml: line 1, column 1: unknown key 'colour'; known keys: http_port, idle_partition_ms, join_timeout_ms"),
         ])
     func unknownKey(yaml: String, expected: String) {
         let text = message(yaml)

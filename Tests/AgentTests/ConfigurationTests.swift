@@ -66,6 +66,27 @@ struct ConfigurationTests {
         #expect(!text.contains("'prediction'"))
     }
 
+    @Test(
+        "scale_out: roles, and the event-time windows members and the aggregator need",
+        arguments: [
+            ("role: member", "model m: scale_out.role member needs event-time windows (window.duration)"),
+            ("role: aggregator", "model m: scale_out.role aggregator needs event-time windows (window.duration)"),
+            ("role: leader", "scale_out.role 'leader' is not standalone, member or aggregator"),
+            ("role: member\n  summaries_topic: \"\"", "scale_out.summaries_topic is empty"),
+        ])
+    func scaleOut(section: String, problem: String) throws {
+        let yaml = "scale_out:\n  \(section)\nmodels:\n  - name: m\n    reference: r.json\n"
+        let error = #expect(throws: ConfigurationError.self) { try load(yaml).validate() }
+        #expect(error.map { "\($0)" }?.contains(problem) == true, "\(error.map { "\($0)" } ?? "no error")")
+        let timed = try load(yaml + "    window: {duration: 1m}\n")
+        if section.hasPrefix("role: leader") || section.contains("summaries_topic") {
+            #expect(throws: ConfigurationError.self) { try timed.validate() }
+        } else {
+            try timed.validate()
+            #expect(timed.scaleOut.role == section.dropFirst("role: ".count))
+        }
+    }
+
     @Test("The agent refuses a schema that conflicts with the reference, naming model and reference")
     func conflictAtStart() throws {
         var configuration = AgentConfiguration()

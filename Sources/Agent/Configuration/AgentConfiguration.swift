@@ -111,6 +111,9 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     public var tensors: [String: [String]] = [:]
     /// How long a request waits for its response before it is monitored alone.
     public var joinTimeoutMilliseconds: Int = 30_000
+    /// Event-time windows: how long a partition with no new record still holds windows back
+    /// (its records could still come); after it, the partition is idle until it has records again.
+    public var idlePartitionMilliseconds: Int = 10_000
     /// The top-level keys of JSON records that are not features.
     public var jsonFields = JSONFields()
     /// Where a record's model name comes from: `field` (the record's own: JSON `model`, the
@@ -121,6 +124,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     /// `text` (swift-log's key=value lines) or `json` (one object per line, for Loki or Elasticsearch).
     public var logFormat: String = "text"
     public var metrics = Metrics()
+    public var scaleOut = ScaleOutSettings()
 
     /// The cardinality limits of `/metrics`.
     public struct Metrics: Sendable, Codable, Hashable {
@@ -160,6 +164,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kafka, models, tensors
         case joinTimeoutMilliseconds = "join_timeout_ms"
+        case idlePartitionMilliseconds = "idle_partition_ms"
         case jsonFields = "json_fields"
         case httpPort = "http_port"
         case windowRecords = "window_records"
@@ -169,6 +174,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         case referenceReloadSeconds = "reference_reload_seconds"
         case logFormat = "log_format"
         case metrics
+        case scaleOut = "scale_out"
     }
 
     public init() {}
@@ -183,11 +189,13 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
         tensors = try container.decodeIfPresent([String: [String]].self, forKey: .tensors) ?? [:]
         joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? 30_000
+        idlePartitionMilliseconds = try container.decodeIfPresent(Int.self, forKey: .idlePartitionMilliseconds) ?? 10_000
         jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? JSONFields()
         routeBy = try container.decodeIfPresent(String.self, forKey: .routeBy) ?? "field"
         referenceReloadSeconds = try container.decodeIfPresent(Double.self, forKey: .referenceReloadSeconds) ?? 10
         logFormat = try container.decodeIfPresent(String.self, forKey: .logFormat) ?? "text"
         metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) ?? Metrics()
+        scaleOut = try container.decodeIfPresent(ScaleOutSettings.self, forKey: .scaleOut) ?? ScaleOutSettings()
     }
 
     /// Checks the values make sense; returns the problems found.
@@ -199,6 +207,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         if windowRecords < 1 { problems.append("window_records must be at least 1") }
         if !(referenceReloadSeconds >= 0) { problems.append("reference_reload_seconds must not be negative") }
         if joinTimeoutMilliseconds < 0 { problems.append("join_timeout_ms must not be negative") }
+        if idlePartitionMilliseconds < 0 { problems.append("idle_partition_ms must not be negative") }
         if !(0...65535).contains(httpPort) { problems.append("http_port \(httpPort) is not a port") }
         if Logger.Level(rawValue: logLevel) == nil {
             problems.append("log_level '\(logLevel)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -233,6 +242,14 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         for model in models {
             for (field, kind) in model.schema.sorted(by: { $0.key < $1.key }) where kind != .ignored && roles.contains(field) {
                 problems.append("model \(model.name): schema declares '\(field)', which json_fields reads as the record's features, model, timestamp or request id")
+            }
+        }
+        if !ScaleOutSettings.roles.contains(scaleOut.role) {
+            problems.append("scale_out.role '\(scaleOut.role)' is not standalone, member or aggregator")
+        } else if scaleOut.role != "standalone" {
+            if scaleOut.summariesTopic.isEmpty { problems.append("scale_out.summaries_topic is empty") }
+            for model in models where model.window?.duration == nil {
+                problems.append("model \(model.name): scale_out.role \(scaleOut.role) needs event-time windows (window.duration): record-count windows of different agents do not line up")
             }
         }
         for topic in kafka.topicFormats.keys.sorted() where !kafka.topics.contains(topic) {

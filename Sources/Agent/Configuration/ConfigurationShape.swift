@@ -33,6 +33,7 @@ indirect enum ConfigurationShape: Sendable {
             .tensors: .map(.list(.scalar)),
             .jsonFields: .object(keys(JSONFields.CodingKeys.self, [.metadata: .list(.scalar)])),
             .metrics: .object(keys(AgentConfiguration.Metrics.CodingKeys.self, [:])),
+            .scaleOut: .object(keys(ScaleOutSettings.CodingKeys.self, [:])),
         ]))
 
     /// Every key of `type`, scalar unless `nested` says otherwise.

@@ -40,6 +40,10 @@ public final class Pipeline {
         public var routing = Routing.field
         /// Per model, the names that route to it (by default its own).
         public var routes: [String: [String]] = [:]
+        /// How long a partition read to its end still holds event-time panes back.
+        public var idlePartitionMilliseconds: Int64 = 10_000
+        /// Whether this agent judges windows itself, or shares them through the summaries topic.
+        public var scaleOut = ScaleOut.standalone
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic
@@ -72,6 +76,8 @@ public final class Pipeline {
         let metrics: ModelMetrics
         /// A new reference, waiting for the monitor to have no open pane.
         var pendingReference: ReferenceProfile?
+        /// Aggregator: which panes every member has closed.
+        var coverage = PaneCoverage(sources: [])
         var uncountedRecords = 0
         var uncountedLate = 0
 
@@ -89,36 +95,40 @@ public final class Pipeline {
     let logger: Logger
     let observer: (WindowOutcome) -> Void
     let referenceUpdates: ReferenceUpdates?
-    private var decoder: RecordDecoder
+    var decoder: RecordDecoder
     /// The record format of each subscribed topic, by the consumer's topic index.
     private let topicFormats: [RecordDecoder.Format]
     /// What each topic's name says under Seldon's naming, by topic index.
     private let seldonTopics: [SeldonTopic?]
     private var payload: InferencePayload
     private var join: InferenceJoin
-    private let watched: [Watched]
+    let watched: [Watched]
     /// Routing names, and the index in `watched` of each name's code.
     private var modelNames = CategoryDictionary(capacity: 4096)
     private var watchedOfName: [Int] = []
-    private var partitions: [TopicPartition] = []
+    private(set) var partitions: [TopicPartition] = []
     private var partitionIDs: [Int64: Int] = [:]
     private var idOfPartition: [TopicPartition: Int] = [:]
     /// Per partition id: the newest event time read from it since it was assigned.
     private var newestEventTime: [Int64] = []
     private let hasEventTimeWindows: Bool
+    /// Since when (wall ms) each partition read to its end has been there.
+    private var atEndSince: [TopicPartition: Int64] = [:]
     private var pendingDeadLetters: [KafkaProducer.Ticket] = []
+    /// Member: the summaries topic's partitions, once known.
+    var summariesPartitionCount: Int?
     private var lastLagUpdate = ContinuousClock.now
     private var lastCommit = ContinuousClock.now
     private var lastProbe = ContinuousClock.now
     private var committedOffsets: [TopicPartition: Int64] = [:]
-    private var windowClosedSinceCommit = false
+    var windowClosedSinceCommit = false
     private var lastCommitFailed = false
     /// Set by a rebalance inside a poll: the rest of that poll's messages may come from
     /// before it, so they are dropped and their partitions read again from `rewind`.
     private var rebalancedDuringPoll = false
     private var rewind: [TopicPartition: Int64] = [:]
     /// Whether a checkpoint may still be restored: only before this run closed any window.
-    private var mayRestore = true
+    var mayRestore = true
     /// Records taken from Kafka since the start (valid, invalid and unrouted).
     public private(set) var recordsConsumed = 0
 
@@ -192,7 +202,7 @@ public final class Pipeline {
         logger.info("pipeline stopped", metadata: ["records": "\(recordsConsumed)"])
     }
 
-    private var pendingFailure: PipelineError?
+    var pendingFailure: PipelineError?
 
     private func process(_ message: borrowing ConsumedMessage) {
         guard pendingFailure == nil else { return }
@@ -203,6 +213,10 @@ public final class Pipeline {
         }
         recordsConsumed += 1
         let partition = partitionID(topicIndex: message.topicIndex, partition: message.partition)
+        if case .aggregator = settings.scaleOut {
+            mergeContribution(message, partition: partition)
+            return
+        }
         let format = topicFormats[message.topicIndex]
         var envelope = MessageEnvelope()
         if !format.isSingleRow {
@@ -276,6 +290,8 @@ public final class Pipeline {
     /// Input ended: closes the event-time panes before the newest record's (the drain after
     /// the loop commits them).
     private func closeCompleteEventTimePanes() throws(PipelineError) {
+        // The aggregator's input has no end of its own: it judges only what every member closed.
+        if case .aggregator = settings.scaleOut { return }
         for target in watched {
             target.monitor.drainEventTime()
             while target.monitor.hasPaneToClose { try closeWindow(target) }
@@ -302,7 +318,7 @@ public final class Pipeline {
         return id
     }
 
-    private func deadLetter(_ message: borrowing ConsumedMessage, _ error: DecodeError) {
+    func deadLetter(_ message: borrowing ConsumedMessage, _ error: DecodeError) {
         let metrics = watched[0].metrics
         metrics.countInvalid(reason: error.reason.rawValue)
         let topic = consumer.topics[message.topicIndex]
@@ -323,8 +339,12 @@ public final class Pipeline {
         logger.debug("record dead-lettered", metadata: ["reason": "\(error.reason.rawValue)", "offset": "\(offset)"])
     }
 
-    private func closeWindow(_ target: Watched) throws(PipelineError) {
+    func closeWindow(_ target: Watched) throws(PipelineError) {
         target.countRecords()
+        if case .member(let topic, let member) = settings.scaleOut {
+            try publishContribution(of: target, topic: topic, member: member)
+            return
+        }
         guard let closed = target.monitor.closePane(space: decoder.space, wallTime: wallMilliseconds()) else { return }
         let (report, actions) = (closed.report, closed.actions)
         let state = target.monitor.stateMachine.state
@@ -354,32 +374,47 @@ public final class Pipeline {
     /// Publishes events and waits for Kafka's acknowledgement, retrying with backoff.
     private func publish(_ events: [DriftEvent], metrics: ModelMetrics) throws(PipelineError) {
         for event in events {
-            let value = event.cloudEventJSON()
-            var attempt = 0
             logger.debug("publishing event", metadata: ["type": "\(event.kind.rawValue)", "id": "\(event.id)"])
-            while true {
-                attempt += 1
-                do {
-                    let ticket = try producer.send(
-                        topic: settings.eventsTopic, key: Array(event.model.utf8), value: value,
-                        headers: [MessageHeader(name: "content-type", string: "application/cloudevents+json; charset=UTF-8")])
-                    try producer.waitForDelivery(of: [ticket], timeoutMilliseconds: 10_000)
-                    if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: true) }
-                    metrics.countPublished(event)
-                    logger.info(
-                        "event published",
-                        metadata: [
-                            "model": "\(event.model)", "type": "\(event.kind.rawValue)", "id": "\(event.id)",
-                            "window_end": "\(event.windowEnd)", "features": "\(event.features.compactMap(\.feature))",
-                        ])
-                    break
-                } catch {
-                    if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: false) }
-                    logger.error("publishing an event failed", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                    if attempt >= settings.publishAttempts { throw .publish(event.id, error) }
-                    readiness.set(ready: false, reason: "cannot publish events: \(error)")
-                    sleepMilliseconds(min(200 << attempt, 5_000))
-                }
+            try sendAcknowledged(
+                topic: settings.eventsTopic, key: Array(event.model.utf8), value: event.cloudEventJSON(),
+                headers: [MessageHeader(name: "content-type", string: "application/cloudevents+json; charset=UTF-8")], id: event.id
+            ) {
+                if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: false) }
+            }
+            if event.kind == .retrainingRequested { metrics.countRetraining(acknowledged: true) }
+            metrics.countPublished(event)
+            logger.info(
+                "event published",
+                metadata: [
+                    "model": "\(event.model)", "type": "\(event.kind.rawValue)", "id": "\(event.id)",
+                    "window_end": "\(event.windowEnd)", "features": "\(event.features.compactMap(\.feature))",
+                ])
+        }
+    }
+
+    /// Sends a message and waits for Kafka's acknowledgement, retrying with backoff; `failed`
+    /// runs after each failed attempt.
+    func sendAcknowledged(
+        topic: String, key: [UInt8], value: [UInt8], headers: [MessageHeader], partition: Int32? = nil, id: String, failed: () -> Void = {}
+    ) throws(PipelineError) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let ticket =
+                    if let partition {
+                        try producer.send(topic: topic, key: key, value: value, headers: headers, partition: partition)
+                    } else {
+                        try producer.send(topic: topic, key: key, value: value, headers: headers)
+                    }
+                try producer.waitForDelivery(of: [ticket], timeoutMilliseconds: 10_000)
+                return
+            } catch {
+                failed()
+                logger.error("publishing failed", metadata: ["topic": "\(topic)", "id": "\(id)", "attempt": "\(attempt)", "error": "\(error)"])
+                if attempt >= settings.publishAttempts { throw .publish(id, error) }
+                readiness.set(ready: false, reason: "cannot publish to \(topic): \(error)")
+                sleepMilliseconds(min(200 << attempt, 5_000))
             }
         }
     }
@@ -403,7 +438,9 @@ public final class Pipeline {
                 throw failure
             }
         }
-        if hasEventTimeWindows {
+        if case .aggregator = settings.scaleOut {
+            try closeCompleteAggregatedPanes()
+        } else if hasEventTimeWindows {
             let limit = eventTimeLimit()
             for target in watched {
                 target.monitor.eventTimeLimit = limit
@@ -454,9 +491,21 @@ public final class Pipeline {
     /// The oldest of the newest event times of the assigned partitions not yet read to their
     /// end: event-time panes close no further, so that no partition's records turn late only
     /// because another partition was fetched ahead of it.
+    ///
+    /// A partition read to its end for `idlePartitionMilliseconds` is idle and holds no pane
+    /// back. Until then it does: a caught-up agent gets a burst of new records one partition
+    /// after the other, and the first partition's must not make the others' late.
     private func eventTimeLimit() -> Int64 {
         var limit = Int64.max
-        for partition in consumer.assignment() where !consumer.partitionsAtEnd.contains(partition) {
+        let now = wallMilliseconds()
+        atEndSince = atEndSince.filter { consumer.partitionsAtEnd.contains($0.key) }
+        for partition in consumer.assignment() {
+            if consumer.partitionsAtEnd.contains(partition) {
+                let since = atEndSince[partition] ?? now
+                atEndSince[partition] = since
+                let fetchedMore = consumer.positions[partition].flatMap { position in consumer.watermarks(of: partition).map { $0.high > position } } ?? false
+                if !fetchedMore && now - since >= settings.idlePartitionMilliseconds { continue }
+            }
             guard let id = idOfPartition[partition] else { return .min }
             limit = min(limit, newestEventTime[id])
         }
@@ -521,7 +570,10 @@ public final class Pipeline {
             // started after them, so they are dropped and read again from there.
             commit(force: true)
             for (partition, offset) in safeOffsets() { rewind[partition] = min(rewind[partition] ?? .max, offset) }
-            for target in watched { target.monitor.discardOpenWindow() }
+            for target in watched {
+                target.monitor.discardOpenWindow()
+                target.coverage = PaneCoverage(sources: target.coverage.sources)
+            }
             for id in newestEventTime.indices { newestEventTime[id] = .min }
             join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
             rebalancedDuringPoll = true

@@ -3,7 +3,8 @@ import DriftKernels
 /// The mergeable statistics of one window for one model: O(features x bins), whatever the
 /// number of records. Columns of a ``RecordBatch`` are folded in with vectorised kernels.
 public struct WindowSummary: Sendable {
-    public struct Numeric: Sendable {
+    /// Codable: members send it to the aggregator (``PaneContribution``).
+    public struct Numeric: Sendable, Codable {
         public var histogram: Histogram
         public var moments = Moments()
         /// No value, or a value of the wrong type.

@@ -27,7 +27,7 @@ public struct RecordDecoder {
         public var isSingleRow: Bool { self == .json || self == .protobuf }
     }
 
-    public internal(set) var space: FeatureSpace
+    public package(set) var space: FeatureSpace
     public var maximumRecordBytes: Int
     public var maximumDepth: Int
     /// The most rows one inference message may carry.

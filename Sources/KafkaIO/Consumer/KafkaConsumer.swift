@@ -15,7 +15,7 @@ public final class KafkaConsumer {
     /// The subscribed topics; ``ConsumedMessage/topicIndex`` indexes this list.
     public let topics: [String]
     public let groupID: String
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let queue: OpaquePointer
     private let context: Unmanaged<ConsumerContext>
     /// What this consumer shares with its C callbacks.

@@ -8,7 +8,7 @@ import Synchronization
 /// ``waitForDelivery(of:timeoutMilliseconds:)`` blocks until the broker acknowledged (or
 /// refused) those tickets. Blocking calls belong on a dedicated thread.
 public final class KafkaProducer: Sendable {
-    private let handle: NativeHandle
+    let handle: NativeHandle
     private let reports: Unmanaged<DeliveryReports>
     private let nextTicket = Atomic<UInt64>(1)
 

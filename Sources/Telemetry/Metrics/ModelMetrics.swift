@@ -25,6 +25,7 @@ public final class ModelMetrics: Sendable {
     let eventAge: Gauge
     let qualityBreaches: Gauge
     let eventsPublished: [DriftEvent.Kind: Counter]
+    let paneSummaries: [PaneSummaryResult: Counter]
     private let registry: PrometheusCollectorRegistry
     private let referenceInfo: Mutex<Gauge>
     private let board: StatusBoard
@@ -107,6 +108,9 @@ public final class ModelMetrics: Sendable {
         eventsPublished = Dictionary(uniqueKeysWithValues: DriftEvent.Kind.allCases.map { kind in
             (kind, counter("events_published_total", "CloudEvents acknowledged by Kafka, by type.", [("type", kind.rawValue)]))
         })
+        paneSummaries = Dictionary(uniqueKeysWithValues: PaneSummaryResult.allCases.map { result in
+            (result, counter("pane_summaries_total", "Pane summaries of a scaled-out group: published by a member, or merged, duplicate or late at the aggregator.", [("result", result.rawValue)]))
+        })
         self.registry = registry
         board = catalogue.board
         referenceInfo = Mutex(Self.makeReferenceInfo(registry: registry, model: model, version: referenceVersion))
@@ -149,6 +153,20 @@ public final class ModelMetrics: Sendable {
     public func countRecords(_ count: Int) { recordsTotal.increment(by: Int64(count)) }
 
     public func countLate(_ count: Int) { lateRecords.increment(by: Int64(count)) }
+
+    /// What became of a pane summary (scale-out).
+    public enum PaneSummaryResult: String, CaseIterable, Sendable {
+        /// Sent by this member and acknowledged by Kafka.
+        case published
+        /// Merged by this aggregator into its pane.
+        case merged
+        /// A share the aggregator already merged, sent again (a member restarted or rebalanced).
+        case duplicate
+        /// A share of a pane the aggregator already judged.
+        case late
+    }
+
+    public func countPaneSummary(_ result: PaneSummaryResult) { paneSummaries[result]?.increment() }
 
     /// Counts a record that did not decode; `reason` is one of those the metrics were made with.
     public func countInvalid(reason: String) {

@@ -20,6 +20,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Dead-letter topic for records that do not decode.") var dlqTopic: String?
     @Option(help: "Port of /metrics, /healthz and /readyz.") var httpPort: Int?
     @Flag(help: "Stop once every partition is read to its end.") var untilEnd = false
+    @Option(help: "Scale-out role: standalone, member (send pane summaries) or aggregator (merge them and judge).") var role: String?
+    @Option(help: "Topic of the pane summaries (scale-out).") var summariesTopic: String?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String?
     @Option(help: "Log format: text, or json (one object per line).") var logFormat: String?
 
@@ -41,6 +43,8 @@ struct Run: AsyncParsableCommand {
         if let dlqTopic { configuration.kafka.dlqTopic = dlqTopic }
         if let httpPort { configuration.httpPort = httpPort }
         if untilEnd { configuration.untilEnd = true }
+        if let role { configuration.scaleOut.role = role }
+        if let summariesTopic { configuration.scaleOut.summariesTopic = summariesTopic }
         if let logLevel { configuration.logLevel = logLevel }
         if let logFormat { configuration.logFormat = logFormat }
         switch (model, reference) {

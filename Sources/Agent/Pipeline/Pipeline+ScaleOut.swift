@@ -1,0 +1,145 @@
+import DriftMonitor
+import Foundation
+import Ingest
+import KafkaIO
+import Logging
+import Telemetry
+
+extension Pipeline {
+    /// How an agent shares a model's windows with the other members of its consumer group.
+    ///
+    /// When a model's partitions are spread over several agents, each sees only part of every
+    /// window. Members then send each closed event-time pane's mergeable summary to the
+    /// summaries topic instead of judging it; one aggregator merges the shares of each pane and
+    /// judges the windows (metrics and events), as one agent reading every partition would.
+    public enum ScaleOut: Sendable, Hashable {
+        /// Judges its own windows.
+        case standalone
+        /// Sends pane summaries to `summariesTopic`, named `member` in them.
+        case member(summariesTopic: String, member: String)
+        /// Reads the summaries topic (the consumer's only topic); the models' records come from
+        /// `inputTopics`, whose partitions every pane must be closed on before it is judged.
+        case aggregator(inputTopics: [String])
+    }
+
+    static let contributionEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+
+    static let contributionDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }()
+
+    /// Member: closes the oldest open pane and sends its summary, all of a model's to one
+    /// summaries partition so that the aggregator reads each member's shares in order. The
+    /// pane's offsets are released once Kafka acknowledged it.
+    func publishContribution(of target: Watched, topic: String, member: String) throws(PipelineError) {
+        let sources = consumer.assignment().map { PaneContribution.Source(topic: $0.topic, partition: $0.partition) }
+        guard let closed = target.monitor.closeContribution(space: decoder.space, sources: sources, member: member) else { return }
+        let contribution = closed.contribution
+        let value: [UInt8]
+        do {
+            value = Array(try Self.contributionEncoder.encode(contribution))
+        } catch {
+            // Only non-finite numbers could fail, and the strategy above writes them as strings.
+            logger.error("a pane summary could not be encoded; its pane is lost", metadata: ["model": "\(contribution.model)", "error": "\(error)"])
+            return
+        }
+        let summaryPartitions = summariesPartitions(topic: topic)
+        try sendAcknowledged(
+            topic: topic, key: Array(contribution.key.utf8), value: value,
+            headers: [MessageHeader(name: "content-type", string: "application/json")],
+            partition: summaryPartitions.map { Int32(truncatingIfNeeded: Self.stableHash(contribution.model) % UInt64($0)) },
+            id: contribution.key)
+        target.metrics.countPaneSummary(.published)
+        windowClosedSinceCommit = true
+        mayRestore = false
+        logger.info(
+            "pane summary published",
+            metadata: [
+                "model": "\(contribution.model)", "pane": "\(contribution.pane)", "records": "\(contribution.records)",
+                "sources": "\(contribution.sources.map(\.description).joined(separator: ","))",
+                "offsets": "\(closed.offsets.sorted { $0.key < $1.key }.map { "\(partitions[$0.key]):\($0.value.lowerBound)-\($0.value.upperBound)" }.joined(separator: ","))",
+            ])
+    }
+
+    /// Aggregator: merges a member's share into its pane, or dead-letters what is not one.
+    func mergeContribution(_ message: borrowing ConsumedMessage, partition: Int) {
+        let contribution: PaneContribution
+        do {
+            contribution = try Self.contributionDecoder.decode(PaneContribution.self, from: message.value.map { Data($0) } ?? Data())
+        } catch {
+            deadLetter(message, DecodeError(.malformedJSON, at: 0, "not a pane summary: \(error)"))
+            return
+        }
+        guard let target = watched.first(where: { $0.monitor.model == contribution.model }) else {
+            catalogue.countUnrouted()
+            return
+        }
+        guard target.coverage.admit(contribution) else {
+            target.metrics.countPaneSummary(.duplicate)
+            logger.info(
+                "pane summary already merged; ignored",
+                metadata: ["model": "\(contribution.model)", "pane": "\(contribution.pane)", "member": "\(contribution.member)"])
+            return
+        }
+        do {
+            guard try target.monitor.merge(contribution, space: &decoder.space) else {
+                target.metrics.countPaneSummary(.late)
+                return
+            }
+        } catch {
+            deadLetter(message, DecodeError(.malformedJSON, at: 0, error.description))
+            return
+        }
+        target.monitor.hold(partition: partition, offset: message.offset)
+        target.metrics.countPaneSummary(.merged)
+    }
+
+    /// Aggregator: judges every window whose panes all members have closed.
+    func closeCompleteAggregatedPanes() throws(PipelineError) {
+        guard case .aggregator(let topics) = settings.scaleOut else { return }
+        if watched.contains(where: { $0.coverage.sources.isEmpty }) { learnInputPartitions(topics) }
+        for target in watched {
+            target.monitor.completePanes(before: target.coverage.completeBefore)
+            while target.monitor.hasPaneToClose { try closeWindow(target) }
+            target.coverage.forget(before: target.coverage.completeBefore)
+        }
+    }
+
+    /// Every partition of the input topics: a pane is complete once each has a share past it.
+    private func learnInputPartitions(_ topics: [String]) {
+        var sources: [PaneContribution.Source] = []
+        for topic in topics {
+            guard let count = consumer.partitionCount(of: topic, timeoutMilliseconds: 1000) else {
+                logger.warning("the input topic's partitions are unknown; no window is judged until they are", metadata: ["topic": "\(topic)"])
+                return
+            }
+            sources += (0..<count).map { PaneContribution.Source(topic: topic, partition: Int32($0)) }
+        }
+        for target in watched { target.coverage.add(sources: sources) }
+        logger.info("aggregating pane summaries", metadata: ["input_partitions": "\(sources.count)"])
+    }
+
+    /// The summaries topic's partition count, asked once.
+    private func summariesPartitions(topic: String) -> Int? {
+        if let known = summariesPartitionCount { return known }
+        summariesPartitionCount = producer.partitionCount(of: topic)
+        return summariesPartitionCount
+    }
+
+    /// FNV-1a: the same summaries partition for a model in every member, whatever the process.
+    static func stableHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

@@ -1,0 +1,93 @@
+import Agent
+import DriftMonitor
+import Foundation
+import KafkaIO
+import Logging
+import Telemetry
+import Testing
+import TestSupport
+
+extension AgentOnKafka {
+    /// Scale-out through Kafka: two members of one consumer group send pane summaries, one
+    /// aggregator merges them; its windows and events are those of one agent reading everything.
+    @Suite("Scale-out: two members and an aggregator on the mock cluster")
+    struct ScaleOutTests {
+        let logger = Logger(label: "scale-out-test")
+
+        @Test("Two members' merged pane summaries judge every window as one agent reading every partition")
+        func twoMembersEqualOne() async throws {
+            let partitions = 4
+            let cluster = try AgentHarness.cluster(partitions: partitions)
+            try cluster.createTopic("summaries", partitions: 2)
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 1_000_000)
+            configuration.models[0].window = WindowSettings(duration: "2s", slide: "1s", allowedLateness: "200ms")
+            configuration.scaleOut.summariesTopic = "summaries"
+
+            var memberConfiguration = configuration
+            memberConfiguration.kafka.group = "members"
+            memberConfiguration.scaleOut.role = "member"
+            memberConfiguration.scaleOut.member = "a"
+            let a = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
+            try await AgentHarness.wait { a.readiness.state.ready }
+            memberConfiguration.scaleOut.member = "b"
+            let b = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
+            try await AgentHarness.wait { b.readiness.state.ready }
+            // The join's rebalance: each member ends up with two of the four partitions.
+            try await Task.sleep(for: .seconds(3))
+            var aggregatorConfiguration = memberConfiguration
+            aggregatorConfiguration.scaleOut.role = "aggregator"
+            let aggregator = try AgentHarness.RunningAgent(configuration: aggregatorConfiguration, logger: logger)
+
+            // 12 s of traffic, one record per ms over the four partitions, drifting after 6 s;
+            // then one record per partition 20 s on, which closes every pane of the traffic.
+            var traffic = DemoTraffic(seed: 31, driftAfter: 6_000)
+            try AgentHarness.produce(0..<12_000, of: &traffic, partitions: partitions, producer: producer)
+            let tickets = try (0..<partitions).map { partition in
+                try producer.send(
+                    topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_020_000), partition: Int32(partition))
+            }
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
+
+            var standaloneConfiguration = configuration
+            standaloneConfiguration.kafka.group = "one"
+            let one = try AgentHarness.RunningAgent(configuration: standaloneConfiguration, logger: logger)
+            // Windows of 2 s every 1 s, from [0, 2 s) to [10 s, 12 s).
+            try await AgentHarness.wait { one.windows.count >= 11 }
+            try await AgentHarness.wait { aggregator.windows.count >= one.windows.count }
+            let aggregatorMetrics = try await aggregator.scrape { _ in true }
+            let published = [
+                try await a.scrape { _ in true }, try await b.scrape { _ in true },
+            ].map { Exposition.sample("driftwatch_pane_summaries_total{model=\"fraud-detector\",result=\"published\"}", in: $0) ?? 0 }
+            for agent in [one, aggregator, a, b] { try await agent.stop() }
+
+            let expected = one.windows.all
+            let merged = aggregator.windows.all
+            #expect(expected.count == 11)
+            #expect(merged.map(\.report.start) == expected.map(\.report.start))
+            #expect(merged.map(\.report.end) == expected.map(\.report.end))
+            #expect(merged.map(\.report.records) == expected.map(\.report.records))
+            for (window, single) in zip(merged, expected) {
+                #expect(window.report.level == single.report.level)
+                #expect(window.report.driftedFeatures.map(\.name) == single.report.driftedFeatures.map(\.name))
+                #expect(window.state == single.state)
+                for (feature, other) in zip(window.report.features, single.report.features) {
+                    for (score, otherScore) in zip(feature.scores, other.scores) {
+                        #expect(
+                            abs(score.value - otherScore.value) <= 1e-9 * max(1, abs(otherScore.value)),
+                            "window \(window.report.index) \(feature.name) \(score.method): \(score.value) vs \(otherScore.value)")
+                    }
+                    #expect(abs(feature.mean - other.mean) <= 1e-9 * max(1, abs(other.mean)) || (feature.mean.isNaN && other.mean.isNaN))
+                }
+            }
+            // The same events, under the same ids: drift detected, then retraining requested.
+            #expect(merged.flatMap(\.events).map(\.id) == expected.flatMap(\.events).map(\.id))
+            #expect(expected.flatMap(\.events).map(\.kind) == [.driftDetected, .retrainingRequested])
+            // Both members took part, and the aggregator merged every share once.
+            #expect(published.allSatisfy { $0 > 0 }, "shares published per member: \(published)")
+            let mergedShares = Exposition.sample("driftwatch_pane_summaries_total{model=\"fraud-detector\",result=\"merged\"}", in: aggregatorMetrics)
+            #expect(mergedShares == published.reduce(0, +))
+            #expect(Exposition.sample("driftwatch_pane_summaries_total{model=\"fraud-detector\",result=\"duplicate\"}", in: aggregatorMetrics) == 0)
+        }
+    }
+}

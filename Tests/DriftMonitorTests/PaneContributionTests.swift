@@ -1,0 +1,129 @@
+import DriftKernels
+import DriftMonitor
+import Foundation
+import Testing
+import TestSupport
+
+/// Scale-out: members summarise their partitions' share of each event-time pane, the
+/// aggregator merges the shares. Its windows must be those of one monitor reading everything.
+@Suite("Pane contributions: two members and an aggregator judge as one monitor")
+struct PaneContributionTests {
+    typealias Record = WindowTests.Record
+
+    /// Shares through JSON, as they travel on the summaries topic.
+    static func roundTrip(_ contribution: PaneContribution) throws -> PaneContribution {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(PaneContribution.self, from: encoder.encode(contribution))
+    }
+
+    /// A member reading `records` from its one partition: its shares, in the order it sends them.
+    static func member(
+        _ records: [Record], partition: Int32, reference: ReferenceProfile, window: WindowSpec, categoryOrder: [String]
+    ) throws -> [PaneContribution] {
+        var space = FeatureSpace()
+        try space.declare(WindowTests.features)
+        // Each agent numbers categories in the order it meets them.
+        for name in categoryOrder { _ = space.dictionaries[0].code(for: name) }
+        let monitor = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), window: window, space: space)
+        let source = PaneContribution.Source(topic: "logs", partition: partition)
+        var shares: [PaneContribution] = []
+        func close() {
+            while monitor.hasPaneToClose {
+                if let closed = monitor.closeContribution(space: space, sources: [source], member: "member-\(partition)") {
+                    shares.append(closed.contribution)
+                }
+            }
+        }
+        for (offset, record) in records.enumerated() {
+            if WindowTests.append(record, to: monitor, space: &space) { monitor.hold(partition: 0, offset: Int64(offset)) }
+            close()
+        }
+        monitor.drainEventTime()
+        close()
+        return shares
+    }
+
+    @Test(
+        "Shares of two members, merged, judge every window as one monitor over all records",
+        arguments: [WindowSpec.eventTime(size: 1_000, slide: 1_000, lateness: 300), .eventTime(size: 2_000, slide: 500, lateness: 300)])
+    func mergedEqualsOne(window: WindowSpec) throws {
+        var (space, reference) = try WindowTests.fixture()
+        let records = WindowTests.stream(count: 4_000, driftFrom: 2_000, jitter: 300)
+        let single = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), window: window, space: space)
+        let expected = WindowTests.run(single, records[...], space: &space)
+
+        // Two partitions: even and odd records; the second member meets categories in reverse.
+        let even = records.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        let odd = records.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        let shares = [
+            try Self.member(even, partition: 0, reference: reference, window: window, categoryOrder: ["a", "b", "c", "d"]),
+            try Self.member(odd, partition: 1, reference: reference, window: window, categoryOrder: ["d", "c", "b", "a"]),
+        ]
+        #expect(shares.allSatisfy { !$0.isEmpty })
+
+        // The aggregator: its own feature space, shares interleaved as two producers' would be.
+        var aggregatorSpace = FeatureSpace()
+        try aggregatorSpace.declare(WindowTests.features)
+        let aggregator = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), window: window, space: aggregatorSpace)
+        var coverage = PaneCoverage(sources: [.init(topic: "logs", partition: 0), .init(topic: "logs", partition: 1)])
+        var windows: [Monitor.ClosedWindow] = []
+        var next = [0, 0]
+        var turn = 0
+        while next[0] < shares[0].count || next[1] < shares[1].count {
+            // Member 0 runs ahead by up to three shares, then member 1 catches up.
+            let member = next[turn] < shares[turn].count ? turn : 1 - turn
+            let share = try Self.roundTrip(shares[member][next[member]])
+            next[member] += 1
+            if next[0] % 3 == 0 { turn = 1 - turn }
+            let admitted = coverage.admit(share)
+            #expect(admitted)
+            let merged = try aggregator.merge(share, space: &aggregatorSpace)
+            #expect(merged)
+            aggregator.completePanes(before: coverage.completeBefore)
+            while aggregator.hasPaneToClose {
+                if let window = aggregator.closePane(space: aggregatorSpace) { windows.append(window) }
+            }
+        }
+        #expect(windows.map(\.report.start) == expected.map(\.report.start))
+        #expect(windows.map(\.report.end) == expected.map(\.report.end))
+        for (window, one) in zip(windows, expected) {
+            WindowTests.expectSameJudgement(window.report, one.report)
+            #expect(window.actions == one.actions)
+            #expect(window.report.features.map(\.newCategoryRatio) == one.report.features.map(\.newCategoryRatio))
+        }
+        #expect(expected.contains { $0.report.level == .drift })
+
+        // A share sent again is not merged twice; one for a judged pane is not merged at all.
+        let replay = shares[0].last!
+        let admittedAgain = coverage.admit(replay)
+        #expect(!admittedAgain)
+        let judged = shares[1].first!
+        let mergedAgain = try aggregator.merge(judged, space: &aggregatorSpace)
+        #expect(!mergedAgain)
+    }
+
+    @Test("A share against another reference, slide or feature set is refused with the reason")
+    func refused() throws {
+        var (space, reference) = try WindowTests.fixture()
+        let window = WindowSpec.eventTime(size: 1_000, slide: 1_000, lateness: 0)
+        let share = try Self.member(
+            WindowTests.stream(count: 500, driftFrom: 500), partition: 0, reference: reference, window: window, categoryOrder: [])[0]
+        let monitor = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), window: window, space: space)
+        var other = share
+        other.referenceVersion = "sha256:other"
+        #expect(throws: ContributionError.self) { var copy = space; _ = try monitor.merge(other, space: &copy) }
+        other = share
+        other.slideMilliseconds = 500
+        #expect(throws: ContributionError.self) { var copy = space; _ = try monitor.merge(other, space: &copy) }
+        other = share
+        other.numeric.removeLast()
+        #expect(throws: ContributionError.self) { var copy = space; _ = try monitor.merge(other, space: &copy) }
+        let counted = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), windowRecords: 100, space: space)
+        #expect(throws: ContributionError.self) { var copy = space; _ = try counted.merge(share, space: &copy) }
+        let merged = try monitor.merge(share, space: &space)
+        #expect(merged)
+    }
+}
