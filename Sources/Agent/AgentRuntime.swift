@@ -86,10 +86,7 @@ public enum AgentRuntime {
                     model: model.name, reference: conformed[model.name]!, policy: model.policy ?? DriftPolicy(),
                     window: model.windowSpec(defaultRecords: configuration.windowRecords), space: finalSpace)
             }
-            var client = KafkaConfiguration(bootstrapServers: configuration.kafka.bootstrap)
-            // Explicit properties last: they override what the security settings derive.
-            for (key, value) in try configuration.kafka.security.properties().sorted(by: { $0.key < $1.key }) { client[key] = value }
-            for (key, value) in configuration.kafka.properties.sorted(by: { $0.key < $1.key }) { client[key] = value }
+            let client = try configuration.kafka.clientConfiguration()
             let subscription = configuration.scaleOut.subscription(of: configuration.kafka)
             let consumer = try KafkaConsumer(configuration: client, groupID: subscription.group, topics: subscription.topics, logger: logger)
             let producer = try KafkaProducer(configuration: client)
@@ -117,6 +114,10 @@ public enum AgentRuntime {
         try configuration.validate()
         var references: [String: ReferenceProfile] = [:]
         for model in configuration.models {
+            if model.bootstrapRecords != nil && !FileManager.default.fileExists(atPath: model.reference) {
+                references[model.name] = try ReferenceBootstrap(model: model, configuration: configuration, logger: logger).run()
+                continue
+            }
             references[model.name] = try loadReference(
                 path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema,
                 fields: configuration.jsonFields)

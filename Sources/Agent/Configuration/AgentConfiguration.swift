@@ -1,6 +1,7 @@
 import DriftMonitor
 import Foundation
 import Ingest
+import KafkaIO
 import Logging
 import Telemetry
 import Yams
@@ -24,6 +25,15 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
 
         /// The format of one topic's records.
         public func format(of topic: String) -> RecordDecoder.Format { topicFormats[topic] ?? format }
+
+        /// The librdkafka properties of the agent's clients: bootstrap, security, then the
+        /// explicit properties, which override what the security settings derive.
+        func clientConfiguration() throws -> KafkaConfiguration {
+            var client = KafkaConfiguration(bootstrapServers: bootstrap)
+            for (key, value) in try security.properties().sorted(by: { $0.key < $1.key }) { client[key] = value }
+            for (key, value) in properties.sorted(by: { $0.key < $1.key }) { client[key] = value }
+            return client
+        }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case bootstrap, topics, group, properties, format, security
@@ -64,6 +74,9 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         /// The names (JSON model field, message key or header, after `route_by`) that route a
         /// record to this model; its own name when empty.
         public var match: [String]
+        /// When the file at ``reference`` does not exist: profile the first this many records
+        /// of the model's stream, write the profile there, and monitor the records after them.
+        public var bootstrapRecords: Int?
 
         public init(
             name: String, reference: String, policy: DriftPolicy? = nil, schema: [String: DeclaredKind] = [:], window: WindowSettings? = nil,
@@ -79,6 +92,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, reference, policy, schema, window, match
+            case bootstrapRecords = "bootstrap_records"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -89,6 +103,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             schema = try container.decodeIfPresent([String: DeclaredKind].self, forKey: .schema) ?? [:]
             window = try container.decodeIfPresent(WindowSettings.self, forKey: .window)
             match = try container.decodeIfPresent([String].self, forKey: .match) ?? []
+            bootstrapRecords = try container.decodeIfPresent(Int.self, forKey: .bootstrapRecords)
         }
 
         /// The model's windows, with the agent's `window_records` as the default size.
@@ -220,6 +235,12 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             do {
                 try (model.policy ?? DriftPolicy()).validate()
                 _ = try model.windowSpec(defaultRecords: max(1, windowRecords))
+                if let records = model.bootstrapRecords {
+                    if records < 2 { problems.append("model \(model.name): bootstrap_records must be at least 2") }
+                    for topic in kafka.topics where kafka.format(of: topic) != .json {
+                        problems.append("model \(model.name): bootstrap_records reads JSON records, and topic \(topic) is \(kafka.format(of: topic).rawValue)")
+                    }
+                }
             } catch {
                 problems.append("model \(model.name): \(error)")
             }
