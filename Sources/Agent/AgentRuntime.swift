@@ -101,6 +101,9 @@ public enum AgentRuntime {
             settings.routing = try configuration.routing()
             settings.routes = Dictionary(uniqueKeysWithValues: configuration.models.filter { !$0.match.isEmpty }.map { ($0.name, $0.match) })
             settings.scaleOut = configuration.scaleOut.pipelineRole(topics: configuration.kafka.topics)
+            settings.segmentSource = try configuration.segmentSource()
+            settings.segmentLimits = Dictionary(
+                uniqueKeysWithValues: configuration.models.filter { $0.segmentBy != nil }.map { ($0.name, $0.maxSegments) })
             return Pipeline(
                 settings: settings,
                 consumer: consumer, producer: producer, space: finalSpace, monitors: monitors, catalogue: catalogue,

@@ -61,8 +61,10 @@ enum AgentHarness {
 
     /// A fresh directory holding a reference of the clean demo traffic and a configuration for
     /// the `driftwatch` process on `cluster` (topic `logs`, windows of 500 records), with
-    /// `extra` top-level YAML appended.
-    static func processSetup(_ cluster: MockCluster, extra: String = "") throws -> (directory: URL, configuration: String, reference: URL) {
+    /// `extra` top-level YAML and `modelExtra` keys of the model appended.
+    static func processSetup(
+        _ cluster: MockCluster, extra: String = "", modelExtra: String = ""
+    ) throws -> (directory: URL, configuration: String, reference: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-process-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let reference = directory.appendingPathComponent("reference.json")
@@ -80,6 +82,7 @@ enum AgentHarness {
         models:
           - name: \(DemoTraffic.model)
             reference: \(reference.path)
+        \(modelExtra)
         """.write(toFile: configuration, atomically: true, encoding: .utf8)
         return (directory, configuration, reference)
     }

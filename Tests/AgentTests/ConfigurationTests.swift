@@ -87,6 +87,25 @@ struct ConfigurationTests {
         }
     }
 
+    @Test(
+        "segment_by: key or a header, one source for every model, standalone agents only",
+        arguments: [
+            ("", "    segment_by: field\n", "segment_by 'field' is not key or header:NAME"),
+            ("", "    segment_by: key\n  - name: n\n    reference: r.json\n    segment_by: header:tenant\n", "one segment_by serves every model"),
+            ("scale_out: {role: member}\n", "    segment_by: key\n    window: {duration: 1m}\n", "segment_by and scale_out.role member do not go together"),
+            ("", "    segment_by: key\n    max_segments: 0\n", "model m: max_segments must be at least 1"),
+        ])
+    func segments(top: String, model: String, problem: String) throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try load(top + "models:\n  - name: m\n    reference: r.json\n" + model).validate()
+        }
+        #expect(error.map { "\($0)" }?.contains(problem) == true, "\(error.map { "\($0)" } ?? "no error")")
+        let valid = try load("models:\n  - name: m\n    reference: r.json\n    segment_by: header:model-version\n    max_segments: 5\n")
+        try valid.validate()
+        #expect(try valid.segmentSource() == .header("model-version"))
+        #expect(valid.models[0].maxSegments == 5)
+    }
+
     @Test("The agent refuses a schema that conflicts with the reference, naming model and reference")
     func conflictAtStart() throws {
         var configuration = AgentConfiguration()

@@ -15,24 +15,10 @@ extension AgentOnKafka {
         @Test("The first 1500 records become the reference (the profile of exactly those records), later drift raises one retraining event, a restart loads the written file")
         func bootstrapFromStream() async throws {
             let cluster = try AgentHarness.cluster(partitions: 1)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-bootstrap-\(UUID())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let (directory, configuration, referencePath) = try AgentHarness.processSetup(cluster, modelExtra: "    bootstrap_records: 1500")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let referencePath = directory.appendingPathComponent("fraud-reference.json")
-            let configuration = directory.appendingPathComponent("agent.yaml").path
-            try """
-            kafka:
-              bootstrap: "\(cluster.bootstrapServers)"
-              topics: [logs]
-              events_topic: events
-              dlq_topic: dlq
-            http_port: 0
-            window_records: 500
-            models:
-              - name: \(DemoTraffic.model)
-                reference: \(referencePath.path)
-                bootstrap_records: 1500
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+            // No reference yet: the agent is to build it.
+            try FileManager.default.removeItem(at: referencePath)
 
             // 3000 clean records, then 2000 drifted ones (the mock broker keeps a few MB per partition).
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))

@@ -80,5 +80,49 @@ extension AgentOnKafka {
             #expect(Exposition.sample("driftwatch_records_unrouted_total", in: metrics) == 1_000)
             #expect(Exposition.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 2_000)
         }
+
+        @Test("Segments by header: each model version watched as its own model, past max_segments with the model itself")
+        func segmentsByHeader() async throws {
+            let cluster = try AgentHarness.cluster(partitions: 2)
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 500)
+            configuration.models[0].segmentBy = "header:model-version"
+            configuration.models[0].maxSegments = 2
+            // Versions v1 and v3 send clean traffic, v2 drifted traffic; one record in seven has no version.
+            var clean = DemoTraffic(seed: 51, driftAfter: .max)
+            var drifted = DemoTraffic(seed: 52, driftAfter: 0)
+            let versions: [String?] = ["v1", "v1", "v2", "v2", "v3", "v3", nil]
+            let tickets = try (0..<3_500).map { i in
+                let version = versions[i % 7]
+                let time = 1_764_000_000_000 + Int64(i)
+                return try producer.send(
+                    topic: "logs", key: nil, value: version == "v2" ? drifted.next(timestampMilliseconds: time) : clean.next(timestampMilliseconds: time),
+                    headers: version.map { [MessageHeader(name: "model-version", string: $0)] } ?? [], partition: Int32(i % 2))
+            }
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+            let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
+            let metrics = try await agent.scrape { _ in agent.windows.count >= 7 }
+            try await agent.stop()
+
+            let model = DemoTraffic.model
+            let windows = Dictionary(grouping: agent.windows.all, by: \.report.model)
+            #expect(windows.keys.sorted() == [model, "\(model)/v1", "\(model)/v2"])
+            // v1: 1000 clean records; v2: 1000 drifted ones; v3 (the third version) and the records
+            // without one: 1500 with the model itself.
+            #expect(windows["\(model)/v1"]?.map(\.report.records) == [500, 500])
+            #expect(windows["\(model)/v1"]?.allSatisfy { $0.report.driftedFeatures.isEmpty } == true)
+            #expect(windows["\(model)/v2"]?.map(\.report.records) == [500, 500])
+            #expect(windows["\(model)/v2"]?.allSatisfy { Set($0.report.driftedFeatures.map(\.name)) == Set(DemoTraffic.driftingFeatures) } == true)
+            #expect(windows[model]?.map(\.report.records) == [500, 500, 500])
+            #expect(windows[model]?.allSatisfy { $0.report.driftedFeatures.isEmpty } == true)
+            let events = agent.windows.all.flatMap(\.events)
+            #expect(events.map(\.kind) == [.driftDetected, .retrainingRequested])
+            #expect(events.allSatisfy { $0.model == "\(model)/v2" })
+            for (name, records) in [(model, 1_500.0), ("\(model)/v1", 1_000), ("\(model)/v2", 1_000)] {
+                #expect(Exposition.sample("driftwatch_records_total{model=\"\(name)\"}", in: metrics) == records, "\(name)")
+            }
+            #expect(Exposition.sample("driftwatch_drift_state{model=\"\(model)/v2\"}", in: metrics) == 2)
+            #expect(Exposition.sample("driftwatch_drift_state{model=\"\(model)/v1\"}", in: metrics) == 0)
+        }
     }
 }

@@ -77,6 +77,11 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         /// When the file at ``reference`` does not exist: profile the first this many records
         /// of the model's stream, write the profile there, and monitor the records after them.
         public var bootstrapRecords: Int?
+        /// Watch each value of the message key (`key`) or of a header (`header:NAME`), such as
+        /// a model version or a tenant, as its own model `NAME/VALUE`.
+        public var segmentBy: String?
+        /// The most segments with their own monitor; records of later ones stay with the model's.
+        public var maxSegments: Int = 20
 
         public init(
             name: String, reference: String, policy: DriftPolicy? = nil, schema: [String: DeclaredKind] = [:], window: WindowSettings? = nil,
@@ -93,6 +98,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, reference, policy, schema, window, match
             case bootstrapRecords = "bootstrap_records"
+            case segmentBy = "segment_by"
+            case maxSegments = "max_segments"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -104,6 +111,8 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             window = try container.decodeIfPresent(WindowSettings.self, forKey: .window)
             match = try container.decodeIfPresent([String].self, forKey: .match) ?? []
             bootstrapRecords = try container.decodeIfPresent(Int.self, forKey: .bootstrapRecords)
+            segmentBy = try container.decodeIfPresent(String.self, forKey: .segmentBy)
+            maxSegments = try container.decodeIfPresent(Int.self, forKey: .maxSegments) ?? 20
         }
 
         /// The model's windows, with the agent's `window_records` as the default size.
@@ -166,13 +175,31 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
 
     /// ``routeBy`` read.
     public func routing() throws -> Pipeline.Routing {
-        switch routeBy {
-        case "field": return .field
-        case "key": return .key
-        case let text where text.hasPrefix("header:") && text.count > "header:".count:
-            return .header(String(text.dropFirst("header:".count)))
-        default:
+        guard let routing = Self.source(routeBy, allowingField: true) else {
             throw ConfigurationError(description: "route_by '\(routeBy)' is not field, key or header:NAME")
+        }
+        return routing
+    }
+
+    /// Where the segmented models' segments come from (one source for all), if any is segmented.
+    public func segmentSource() throws -> Pipeline.Routing? {
+        let sources = Set(models.compactMap(\.segmentBy))
+        guard let text = sources.first else { return nil }
+        guard sources.count == 1 else {
+            throw ConfigurationError(description: "models segment by \(sources.sorted().joined(separator: " and ")); one segment_by serves every model")
+        }
+        guard let source = Self.source(text, allowingField: false) else {
+            throw ConfigurationError(description: "segment_by '\(text)' is not key or header:NAME")
+        }
+        return source
+    }
+
+    private static func source(_ text: String, allowingField: Bool) -> Pipeline.Routing? {
+        switch text {
+        case "field" where allowingField: .field
+        case "key": .key
+        case let text where text.hasPrefix("header:") && text.count > "header:".count: .header(String(text.dropFirst("header:".count)))
+        default: nil
         }
     }
 
@@ -258,6 +285,16 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             _ = try routing()
         } catch {
             problems.append("\(error)")
+        }
+        do {
+            if try segmentSource() != nil && scaleOut.role != "standalone" {
+                problems.append("segment_by and scale_out.role \(scaleOut.role) do not go together yet: segments are watched by standalone agents")
+            }
+        } catch {
+            problems.append("\(error)")
+        }
+        for model in models where model.segmentBy != nil && model.maxSegments < 1 {
+            problems.append("model \(model.name): max_segments must be at least 1")
         }
         let roles = jsonFields.roles
         for model in models {

@@ -57,14 +57,13 @@ extension Pipeline {
             partition: summaryPartitions.map { Int32(truncatingIfNeeded: Self.stableHash(contribution.model) % UInt64($0)) },
             id: contribution.key)
         target.metrics.countPaneSummary(.published)
-        windowClosedSinceCommit = true
-        mayRestore = false
+        noteClosed()
         logger.info(
             "pane summary published",
             metadata: [
                 "model": "\(contribution.model)", "pane": "\(contribution.pane)", "records": "\(contribution.records)",
                 "sources": "\(contribution.sources.map(\.description).joined(separator: ","))",
-                "offsets": "\(closed.offsets.sorted { $0.key < $1.key }.map { "\(partitions[$0.key]):\($0.value.lowerBound)-\($0.value.upperBound)" }.joined(separator: ","))",
+                "offsets": "\(describe(closed.offsets))",
             ])
     }
 

@@ -44,6 +44,10 @@ public final class Pipeline {
         public var idlePartitionMilliseconds: Int64 = 10_000
         /// Whether this agent judges windows itself, or shares them through the summaries topic.
         public var scaleOut = ScaleOut.standalone
+        /// Where a record's segment comes from, for the models in ``segmentLimits``.
+        public var segmentSource: Routing?
+        /// Per segmented model: the most segments with a monitor of their own.
+        public var segmentLimits: [String: Int] = [:]
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic
@@ -74,6 +78,13 @@ public final class Pipeline {
     final class Watched {
         var monitor: Monitor
         let metrics: ModelMetrics
+        /// The configured model this monitor watches (or a segment of).
+        let model: String
+        /// Segmented model: the most segments, each watched on its own, by segment value.
+        let segmentLimit: Int
+        var segments: [[UInt8]: Watched] = [:]
+        /// Records of segments past the limit were seen (and went to the model's own monitor).
+        var segmentsOverflowed = false
         /// A new reference, waiting for the monitor to have no open pane.
         var pendingReference: ReferenceProfile?
         /// Aggregator: which panes every member has closed.
@@ -81,9 +92,11 @@ public final class Pipeline {
         var uncountedRecords = 0
         var uncountedLate = 0
 
-        init(monitor: Monitor, metrics: ModelMetrics) {
+        init(monitor: Monitor, metrics: ModelMetrics, model: String, segmentLimit: Int = 0) {
             self.monitor = monitor
             self.metrics = metrics
+            self.model = model
+            self.segmentLimit = segmentLimit
         }
     }
 
@@ -102,11 +115,14 @@ public final class Pipeline {
     private let seldonTopics: [SeldonTopic?]
     private var payload: InferencePayload
     private var join: InferenceJoin
-    let watched: [Watched]
+    /// The configured models' monitors, then their segments' in the order they appeared.
+    var watched: [Watched]
+    /// The checkpoints read at the first assignment, for segments that appear later.
+    var restoredCheckpoints: [String: Monitor.Checkpoint] = [:]
     /// Routing names, and the index in `watched` of each name's code.
     private var modelNames = CategoryDictionary(capacity: 4096)
     private var watchedOfName: [Int] = []
-    private(set) var partitions: [TopicPartition] = []
+    private var partitions: [TopicPartition] = []
     private var partitionIDs: [Int64: Int] = [:]
     private var idOfPartition: [TopicPartition: Int] = [:]
     /// Per partition id: the newest event time read from it since it was assigned.
@@ -121,14 +137,14 @@ public final class Pipeline {
     private var lastCommit = ContinuousClock.now
     private var lastProbe = ContinuousClock.now
     private var committedOffsets: [TopicPartition: Int64] = [:]
-    var windowClosedSinceCommit = false
+    private var windowClosedSinceCommit = false
     private var lastCommitFailed = false
     /// Set by a rebalance inside a poll: the rest of that poll's messages may come from
     /// before it, so they are dropped and their partitions read again from `rewind`.
     private var rebalancedDuringPoll = false
     private var rewind: [TopicPartition: Int64] = [:]
     /// Whether a checkpoint may still be restored: only before this run closed any window.
-    var mayRestore = true
+    private var mayRestore = true
     /// Records taken from Kafka since the start (valid, invalid and unrouted).
     public private(set) var recordsConsumed = 0
 
@@ -155,10 +171,8 @@ public final class Pipeline {
         join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
         watched = monitors.map { monitor in
             Watched(
-                monitor: monitor,
-                metrics: catalogue.makeModelMetrics(
-                    model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version,
-                    invalidReasons: DecodeError.Reason.allCases.map(\.rawValue), multivariate: monitor.reference.multivariate != nil))
+                monitor: monitor, metrics: Self.makeMetrics(for: monitor, catalogue: catalogue), model: monitor.model,
+                segmentLimit: settings.segmentLimits[monitor.model] ?? 0)
         }
         hasEventTimeWindows = monitors.contains { if case .eventTime = $0.window { true } else { false } }
         for (index, monitor) in monitors.enumerated() {
@@ -237,6 +251,11 @@ public final class Pipeline {
         case .key: payload.setModel(message.key)
         case .header(let name): payload.setModel(message.header(named: name))
         }
+        switch settings.segmentSource {
+        case nil, .field: break
+        case .key: payload.setSegment(message.key)
+        case .header(let name): payload.setSegment(message.header(named: name))
+        }
         let origin = InferenceJoin.Origin(partition: partition, offset: message.offset)
         if payload.timestampMilliseconds == nil { payload.timestampMilliseconds = message.timestampMilliseconds }
         if let time = payload.timestampMilliseconds, time > newestEventTime[partition] { newestEventTime[partition] = time }
@@ -253,10 +272,11 @@ public final class Pipeline {
 
     /// Routes a payload's rows to their model's monitor, closing windows as they fill.
     private func deliver(_ payload: InferencePayload, origins: some Collection<InferenceJoin.Origin>) {
-        guard let target = route(payload.model) else {
+        guard var target = route(payload.model) else {
             catalogue.countUnrouted()
             return
         }
+        if target.segmentLimit > 0 && !payload.segment.isEmpty { target = segment(payload.segment, of: target) }
         var flags: Monitor.RecordFlags = []
         // A response alone shares its id with a request already counted.
         if !payload.id.isEmpty && payload.role != .response
@@ -354,8 +374,7 @@ public final class Pipeline {
         }
         try publish(events, metrics: target.metrics)
         let offsets = Dictionary(uniqueKeysWithValues: closed.offsets.map { (partitions[$0.key], $0.value) })
-        windowClosedSinceCommit = true
-        mayRestore = false
+        noteClosed()
         logger.info(
             "window closed",
             metadata: [
@@ -364,11 +383,23 @@ public final class Pipeline {
                 "quality_breaches": "\(report.qualityBreaches.map { [$0.feature, $0.check.rawValue].compactMap { $0 }.joined(separator: ":") })",
                 "unknown_fields": "\(report.unknownFields)", "late": "\(report.lateRecords)",
                 "bounds": "\(report.start.map { "\($0)-\(report.end ?? $0)" } ?? "-")",
-                "offsets": "\(offsets.sorted { $0.key.description < $1.key.description }.map { "\($0.key):\($0.value.lowerBound)-\($0.value.upperBound)" }.joined(separator: ","))",
+                "offsets": "\(describe(closed.offsets))",
                 "events": "\(events.map(\.id).joined(separator: ","))",
             ])
         observer(WindowOutcome(report: report, state: state, events: events, offsets: offsets))
         if target.pendingReference != nil { switchReferenceIfIdle(target) }
+    }
+
+    /// A window (or a member's pane) is complete: commit its offsets soon, restore no checkpoint.
+    func noteClosed() {
+        windowClosedSinceCommit = true
+        mayRestore = false
+    }
+
+    /// Offsets held by a closed window, per partition id, for the log: `topic[p]:first-last,...`.
+    func describe(_ offsets: [Int: ClosedRange<Int64>]) -> String {
+        offsets.map { (partitions[$0.key].description, $0.value) }.sorted { $0.0 < $1.0 }
+            .map { "\($0.0):\($0.1.lowerBound)-\($0.1.upperBound)" }.joined(separator: ",")
     }
 
     /// Publishes events and waits for Kafka's acknowledgement, retrying with backoff.
@@ -424,7 +455,7 @@ public final class Pipeline {
     private func finishBatch() throws(PipelineError) {
         if let posted = referenceUpdates?.take() {
             for target in watched {
-                if let reference = posted[target.monitor.model] { target.pendingReference = reference }
+                if let reference = posted[target.model] { target.pendingReference = reference }
             }
         }
         for target in watched where target.pendingReference != nil { switchReferenceIfIdle(target) }
@@ -603,14 +634,18 @@ public final class Pipeline {
                 newest[model] = state
             }
         }
-        for target in watched {
-            guard let checkpoint = newest[target.monitor.model], checkpoint.windowsClosed > target.monitor.windowsClosed else { continue }
-            target.monitor.restore(checkpoint)
-            target.metrics.setState(checkpoint.state.gauge)
-            logger.info(
-                "drift state restored from the committed checkpoint",
-                metadata: ["model": "\(target.monitor.model)", "state": "\(checkpoint.state.gauge)", "windows": "\(checkpoint.windowsClosed)"])
-        }
+        restoredCheckpoints = newest
+        for target in watched { restore(target) }
+    }
+
+    /// Takes up a monitor's drift state from the checkpoint read at the first assignment.
+    func restore(_ target: Watched) {
+        guard let checkpoint = restoredCheckpoints[target.monitor.model], checkpoint.windowsClosed > target.monitor.windowsClosed else { return }
+        target.monitor.restore(checkpoint)
+        target.metrics.setState(checkpoint.state.gauge)
+        logger.info(
+            "drift state restored from the committed checkpoint",
+            metadata: ["model": "\(target.monitor.model)", "state": "\(checkpoint.state.gauge)", "windows": "\(checkpoint.windowsClosed)"])
     }
 
     /// Sends the partitions still assigned back to the first record not accounted for.

@@ -23,6 +23,8 @@ public struct InferencePayload {
     public var model: [UInt8] = []
     /// Event time in milliseconds since the epoch, if the message had one.
     public var timestampMilliseconds: Int64?
+    /// The model's segment (a message key or header, when models are segmented); empty: none.
+    public var segment: [UInt8] = []
     /// Fields or tensors outside the schema (neither features nor ignored), in all rows.
     public var unknownFields = 0
     /// The name of the first of them.
@@ -40,19 +42,26 @@ public struct InferencePayload {
         role = .complete
         id.removeAll(keepingCapacity: true)
         model.removeAll(keepingCapacity: true)
+        segment.removeAll(keepingCapacity: true)
         timestampMilliseconds = nil
         unknownFields = 0
         unknownFieldName.removeAll(keepingCapacity: true)
         rowCount = 0
     }
 
-    /// Notes a field or tensor outside the schema, keeping the first one's name.
+    /// Replaces the segment with `bytes` (a message key or header; nil: none), in place.
+    public mutating func setSegment(_ bytes: UnsafeRawBufferPointer?) {
+        segment.removeAll(keepingCapacity: true)
+        if let bytes { segment.append(contentsOf: bytes) }
+    }
+
     /// Replaces the model name with `bytes` (a message key or header; nil: no name), in place.
     public mutating func setModel(_ bytes: UnsafeRawBufferPointer?) {
         model.removeAll(keepingCapacity: true)
         if let bytes { model.append(contentsOf: bytes) }
     }
 
+    /// Notes a field or tensor outside the schema, keeping the first one's name.
     mutating func noteUnknownField(_ name: UnsafeRawBufferPointer) {
         if unknownFields == 0 { unknownFieldName.append(contentsOf: name.prefix(Self.unknownNameLimit)) }
         unknownFields += 1
@@ -98,6 +107,7 @@ public struct InferencePayload {
             rows[index].merge(other.rows[index])
         }
         if model.isEmpty { model = other.model }
+        if segment.isEmpty { segment = other.segment }
         if unknownFields == 0 { unknownFieldName = other.unknownFieldName }
         unknownFields += other.unknownFields
         if timestampMilliseconds == nil { timestampMilliseconds = other.timestampMilliseconds }
