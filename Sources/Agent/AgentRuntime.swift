@@ -96,7 +96,7 @@ public enum AgentRuntime {
             settings.tensors = configuration.tensors
             settings.joinTimeoutMilliseconds = Int64(configuration.joinTimeoutMilliseconds)
             settings.idlePartitionMilliseconds = Int64(configuration.idlePartitionMilliseconds)
-            settings.jsonFields = configuration.jsonFields
+            settings.jsonFields = configuration.decodedJSONFields
             settings.ignoredFields = ignored.sorted()
             settings.routing = try configuration.routing()
             settings.routes = Dictionary(uniqueKeysWithValues: configuration.models.filter { !$0.match.isEmpty }.map { ($0.name, $0.match) })

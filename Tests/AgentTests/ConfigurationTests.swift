@@ -88,9 +88,10 @@ struct ConfigurationTests {
     }
 
     @Test(
-        "segment_by: key or a header, one source for every model, standalone agents only",
+        "segment_by: key, a header or a JSON field, one source for every model, standalone agents only",
         arguments: [
-            ("", "    segment_by: field\n", "segment_by 'field' is not key or header:NAME"),
+            ("", "    segment_by: field\n", "segment_by 'field' is not key, header:NAME or field:NAME"),
+            ("", "    segment_by: field:model\n", "segment_by 'field:model' must name a field other than"),
             ("", "    segment_by: key\n  - name: n\n    reference: r.json\n    segment_by: header:tenant\n", "one segment_by serves every model"),
             ("scale_out: {role: member}\n", "    segment_by: key\n    window: {duration: 1m}\n", "segment_by and scale_out.role member do not go together"),
             ("", "    segment_by: key\n    max_segments: 0\n", "model m: max_segments must be at least 1"),

@@ -81,23 +81,28 @@ extension AgentOnKafka {
             #expect(Exposition.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: metrics) == 2_000)
         }
 
-        @Test("Segments by header: each model version watched as its own model, past max_segments with the model itself")
-        func segmentsByHeader() async throws {
+        @Test(
+            "Segments by a header or a JSON field: each model version watched as its own model, past max_segments with the model itself",
+            arguments: ["header:model-version", "field:tenant"])
+        func segments(source: String) async throws {
             let cluster = try AgentHarness.cluster(partitions: 2)
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
             var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 500)
-            configuration.models[0].segmentBy = "header:model-version"
+            configuration.models[0].segmentBy = source
             configuration.models[0].maxSegments = 2
             // Versions v1 and v3 send clean traffic, v2 drifted traffic; one record in seven has no version.
             var clean = DemoTraffic(seed: 51, driftAfter: .max)
             var drifted = DemoTraffic(seed: 52, driftAfter: 0)
             let versions: [String?] = ["v1", "v1", "v2", "v2", "v3", "v3", nil]
+            let byHeader = source.hasPrefix("header:")
             let tickets = try (0..<3_500).map { i in
                 let version = versions[i % 7]
                 let time = 1_764_000_000_000 + Int64(i)
+                var value = version == "v2" ? drifted.next(timestampMilliseconds: time) : clean.next(timestampMilliseconds: time)
+                if let version, !byHeader { value = Array("{\"tenant\":\"\(version)\",".utf8) + value.dropFirst() }
                 return try producer.send(
-                    topic: "logs", key: nil, value: version == "v2" ? drifted.next(timestampMilliseconds: time) : clean.next(timestampMilliseconds: time),
-                    headers: version.map { [MessageHeader(name: "model-version", string: $0)] } ?? [], partition: Int32(i % 2))
+                    topic: "logs", key: nil, value: value,
+                    headers: byHeader ? version.map { [MessageHeader(name: "model-version", string: $0)] } ?? [] : [], partition: Int32(i % 2))
             }
             try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
             let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)

@@ -188,10 +188,28 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         guard sources.count == 1 else {
             throw ConfigurationError(description: "models segment by \(sources.sorted().joined(separator: " and ")); one segment_by serves every model")
         }
+        if let field = Self.segmentField(text) {
+            guard !field.isEmpty, !jsonFields.roles.contains(field) else {
+                throw ConfigurationError(description: "segment_by '\(text)' must name a field other than the record's features, model, timestamp or request id")
+            }
+            return .field
+        }
         guard let source = Self.source(text, allowingField: false) else {
-            throw ConfigurationError(description: "segment_by '\(text)' is not key or header:NAME")
+            throw ConfigurationError(description: "segment_by '\(text)' is not key, header:NAME or field:NAME")
         }
         return source
+    }
+
+    /// The JSON field of `segment_by: field:NAME`.
+    static func segmentField(_ text: String) -> String? {
+        text.hasPrefix("field:") ? String(text.dropFirst("field:".count)) : nil
+    }
+
+    /// The JSON fields the decoder reads, with the segment field when models are segmented by one.
+    public var decodedJSONFields: JSONFields {
+        var fields = jsonFields
+        fields.segment = models.lazy.compactMap(\.segmentBy).compactMap(Self.segmentField).first
+        return fields
     }
 
     private static func source(_ text: String, allowingField: Bool) -> Pipeline.Routing? {

@@ -29,7 +29,7 @@ struct ReferenceBootstrap {
         let routing = try configuration.routing()
         let names = Set((model.match.isEmpty ? [model.name] : model.match).map { Array($0.utf8) })
         let onlyModel = configuration.models.count == 1
-        var decoder = RecordDecoder(space: FeatureSpace(), fields: configuration.jsonFields)
+        var decoder = RecordDecoder(space: FeatureSpace(), fields: configuration.decodedJSONFields)
         var payload = InferencePayload(space: decoder.space)
         var lines: [UInt8] = []
         var taken = 0
@@ -67,7 +67,7 @@ struct ReferenceBootstrap {
         defer { try? FileManager.default.removeItem(at: records) }
         let profile = try AgentRuntime.loadReference(
             path: records.path, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema,
-            fields: configuration.jsonFields)
+            fields: configuration.decodedJSONFields)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -39,8 +39,8 @@ public struct ReferenceReloader: Service {
                 if let interval {
                     group.addTask {
                         var stamps = modificationDates()
-                        while true {
-                            try await Task.sleep(for: interval)
+                        // Cancelled at shutdown: end quietly, since a throw here is a failed service.
+                        while (try? await Task.sleep(for: interval)) != nil {
                             let now = modificationDates()
                             let changed = configuration.models.map(\.name).filter { now[$0] != stamps[$0] }
                             stamps = now

@@ -14,6 +14,8 @@ public struct DecodedRow: Sendable {
     public var model: Range<Int> = 0..<0
     /// The record's request id, as bytes into the decoder's input; empty if none.
     public var requestID: Range<Int> = 0..<0
+    /// The record's segment (its `segment_by` field), as bytes into the decoder's input; empty if none.
+    public var segment: Range<Int> = 0..<0
     /// Fields that are neither a feature of the space, nor ignored, nor record metadata.
     public var unknownFields = 0
     /// The first of them, as the bytes of its name in the decoder's input.
@@ -35,6 +37,7 @@ public struct DecodedRow: Sendable {
         nonFinite.removeAll(keepingCapacity: true)
         model = 0..<0
         requestID = 0..<0
+        segment = 0..<0
         unknownFields = 0
         firstUnknownField = 0..<0
         timestampMilliseconds = nil

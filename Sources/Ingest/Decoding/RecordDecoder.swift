@@ -68,7 +68,8 @@ public struct RecordDecoder {
         labelSlot = space.slot(of: "label")
         for feature in space.features { _ = featureNames.code(for: feature.name) }
         for name in ignoredFields { _ = featureNames.code(for: name) }
-        for name in [fields.features, fields.model, fields.timestamp, fields.requestID] + fields.metadata {
+        // Codes 0-4 are the roles decodeReservedKey reads; a key never written stands in for no segment.
+        for name in [fields.features, fields.model, fields.timestamp, fields.requestID, fields.segment ?? "\u{0}"] + fields.metadata {
             _ = reservedNames.code(for: name)
         }
         for (tensor, columns) in tensors.sorted(by: { $0.key < $1.key }) {
@@ -98,6 +99,8 @@ public struct RecordDecoder {
             if !model.isEmpty { payload.model.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[model])) }
             let requestID = payload.rows[0].requestID
             if !requestID.isEmpty { payload.id.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[requestID])) }
+            let segment = payload.rows[0].segment
+            if !segment.isEmpty { payload.segment.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[segment])) }
             payload.timestampMilliseconds = payload.rows[0].timestampMilliseconds
             payload.collectUnknownFields(of: record)
         case .kserve:

@@ -11,6 +11,9 @@ public struct JSONFields: Sendable, Hashable {
     public var requestID = "request_id"
     /// Other top-level keys that describe the record: neither features nor unknown fields.
     public var metadata: [String] = ["id", "model_version", "prediction", "predictions", "label"]
+    /// The key whose value (a string or number) names the record's segment, when models are
+    /// segmented by a field (`segment_by: field:NAME`); not a feature then.
+    public var segment: String?
 
     public init() {}
 
@@ -19,7 +22,7 @@ public struct JSONFields: Sendable, Hashable {
 
     /// Every top-level key that is not a feature unless the schema declares it one (a metadata
     /// key such as `prediction` can be, for prediction drift).
-    public var reserved: Set<String> { roles.union(metadata) }
+    public var reserved: Set<String> { roles.union(metadata).union(segment.map { [$0] } ?? []) }
 }
 
 extension JSONFields: Codable {

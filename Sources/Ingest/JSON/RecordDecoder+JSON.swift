@@ -54,7 +54,7 @@ extension RecordDecoder {
             }
             position += 1
             let reserved = meaning.reserved
-            if let reserved, reserved < 4, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {
+            if let reserved, reserved < 5, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {
                 // consumed
             } else if let field = meaning.field {
                 if field >= 0 {
@@ -74,8 +74,8 @@ extension RecordDecoder {
         scanner.leave()
     }
 
-    /// The ``JSONFields`` features (0), model (1), timestamp (2) and request id (3): true if
-    /// the value was read as that.
+    /// The ``JSONFields`` features (0), model (1), timestamp (2), request id (3) and segment
+    /// (4): true if the value was read as that.
     mutating func decodeReservedKey(
         _ reserved: Int, _ key: JSONScanner.StringToken, _ scanner: inout JSONScanner, into row: inout DecodedRow
     ) throws(DecodeError) -> Bool {
@@ -94,15 +94,18 @@ extension RecordDecoder {
             let milliseconds = value < 1e11 ? value * 1000 : value
             if milliseconds.isFinite && abs(milliseconds) < 9e15 { row.timestampMilliseconds = Int64(milliseconds) }
         default:
+            // A string's characters, or a number's text.
             let start = scanner.position
+            let range: Range<Int>
             if first == UInt8(ascii: "\"") {
-                row.requestID = try scanner.string().range
+                range = try scanner.string().range
             } else if let first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
                 _ = try scanner.number()
-                row.requestID = start..<scanner.position
+                range = start..<scanner.position
             } else {
                 return false
             }
+            if reserved == 3 { row.requestID = range } else { row.segment = range }
         }
         return true
     }
