@@ -12,7 +12,7 @@ extension Monitor {
         batchPane = nil
         guard let closing = panes.firstIndex(where: { !$0.isClosed }) else { return nil }
         let pane = panes.remove(at: closing)
-        closedBefore = max(closedBefore, pane.key + 1)
+        closedBefore = max(closedBefore, pane.key.saturating(adding: 1))
         lastEvaluatedPane = pane.key
         lateSinceClose = 0
         // A member's checkpoint counts the panes it shared, so that a restart restores its position.
@@ -64,6 +64,9 @@ extension Monitor {
         else {
             throw ContributionError(description: "summary of pane \(contribution.pane) does not have this model's features and bins")
         }
+        guard contribution.isPlausible else {
+            throw ContributionError(description: "summary of pane \(contribution.pane) has negative or impossible counts")
+        }
         guard contribution.pane >= closedBefore else { return false }
         var share = merged.emptied()
         share.numeric = contribution.numeric
@@ -99,9 +102,7 @@ extension Monitor {
     public func completePanes(before key: Int64) {
         guard case .eventTime(_, let slide, let lateness) = window else { return }
         let start = key.multipliedReportingOverflow(by: slide)
-        let time = start.overflow ? (key < 0 ? Int64.min : .max) : start.partialValue
-        let limit = time.addingReportingOverflow(lateness)
-        let ready = limit.overflow ? Int64.max : limit.partialValue
+        let ready = (start.overflow ? (key < 0 ? Int64.min : .max) : start.partialValue).saturating(adding: lateness)
         newestEventTime = max(newestEventTime, ready)
         eventTimeLimit = ready
     }

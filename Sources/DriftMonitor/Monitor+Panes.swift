@@ -122,7 +122,7 @@ extension Monitor {
 
 extension Int64 {
     /// `self + other`, or the bound it would pass.
-    fileprivate func saturating(adding other: Int64) -> Int64 {
+    func saturating(adding other: Int64) -> Int64 {
         let sum = addingReportingOverflow(other)
         return sum.overflow ? (other < 0 ? .min : .max) : sum.partialValue
     }

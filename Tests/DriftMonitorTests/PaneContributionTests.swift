@@ -105,7 +105,7 @@ struct PaneContributionTests {
         #expect(!mergedAgain)
     }
 
-    @Test("A share against another reference, slide or feature set is refused with the reason")
+    @Test("A share against another reference, slide or feature set, or with impossible counts, is refused with the reason")
     func refused() throws {
         var (space, reference) = try WindowTests.fixture()
         let window = WindowSpec.eventTime(size: 1_000, slide: 1_000, lateness: 0)
@@ -121,9 +121,31 @@ struct PaneContributionTests {
         other = share
         other.numeric.removeLast()
         #expect(throws: ContributionError.self) { var copy = space; _ = try monitor.merge(other, space: &copy) }
+        other = share
+        other.categorical[0].counts["a"] = -5
+        #expect(throws: ContributionError.self) { var copy = space; _ = try monitor.merge(other, space: &copy) }
+        other = share
+        other.records = Int.max
+        #expect(throws: ContributionError.self) { var copy = space; _ = try monitor.merge(other, space: &copy) }
         let counted = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), windowRecords: 100, space: space)
         #expect(throws: ContributionError.self) { var copy = space; _ = try counted.merge(share, space: &copy) }
         let merged = try monitor.merge(share, space: &space)
         #expect(merged)
+
+        // Pane keys come from outside too: the last one there is neither traps nor hangs.
+        other = share
+        other.pane = .max
+        var coverage = PaneCoverage(sources: other.sources)
+        let admitted = coverage.admit(other)
+        #expect(admitted && coverage.completeBefore == .max)
+        let mergedLast = try monitor.merge(other, space: &space)
+        #expect(mergedLast)
+        monitor.completePanes(before: coverage.completeBefore)
+        var closed = 0
+        while monitor.hasPaneToClose && closed < 10 {
+            _ = monitor.closePane(space: space)
+            closed += 1
+        }
+        #expect(closed < 10)
     }
 }

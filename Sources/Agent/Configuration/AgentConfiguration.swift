@@ -77,8 +77,9 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         /// When the file at ``reference`` does not exist: profile the first this many records
         /// of the model's stream, write the profile there, and monitor the records after them.
         public var bootstrapRecords: Int?
-        /// Watch each value of the message key (`key`) or of a header (`header:NAME`), such as
-        /// a model version or a tenant, as its own model `NAME/VALUE`.
+        /// Watch each value of the message key (`key`), a header (`header:NAME`) or a top-level
+        /// JSON field (`field:NAME`), such as a model version or a tenant, as its own model
+        /// `NAME/VALUE`.
         public var segmentBy: String?
         /// The most segments with their own monitor; records of later ones stay with the model's.
         public var maxSegments: Int = 20

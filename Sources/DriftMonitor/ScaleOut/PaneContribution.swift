@@ -59,6 +59,24 @@ public struct PaneContribution: Sendable, Codable {
     }
 }
 
+extension PaneContribution {
+    /// Counts no agent could have sent (a share comes from outside the process): negative,
+    /// beyond 2^48 (where merging could overflow), or sums not matching their bins.
+    var isPlausible: Bool {
+        let limit = 1 << 48
+        func count(_ value: Int) -> Bool { value >= 0 && value <= limit }
+        return count(records) && count(duplicateRecords) && count(unknownFieldRecords) && count(reconstruction.rows)
+            && numeric.allSatisfy { feature in
+                feature.histogram.sums.count == feature.histogram.counts.count && feature.histogram.counts.allSatisfy(count)
+                    && count(feature.moments.count) && count(feature.missing) && count(feature.typeMismatches) && count(feature.nonFinite)
+                    && count(feature.outOfRange) && count(feature.repeats)
+            }
+            && categorical.allSatisfy { feature in
+                feature.counts.values.allSatisfy(count) && count(feature.missing) && count(feature.typeMismatches) && count(feature.nonFinite)
+            }
+    }
+}
+
 /// Why a contribution cannot be merged into a monitor.
 public struct ContributionError: Error, CustomStringConvertible {
     public var description: String

@@ -22,7 +22,7 @@ public struct PaneCoverage: Sendable {
     /// partitions: it must not be merged again.
     public mutating func admit(_ contribution: PaneContribution) -> Bool {
         for source in contribution.sources {
-            closedBefore[source] = max(closedBefore[source] ?? .min, contribution.pane + 1)
+            closedBefore[source] = max(closedBefore[source] ?? .min, contribution.pane.saturating(adding: 1))
         }
         var seen = merged[contribution.pane, default: []]
         guard seen.isDisjoint(with: contribution.sources) else { return false }
