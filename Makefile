@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check kubernetes kubernetes-check bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check kubernetes kubernetes-check bench bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool)
 # and Chromium (status page test), kubectl (Debian's kubernetes-client, where none is there),
@@ -86,6 +86,14 @@ fuzz: deps
 	mkdir -p Fuzz/.corpus
 	cp Fuzz/Corpus/* Fuzz/.corpus/
 	Fuzz/.build-fuzz/debug/DecoderFuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 Fuzz/.corpus
+
+# End to end on the dev broker: kcat, `driftwatch run --until-end` and the Python sidecar of
+# bench/ on the same records, latency, peak RSS, two agents in a group, file-input rates.
+bench: release
+	@python3 -c "import confluent_kafka, numpy" 2>/dev/null || python3 -m pip install --quiet confluent-kafka numpy
+	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
+	$(SWIFT) build -c release --package-path Benchmarks --product DecodeTimer
+	python3 bench/end_to_end.py .build/release/driftwatch --decode-timer Benchmarks/.build/release/DecodeTimer
 
 # Kernels beside numpy/scipy (and Evidently, once `make evidently` made its environment) on
 # one generated 100k x 20 window. SwiftPM caches a path dependency's file list in the build

@@ -82,7 +82,7 @@ public final class Monitor {
     ///   - window: how records are cut into windows.
     public init(
         model: String, reference: ReferenceProfile, policy: DriftPolicy, window: WindowSpec, space: FeatureSpace,
-        batchCapacity: Int = 4096
+        batchCapacity: Int = 1024
     ) throws(SchemaError) {
         guard !reference.features.isEmpty else { throw .empty(model: model) }
         self.model = model
@@ -130,7 +130,7 @@ public final class Monitor {
     /// A monitor of tumbling windows of `windowRecords` records.
     public convenience init(
         model: String, reference: ReferenceProfile, policy: DriftPolicy, windowRecords: Int, space: FeatureSpace,
-        batchCapacity: Int = 4096
+        batchCapacity: Int = 1024
     ) throws(SchemaError) {
         try self.init(
             model: model, reference: reference, policy: policy, window: .tumbling(records: max(1, windowRecords)), space: space,

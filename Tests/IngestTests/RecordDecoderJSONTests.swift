@@ -120,10 +120,12 @@ struct RecordDecoderJSONTests {
 
 @Suite("JSON numbers")
 struct JSONNumberTests {
-    /// Decimal strings of 1 to 19 significant digits, decimal point anywhere, optional
-    /// exponent: every one must parse to the double strtod gives (correct rounding).
-    @Test("Numbers parse bit-for-bit like strtod", arguments: [UInt64(1), 2, 3, 4])
-    func matchesStrtod(seed: UInt64) throws {
+    /// Decimal strings of 1 to 19 significant digits, decimal point anywhere, leading zeros
+    /// after it, optional exponent: every one must parse to the double strtod gives (correct
+    /// rounding). Followed by another member, eight bytes are readable wherever a number's
+    /// digits start (the eight-digit runs); at the end of the record, not.
+    @Test("Numbers parse bit-for-bit like strtod", arguments: [UInt64(1), 2, 3, 4], [false, true])
+    func matchesStrtod(seed: UInt64, followed: Bool) throws {
         var space = FeatureSpace()
         try space.declare([Feature(name: "x", kind: .numeric)])
         var decoder = RecordDecoder(space: space)
@@ -134,10 +136,11 @@ struct JSONNumberTests {
             var text = String(UInt64.random(in: 1...UInt64.max, using: &rng) % 10_000_000_000_000_000_000)
             text = String(text.prefix(digits))
             let point = Int.random(in: 0...text.count, using: &rng)
-            var number = point == 0 ? "0." + text : String(text.prefix(point)) + (point < text.count ? "." + text.dropFirst(point) : "")
+            let zeros = point == 0 ? String(repeating: "0", count: Int.random(in: 0...9, using: &rng)) : ""
+            var number = point == 0 ? "0." + zeros + text : String(text.prefix(point)) + (point < text.count ? "." + text.dropFirst(point) : "")
             if Bool.random(using: &rng) { number = "-" + number }
             if Int.random(in: 0..<4, using: &rng) == 0 { number += "e-\(Int.random(in: 0...30, using: &rng))" }
-            let record = Array("{\"x\": \(number)}".utf8)
+            let record = Array((followed ? "{\"x\": \(number), \"y\": 1}" : "{\"x\": \(number)}").utf8)
             try record.withUnsafeBytes { try decoder.decode($0, into: &row) }
             let expected = strtod(number, nil)
             #expect(row.numeric[0].bitPattern == expected.bitPattern, "\(number): \(row.numeric[0]) vs \(expected)")

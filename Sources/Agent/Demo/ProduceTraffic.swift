@@ -13,7 +13,11 @@ public enum ProduceTraffic {
         bootstrap: String, topic: String, rate: Int, count: Int, driftAfter: Int, format: RecordDecoder.Format = .json
     ) async throws -> Int {
         try await DedicatedThread.run(name: "driftwatch-produce") {
-            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+            var configuration = KafkaConfiguration(bootstrapServers: bootstrap)
+            // Keyless records spread one by one: sticky batches of 10 ms would fill one partition
+            // past what the mock broker keeps of it.
+            configuration["sticky.partitioning.linger.ms"] = "0"
+            let producer = try KafkaProducer(configuration: configuration)
             var traffic = DemoTraffic(driftAfter: driftAfter, format: format)
             let started = ContinuousClock.now
             for sent in 0..<count {

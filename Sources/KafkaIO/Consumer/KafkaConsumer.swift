@@ -23,6 +23,7 @@ public final class KafkaConsumer {
     private var topicHandles: [(pointer: OpaquePointer, index: Int)] = []
     private var batch: [UnsafeMutablePointer<rd_kafka_message_t>?]
     private var closed = false
+    private var lastWake = ContinuousClock.now - .seconds(1)
     /// Partitions whose end was reached and which have had no message since.
     public private(set) var partitionsAtEnd: Set<TopicPartition> = []
     /// The next offset to read per assigned partition (last consumed + 1).
@@ -37,10 +38,10 @@ public final class KafkaConsumer {
     ///   - groupID: the consumer group.
     ///   - topics: topics to subscribe to.
     ///   - maxBatch: the most messages one poll returns.
-    ///   - prefetchKilobytes: the most librdkafka buffers per partition ahead of processing.
+    ///   - prefetchKilobytes: the most librdkafka queues ahead of processing, all partitions together.
     public init(
         configuration: KafkaConfiguration, groupID: String, topics: [String], maxBatch: Int = 4096,
-        prefetchKilobytes: Int = 8192, logger: Logger
+        prefetchKilobytes: Int = 2048, logger: Logger
     ) throws(KafkaError) {
         guard !topics.isEmpty else { throw .client("no topic to consume", while: "creating the consumer") }
         self.topics = topics
@@ -53,6 +54,11 @@ public final class KafkaConsumer {
         configuration["enable.partition.eof"] = "true"
         configuration["auto.offset.reset"] = configuration["auto.offset.reset"] ?? "earliest"
         configuration["queued.max.messages.kbytes"] = configuration["queued.max.messages.kbytes"] ?? String(prefetchKilobytes)
+        // A fetch response stays in memory until its last message is processed: librdkafka's
+        // 50 MiB (1 MiB a partition) would be most of the agent's memory. Small fetches keep
+        // up, as an emptied queue wakes the fetcher (`wakeFetcherIfStalled`).
+        configuration["fetch.max.bytes"] = configuration["fetch.max.bytes"] ?? String(prefetchKilobytes * 1024)
+        configuration["max.partition.fetch.bytes"] = configuration["max.partition.fetch.bytes"] ?? "262144"
         let context = Unmanaged.passRetained(ConsumerContext(logger: logger))
         let handle: OpaquePointer
         do {
@@ -106,8 +112,20 @@ public final class KafkaConsumer {
     @discardableResult
     public func poll(maxMessages: Int? = nil, timeoutMilliseconds: Int32, _ body: (borrowing ConsumedMessage) -> Void) -> Int {
         let limit = min(maxMessages ?? batch.count, batch.count)
-        let received = batch.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), buffer.baseAddress, limit)
+        func takeQueued(from start: Int) -> Int {
+            batch.withUnsafeMutableBufferPointer { buffer in
+                max(0, rd_kafka_consume_batch_queue(queue, 0, buffer.baseAddress! + start, limit - start))
+            }
+        }
+        // What is queued now; on an empty queue, wait for one message (a batch call would wait
+        // for a whole batch), then take what came with it.
+        var received = takeQueued(from: 0)
+        if received < limit {
+            wakeFetcherIfStalled()
+            if received == 0, let first = rd_kafka_consume_queue(queue, timeoutMilliseconds) {
+                batch[0] = first
+                received = 1 + takeQueued(from: 1)
+            }
         }
         guard received > 0 else { return 0 }
         var delivered = 0
@@ -157,6 +175,25 @@ public final class KafkaConsumer {
             for partition in positions.keys where !assigned.contains(partition) { forget([partition]) }
         }
         return delivered
+    }
+
+    /// librdkafka 2.0 stops fetching while the consumer queue holds `queued.max.messages.kbytes`
+    /// and decides again only when the broker thread next wakes, up to a second later (2.1 made
+    /// that `fetch.queue.backoff.ms`, still 1 s by default): reading a backlog, the agent then
+    /// idles most of the time. When the queue ran dry while a partition is behind its high
+    /// watermark, a ListOffsets request to that partition's leader wakes the broker thread,
+    /// which resumes fetching. The request's answer (the watermarks) is also kept for lag.
+    private func wakeFetcherIfStalled() {
+        let now = ContinuousClock.now
+        guard now - lastWake >= .milliseconds(5) else { return }
+        for partition in assignment() {
+            guard let marks = watermarks(of: partition), marks.high > (positions[partition] ?? marks.low) else { continue }
+            lastWake = now
+            var low: Int64 = -1
+            var high: Int64 = -1
+            _ = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, 100)
+            return
+        }
     }
 
     private func index(of topic: OpaquePointer) -> Int? {
