@@ -189,25 +189,29 @@ def main():
             "with_events_p50": median(event_closes), "with_events_max": max(event_closes, default=float("nan"))}
 
         # Two agents in one group: the group's rate is every record over the slower member's time.
-        processes = []
-        for member in range(2):
-            out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-            processes.append((subprocess.Popen(agent("bench-pair"), stdout=out, stderr=err), out, err))
-        pair = []
-        for process, out, err in processes:
-            if process.wait() != 0:
+        # When one member is given every partition before the other joins, it reads much of the
+        # topic alone and the other reads what was in its open windows again (offsets move only
+        # with closed windows): such a try does not measure two members, so up to three are made.
+        for attempt in range(1, 4):
+            processes = []
+            for member in range(2):
+                out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+                processes.append((subprocess.Popen(agent(f"bench-pair-{attempt}"), stdout=out, stderr=err), out, err))
+            pair = []
+            for process, out, err in processes:
+                if process.wait() != 0:
+                    err.seek(0)
+                    raise SystemExit(f"a member of the pair failed:\n{err.read().decode()[-3000:]}")
+                out.seek(0)
                 err.seek(0)
-                raise SystemExit(f"a member of the pair failed:\n{err.read().decode()[-3000:]}")
-            out.seek(0)
-            err.seek(0)
-            pair.append(agent_figures(out.read().decode(), err.read().decode()))
-        # A member that joins late takes partitions the other had begun: what the other read of
-        # them in windows still open is read again (offsets move only with closed windows).
-        if sum(p["records"] for p in pair) < args.records:
-            raise SystemExit(f"the pair read {[p['records'] for p in pair]} records of {args.records}")
-        results["two_agents"] = {"records": [p["records"] for p in pair],
-                                 "read_again": sum(p["records"] for p in pair) - args.records,
-                                 "rate": args.records / max(p["seconds"] for p in pair)}
+                pair.append(agent_figures(out.read().decode(), err.read().decode()))
+            if sum(p["records"] for p in pair) < args.records:
+                raise SystemExit(f"the pair read {[p['records'] for p in pair]} records of {args.records}")
+            results["two_agents"] = {"records": [p["records"] for p in pair], "attempts": attempt,
+                                     "read_again": sum(p["records"] for p in pair) - args.records,
+                                     "rate": args.records / max(p["seconds"] for p in pair)}
+            if results["two_agents"]["read_again"] == 0:
+                break
 
         results["wide_rss_mib"] = wide_memory(driftwatch, bootstrap, work, args.partitions)
     finally:
@@ -276,7 +280,8 @@ def report(r):
     print(f"peak RSS, demo: {d['peak_rss_mib']:.1f} MiB; 10 models x 50 features by window size: "
           + ", ".join(f"{w} rows {m:.1f} MiB" for w, m in r["wide_rss_mib"].items()))
     two = r["two_agents"]
-    print(f"two agents in one group: {two['rate']:,.0f} records/s ({two['rate'] / d['rate']:.2f}x one), split {two['records']}")
+    print(f"two agents in one group: {two['rate']:,.0f} records/s ({two['rate'] / d['rate']:.2f}x one), split {two['records']},"
+          f" {two['read_again']} read again after a rebalance (try {two['attempts']})")
     if "file_input" in r:
         f = r["file_input"]
         print(f"file input, one core: JSON {f['json_records_per_second']:,.0f}/s (payload path "

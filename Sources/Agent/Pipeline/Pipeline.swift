@@ -198,11 +198,6 @@ public final class Pipeline {
         // The producer learns its topics' leaders now: the first event would otherwise wait
         // for that lookup (~0.5 s seen) while the window that raised it holds the pipeline.
         for topic in [settings.eventsTopic, settings.dlqTopic] { _ = producer.partitionCount(of: topic, timeoutMilliseconds: 2_000) }
-        #if canImport(Glibc)
-        // Parsing the references left megabytes in malloc's free lists (about 2 MiB a model of
-        // 50 features): hand them back before the steady state.
-        _ = mallocTrim(0)
-        #endif
         // A local, not a stored property: handing a class's stored value on copies it (a retain
         // and a release of each of its arrays per record, 5-8% of the time in a profile).
         var payload = InferencePayload(space: decoder.space)
@@ -759,9 +754,3 @@ func sleepMilliseconds(_ milliseconds: Int) {
     var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
     nanosleep(&request, nil)
 }
-
-#if canImport(Glibc)
-/// glibc's `malloc_trim` (malloc.h is not in the Glibc module).
-@_silgen_name("malloc_trim")
-private func mallocTrim(_ pad: Int) -> Int32
-#endif

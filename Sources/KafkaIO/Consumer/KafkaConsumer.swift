@@ -120,9 +120,9 @@ public final class KafkaConsumer {
         // What is queued now; on an empty queue, wait for one message (a batch call would wait
         // for a whole batch), then take what came with it.
         var received = takeQueued(from: 0)
-        if received < limit {
+        if received == 0 {
             wakeFetcherIfStalled()
-            if received == 0, let first = rd_kafka_consume_queue(queue, timeoutMilliseconds) {
+            if let first = rd_kafka_consume_queue(queue, timeoutMilliseconds) {
                 batch[0] = first
                 received = 1 + takeQueued(from: 1)
             }
@@ -180,20 +180,20 @@ public final class KafkaConsumer {
     /// librdkafka 2.0 stops fetching while the consumer queue holds `queued.max.messages.kbytes`
     /// and decides again only when the broker thread next wakes, up to a second later (2.1 made
     /// that `fetch.queue.backoff.ms`, still 1 s by default): reading a backlog, the agent then
-    /// idles most of the time. When the queue ran dry while a partition is behind its high
-    /// watermark, a ListOffsets request to that partition's leader wakes the broker thread,
-    /// which resumes fetching. The request's answer (the watermarks) is also kept for lag.
+    /// idles most of the time. When the queue is empty while a partition read is behind the
+    /// high watermark its last fetch reported (a fetch brings everything up to it unless a size
+    /// limit cut it short, so a consumer caught up with live traffic is never behind), a
+    /// ListOffsets request to its leader wakes the broker thread, which resumes fetching. The
+    /// request waits for its answer, but only when there is nothing to process anyway.
     private func wakeFetcherIfStalled() {
         let now = ContinuousClock.now
-        guard now - lastWake >= .milliseconds(5) else { return }
-        for partition in assignment() {
-            guard let marks = watermarks(of: partition), marks.high > (positions[partition] ?? marks.low) else { continue }
-            lastWake = now
-            var low: Int64 = -1
-            var high: Int64 = -1
-            _ = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, 100)
-            return
-        }
+        guard now - lastWake >= .milliseconds(2) else { return }
+        lastWake = now
+        guard let lagging = positions.first(where: { partition, position in (watermarks(of: partition)?.high ?? 0) > position })?.key
+        else { return }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        _ = rd_kafka_query_watermark_offsets(handle, lagging.topic, lagging.partition, &low, &high, 100)
     }
 
     private func index(of topic: OpaquePointer) -> Int? {
