@@ -95,6 +95,7 @@ def main():
     first = last = None
     while True:
         messages = consumer.consume(num_messages=1000, timeout=1.0)
+        before = records
         if assigned is None and consumer.assignment():
             assigned = {(p.topic, p.partition) for p in consumer.assignment()}
         for message in messages:
@@ -123,7 +124,7 @@ def main():
             if filled == size:
                 close_window(filled)
                 filled = 0
-        if messages and first is not None:
+        if records > before:
             last = time.perf_counter()
         if assigned and at_end >= assigned and not messages:
             break
