@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,11 @@ import numpy as np
 MODEL = "fraud-detector"
 
 
+Finished = namedtuple("Finished", "wall peak_mib stdout stderr cpu")
+
+
 def run(cmd, **kwargs):
-    """Runs a command; returns (wall seconds, peak RSS in MiB, stdout, stderr)."""
+    """Runs a command to its end: wall seconds, peak RSS in MiB, stdout, stderr, CPU seconds."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(cmd, stdout=kwargs.pop("stdout", out), stderr=err, **kwargs)
@@ -46,8 +50,7 @@ def run(cmd, **kwargs):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{cmd[0]} exited {code}:\n{stderr[-3000:]}\n{stdout[-2000:]}")
-    run.cpu = usage.ru_utime + usage.ru_stime
-    return wall, usage.ru_maxrss / 1024, stdout, stderr
+    return Finished(wall, usage.ru_maxrss / 1024, stdout, stderr, usage.ru_utime + usage.ru_stime)
 
 
 def cpu_seconds(pid):
@@ -137,7 +140,7 @@ def main():
         with open(work / "ref.jsonl", "wb") as reference:
             run(["kcat", "-C", "-b", bootstrap, "-t", "reference", "-o", "beginning", "-e", "-q"], stdout=reference)
         run([driftwatch, "profile", "--input", str(work / "ref.jsonl"), "--out", str(work / "ref.json"), "--model", MODEL])
-        _, _, counted, _ = run(["kcat", "-C", "-b", bootstrap, "-t", "logs", "-o", "beginning", "-e", "-q", "-f", "%o\n"])
+        counted = run(["kcat", "-C", "-b", bootstrap, "-t", "logs", "-o", "beginning", "-e", "-q", "-f", "%o\n"]).stdout
         on_topic = len(counted.splitlines())
         if on_topic != args.records:
             raise SystemExit(f"the broker holds {on_topic} of {args.records} records: use more partitions")
@@ -157,9 +160,9 @@ def main():
                                               "-q", "logs"], args.records))
 
             broker_before = cpu_seconds(broker.pid)
-            wall, peak, out, err = run(agent(f"bench-dw-{repeat}"))
+            wall, peak, out, err, cpu = run(agent(f"bench-dw-{repeat}"))
             broker_cpu.append(cpu_seconds(broker.pid) - broker_before)
-            agent_cpu.append(run.cpu)
+            agent_cpu.append(cpu)
             figures = agent_figures(out, err)
             if figures["records"] != args.records:
                 raise SystemExit(f"driftwatch read {figures['records']} of {args.records} records")
@@ -168,7 +171,7 @@ def main():
             event_closes += figures["event_close_ms"]
             rss.append(peak)
 
-            wall, _, out, _ = run([sys.executable, str(Path(__file__).with_name("python_sidecar.py")), "--bootstrap",
+            wall, _, out, _, _ = run([sys.executable, str(Path(__file__).with_name("python_sidecar.py")), "--bootstrap",
                                    bootstrap, "--topic", "logs", "--group", f"bench-py-{repeat}", "--reference",
                                    str(work / "ref.jsonl"), "--window-records", str(args.window_records)])
             sidecar = json.loads(out.strip().splitlines()[-1])
@@ -220,7 +223,7 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     if args.decode_timer:
-        _, _, out, _ = run([args.decode_timer, "200000"])
+        out = run([args.decode_timer, "200000"]).stdout
         results["file_input"] = json.loads(out.strip().splitlines()[-1])
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -254,7 +257,7 @@ def wide_memory(driftwatch, bootstrap, work, partitions, models=10, features=50,
             "  events_topic: driftwatch.events\n  dlq_topic: driftwatch.dlq\n"
             f"http_port: 0\nwindow_records: {window}\nlog_format: json\nmodels:\n"
             + "".join(f"  - name: m{m}\n    reference: {work / f'm{m}.json'}\n" for m in range(models)))
-        _, peak, out, err = run([driftwatch, "run", "--config", str(config), "--until-end"])
+        _, peak, out, err, _ = run([driftwatch, "run", "--config", str(config), "--until-end"])
         figures = agent_figures(out, err)
         if figures["records"] != models * per_model:
             raise SystemExit(f"the wide run read {figures['records']} of {models * per_model} records")

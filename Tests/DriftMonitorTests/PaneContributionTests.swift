@@ -132,7 +132,7 @@ struct PaneContributionTests {
         let merged = try monitor.merge(share, space: &space)
         #expect(merged)
 
-        // Pane keys come from outside too: the last one there is neither traps nor hangs.
+        // Pane keys come from outside too: the largest one neither traps nor hangs.
         other = share
         other.pane = .max
         var coverage = PaneCoverage(sources: other.sources)
