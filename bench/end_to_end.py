@@ -145,11 +145,11 @@ def main():
         if on_topic != args.records:
             raise SystemExit(f"the broker holds {on_topic} of {args.records} records: use more partitions")
 
-        def agent(group, extra=()):
+        def agent(group):
             return [driftwatch, "run", "--bootstrap", bootstrap, "--topic", "logs", "--group", group, "--model", MODEL,
                     "--reference", str(work / "ref.json"), "--window-records", str(args.window_records), "--until-end",
                     "--http-port", "0", "--log-format", "json", "--events-topic", "driftwatch.events",
-                    "--dlq-topic", "driftwatch.dlq", *extra]
+                    "--dlq-topic", "driftwatch.dlq"]
 
         kcat, dw, py = [], [], []
         closes, event_closes, rss = [], [], []
@@ -197,7 +197,7 @@ def main():
         # with closed windows): such a try does not measure two members, so up to three are made.
         for attempt in range(1, 4):
             processes = []
-            for member in range(2):
+            for _ in range(2):
                 out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
                 processes.append((subprocess.Popen(agent(f"bench-pair-{attempt}"), stdout=out, stderr=err), out, err))
             pair = []
@@ -216,7 +216,7 @@ def main():
             if results["two_agents"]["read_again"] == 0:
                 break
 
-        results["wide_rss_mib"] = wide_memory(driftwatch, bootstrap, work, args.partitions)
+        results["wide_rss_mib"] = wide_memory(driftwatch, bootstrap, work)
     finally:
         broker.terminate()
         broker.wait()
@@ -232,7 +232,7 @@ def main():
     return 0
 
 
-def wide_memory(driftwatch, bootstrap, work, partitions, models=10, features=50, per_model=10_000):
+def wide_memory(driftwatch, bootstrap, work, models=10, features=50, per_model=10_000):
     """Peak RSS of one agent watching `models` models of `features` numeric features each,
     at several window sizes over the same records."""
     rng = np.random.default_rng(9)
