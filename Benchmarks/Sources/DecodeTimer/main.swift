@@ -3,11 +3,13 @@ import DriftMonitor
 import Foundation
 import Ingest
 
-// Usage: DecodeTimer [RECORDS]
+// Usage: DecodeTimer [RECORDS [FORMAT]]
 // Decodes the demo's records (20 numeric + 5 categorical features) on one thread and prints
 // records (messages) per second, as JSON: JSON and protobuf InferenceLog through the row API,
 // JSON through the payload API the pipeline uses, and Seldon ModelInferRequest/Response messages.
+// FORMAT (json, protobuf or seldon) times that one alone, for a profiler.
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200_000 : 200_000
+let only = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : nil
 
 var space = FeatureSpace()
 try space.declare(DemoTraffic.features)
@@ -25,7 +27,7 @@ func best(_ pass: () throws -> Void) rethrows -> Double {
 }
 
 var results: [String: Double] = [:]
-for format in [RecordDecoder.Format.json, .protobuf] {
+for format in [RecordDecoder.Format.json, .protobuf] where only == nil || only == format.rawValue {
     var traffic = DemoTraffic(seed: 3, driftAfter: .max, format: format)
     let records = (0..<count).map { traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64($0)) }
     var decoder = RecordDecoder(space: space)
@@ -45,21 +47,23 @@ for format in [RecordDecoder.Format.json, .protobuf] {
 }
 
 // Seldon: each inference is a request on .inputs and a response on .outputs.
-var traffic = DemoTraffic(seed: 3, driftAfter: .max, format: .seldon)
-let messages = (0..<count / 2).flatMap { traffic.nextMessages(timestampMilliseconds: 1_764_000_000_000 + Int64($0)) }
-let topics = [DemoTraffic.seldonInputs: SeldonTopic(DemoTraffic.seldonInputs), DemoTraffic.seldonOutputs: SeldonTopic(DemoTraffic.seldonOutputs)]
-let envelopes = messages.map { topics[$0.topic!]! }
-var decoder = RecordDecoder(space: space, tensors: DemoTraffic.tensors)
-var payload = InferencePayload(space: space)
-let seconds = try best {
-    for (message, topic) in zip(messages, envelopes) {
-        try message.value.withUnsafeBytes { value in
-            var envelope = MessageEnvelope()
-            envelope.topic = topic
-            try decoder.decode(value, format: .seldon, envelope: envelope, into: &payload)
+if only == nil || only == "seldon" {
+    var traffic = DemoTraffic(seed: 3, driftAfter: .max, format: .seldon)
+    let messages = (0..<count / 2).flatMap { traffic.nextMessages(timestampMilliseconds: 1_764_000_000_000 + Int64($0)) }
+    let topics = [DemoTraffic.seldonInputs: SeldonTopic(DemoTraffic.seldonInputs), DemoTraffic.seldonOutputs: SeldonTopic(DemoTraffic.seldonOutputs)]
+    let envelopes = messages.map { topics[$0.topic!]! }
+    var decoder = RecordDecoder(space: space, tensors: DemoTraffic.tensors)
+    var payload = InferencePayload(space: space)
+    let seconds = try best {
+        for (message, topic) in zip(messages, envelopes) {
+            try message.value.withUnsafeBytes { value in
+                var envelope = MessageEnvelope()
+                envelope.topic = topic
+                try decoder.decode(value, format: .seldon, envelope: envelope, into: &payload)
+            }
         }
-    }
 }
 results["seldon_messages_per_second"] = Double(messages.count) / seconds
 results["seldon_bytes_per_message"] = Double(messages.reduce(0) { $0 + $1.value.count }) / Double(messages.count)
+}
 print("{" + results.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// What the key at each position of an object was the last time: a producer writes its keys in
 /// one order, so a key is usually recognised by one comparison of its bytes instead of being
 /// hashed and looked up. Positions count per object, top level and nested apart.
@@ -33,9 +27,27 @@ struct KeyMemo {
         // Read in place: copying the entry would retain its bytes.
         guard entries[index].valid, entries[index].bytes.count == name.count else { return nil }
         let equal = entries[index].bytes.withUnsafeBytes { remembered in
-            name.count == 0 || memcmp(remembered.baseAddress!, name.baseAddress!, name.count) == 0
+            name.count == 0 || name.baseAddress!.hasSameBytes(as: remembered.baseAddress!, count: name.count)
         }
         return equal ? entries[index].meaning : nil
+    }
+
+    /// The meaning and length of the key that is the string starting (at its opening quote) at
+    /// `offset` of `bytes`, if it is the key remembered at `position`: the key is recognised
+    /// without scanning it. Remembered keys have no escapes, so equal bytes end at the quote.
+    @inline(__always)
+    func recall(quotedAt offset: Int, in bytes: UnsafeBufferPointer<UInt8>, at position: Int, topLevel: Bool) -> (meaning: Meaning, count: Int)? {
+        guard position < Self.positions else { return nil }
+        let index = topLevel ? Self.positions + position : position
+        guard entries[index].valid else { return nil }
+        let count = entries[index].bytes.count
+        guard bytes.count - offset >= count + 2, bytes[offset] == UInt8(ascii: "\""), bytes[offset + count + 1] == UInt8(ascii: "\"") else {
+            return nil
+        }
+        let equal = entries[index].bytes.withUnsafeBytes { remembered in
+            count == 0 || UnsafeRawPointer(bytes.baseAddress! + offset + 1).hasSameBytes(as: remembered.baseAddress!, count: count)
+        }
+        return equal ? (entries[index].meaning, count) : nil
     }
 
     /// Remembers what `name` at `position` was (allocates only while a key grows longer than

@@ -44,6 +44,8 @@ public struct RecordDecoder {
     var scratch: [UInt8] = []
     /// JSON keys by their position in the object, to skip most lookups.
     var keyMemo = KeyMemo()
+    /// InferenceLog numeric map entries by their position, to skip parsing them.
+    var numberEntries = NumberEntryMemo()
     /// The feature an InferenceLog's `label` is, if the schema has one named `label`.
     let labelSlot: Int?
     /// Byte ranges of a protobuf message's tensors and raw contents, reused.

@@ -183,7 +183,60 @@ struct JSONScanner {
     }
 
     /// A number, as the closest double; also `NaN`, `Infinity` and `-Infinity`.
+    @inline(__always)
     mutating func number() throws(DecodeError) -> Double {
+        if let value = shortDecimal() { return value }
+        return try anyNumber()
+    }
+
+    /// The common case in one tight pass: `-?(0|[1-9][0-9]*)(.[0-9]+)?` with at most 15 digits
+    /// and no exponent, exact in a double, so one division by a power of ten rounds correctly
+    /// (Clinger). Anything else returns nil with the scanner unmoved, for ``anyNumber()``.
+    @inline(__always)
+    private mutating func shortDecimal() -> Double? {
+        let base = bytes.baseAddress!
+        let end = bytes.count
+        var p = position
+        guard p < end else { return nil }
+        let negative = base[p] == UInt8(ascii: "-")
+        if negative { p += 1 }
+        guard p < end else { return nil }
+        var digit = base[p] &- 0x30
+        guard digit < 10 else { return nil }
+        var mantissa = UInt64(digit)
+        var digits = 1
+        p += 1
+        if digit != 0 {
+            while p < end {
+                digit = base[p] &- 0x30
+                guard digit < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                digits += 1
+                p += 1
+            }
+        }
+        var fraction = 0
+        if p < end && base[p] == UInt8(ascii: ".") {
+            p += 1
+            let start = p
+            while p < end {
+                digit = base[p] &- 0x30
+                guard digit < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                p += 1
+            }
+            fraction = p - start
+            guard fraction > 0 else { return nil }
+        }
+        guard digits + fraction <= 15 else { return nil }
+        if p < end && base[p] | 0x20 == UInt8(ascii: "e") { return nil }
+        position = p
+        let value = Double(mantissa) / Self.powersOfTen[fraction]
+        return negative ? -value : value
+    }
+
+    /// Any JSON number, and `NaN`, `Infinity` and `-Infinity`.
+    private mutating func anyNumber() throws(DecodeError) -> Double {
         let start = position
         var negative = false
         if consume(UInt8(ascii: "-")) { negative = true }
@@ -213,16 +266,17 @@ struct JSONScanner {
         }
         if consume(UInt8(ascii: ".")) {
             guard let byte = peek(), byte >= 0x30 && byte <= 0x39 else { throw error(.malformedJSON, "expected a digit after '.'") }
+            // Eight digits at a time once the first significant digit is in (SWAR, as simdjson),
+            // while there are eight; then one at a time.
+            while mantissa != 0 && digits <= 11 && position + 8 <= bytes.count,
+                let eight = Self.eightDigits(UnsafeRawPointer(bytes.baseAddress! + position))
+            {
+                mantissa = mantissa &* 100_000_000 &+ eight
+                digits += 8
+                exponent -= 8
+                position += 8
+            }
             while true {
-                // Eight digits at a time once the first significant digit is in (SWAR, as simdjson).
-                if mantissa != 0 && digits <= 11 && position + 8 <= bytes.count,
-                    let eight = Self.eightDigits(UnsafeRawPointer(bytes.baseAddress! + position)) {
-                    mantissa = mantissa &* 100_000_000 &+ eight
-                    digits += 8
-                    exponent -= 8
-                    position += 8
-                    continue
-                }
                 guard let byte = peek(), byte >= 0x30 && byte <= 0x39 else { break }
                 if digits < 19 {
                     mantissa = mantissa &* 10 &+ UInt64(byte - 0x30)
@@ -278,11 +332,13 @@ struct JSONScanner {
         return (even &+ odd) >> 32
     }
 
-    private static let integerPowersOfTen: [UInt64] = (0...19).map { exponent in
-        var value: UInt64 = 1
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
+    // Literals, so that the tables are static data rather than lazily built on first use (which
+    // costs a swift_once check at every read).
+    private static let integerPowersOfTen: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ]
 
     /// `m / 10^k` correctly rounded, for `1 <= k <= 19`: `m` is normalised to a full 64-bit
     /// word and divided by hardware 128-by-64-bit divisions, so the quotient keeps at least 63
@@ -308,11 +364,10 @@ struct JSONScanner {
         return Double(sign: .plus, exponent: scale, significand: rounded)
     }
 
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ]
 
     /// Correct rounding for long or extreme numbers through the C library.
     private func slowNumber(_ range: Range<Int>) -> Double {

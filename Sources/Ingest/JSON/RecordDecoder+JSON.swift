@@ -40,18 +40,21 @@ extension RecordDecoder {
         var position = 0
         while true {
             scanner.skipWhitespace()
-            let key = try scanner.string()
-            scanner.skipWhitespace()
-            guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
-            scanner.skipWhitespace()
-            let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])
-            var meaning: KeyMemo.Meaning
-            if !key.hasEscapes, let known = keyMemo.recall(name, at: position, topLevel: topLevel) {
-                meaning = known
+            let key: JSONScanner.StringToken
+            let meaning: KeyMemo.Meaning
+            if let known = keyMemo.recall(quotedAt: scanner.position, in: scanner.bytes, at: position, topLevel: topLevel) {
+                key = JSONScanner.StringToken(range: (scanner.position + 1)..<(scanner.position + 1 + known.count), hasEscapes: false)
+                scanner.position = key.range.upperBound + 1
+                meaning = known.meaning
             } else {
+                key = try scanner.string()
+                let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])
                 meaning = KeyMemo.Meaning(field: try field(of: key, in: scanner), reserved: topLevel ? reservedNames.lookup(name) : nil)
                 if !key.hasEscapes { keyMemo.remember(name, at: position, topLevel: topLevel, meaning) }
             }
+            scanner.skipWhitespace()
+            guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':' after a key") }
+            scanner.skipWhitespace()
             position += 1
             let reserved = meaning.reserved
             if let reserved, reserved < 5, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {

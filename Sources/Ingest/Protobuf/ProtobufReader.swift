@@ -18,11 +18,26 @@ struct ProtobufReader {
 
     var atEnd: Bool { position >= end }
 
+    /// Moves past bytes the caller has read itself; `offset` is within the range.
+    mutating func move(to offset: Int) {
+        assert(offset <= end)
+        position = offset
+    }
+
     func error(_ detail: String, at offset: Int? = nil) -> DecodeError {
         DecodeError(.malformedProtobuf, at: offset ?? position, detail)
     }
 
+    @inline(__always)
     mutating func varint() throws(DecodeError) -> UInt64 {
+        if position < end, bytes[position] < 0x80 {
+            position += 1
+            return UInt64(bytes[position - 1])
+        }
+        return try longVarint()
+    }
+
+    private mutating func longVarint() throws(DecodeError) -> UInt64 {
         let start = position
         var value: UInt64 = 0
         var shift: UInt64 = 0

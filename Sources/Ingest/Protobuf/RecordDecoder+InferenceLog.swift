@@ -22,8 +22,26 @@ extension RecordDecoder {
     mutating func decodeInferenceLog(_ record: UnsafeRawBufferPointer, into row: inout DecodedRow) throws(DecodeError) {
         var reader = ProtobufReader(record, 0..<record.count)
         var entries = 0
+        let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
         while !reader.atEnd {
             let start = reader.position
+            // Most of a record is map entries shorter than 128 bytes: a one-byte tag and length.
+            if bytes[start] == 0x2A || bytes[start] == 0x32 {
+                if let known = numberEntries.match(bytes, at: start, end: reader.end, position: entries) {
+                    let bits = UInt64(littleEndian: record.loadUnaligned(fromByteOffset: known.number, as: UInt64.self))
+                    row.set(number: Double(bitPattern: bits), index: known.index, slot: known.slot)
+                    reader.move(to: known.number + 8)
+                    entries += 1
+                    continue
+                }
+                if start + 1 < reader.end, bytes[start + 1] < 0x80, Int(bytes[start + 1]) <= reader.end - start - 2 {
+                    let entry = (start + 2)..<(start + 2 + Int(bytes[start + 1]))
+                    reader.move(to: entry.upperBound)
+                    try decodeFeatureEntry(record, entry, position: entries, tag: start, into: &row)
+                    entries += 1
+                    continue
+                }
+            }
             let (field, wireType) = try reader.tag()
             switch field {
             case Field.model:
@@ -41,7 +59,7 @@ extension RecordDecoder {
                 row.timestampMilliseconds = Int64(bitPattern: try reader.varint())
             case Field.features, Field.predictions:
                 guard wireType == .lengthDelimited else { throw reader.error("field \(field) (features or predictions) has wire type \(wireType)", at: start) }
-                try decodeFeatureEntry(record, try reader.lengthDelimited(), position: entries, into: &row)
+                try decodeFeatureEntry(record, try reader.lengthDelimited(), position: entries, tag: nil, into: &row)
                 entries += 1
             default:
                 try reader.skip(wireType)
@@ -50,21 +68,34 @@ extension RecordDecoder {
     }
 
     /// One `map<string, Value>` entry: key = 1, value = 2. `position` counts the message's
-    /// entries, for the ``KeyMemo``: an encoder writes a map in one order.
+    /// entries, for the ``KeyMemo`` and the ``NumberEntryMemo``: an encoder writes a map in one
+    /// order. `tag` is where the entry's one-byte tag is, when its length is one byte too.
     private mutating func decodeFeatureEntry(
-        _ record: UnsafeRawBufferPointer, _ range: Range<Int>, position: Int, into row: inout DecodedRow
+        _ record: UnsafeRawBufferPointer, _ range: Range<Int>, position: Int, tag: Int?, into row: inout DecodedRow
     ) throws(DecodeError) {
-        var reader = ProtobufReader(record, range)
         var key = range.lowerBound..<range.lowerBound
         var value: Range<Int>?
-        while !reader.atEnd {
-            let start = reader.position
-            let (field, wireType) = try reader.tag()
-            switch (field, wireType) {
-            case (1, .lengthDelimited): key = try reader.lengthDelimited()
-            case (2, .lengthDelimited): value = try reader.lengthDelimited()
-            case (1, _), (2, _): throw reader.error("map entry field \(field) has wire type \(wireType)", at: start)
-            default: try reader.skip(wireType)
+        var canonical = false
+        let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // What encoders write: key then value, each with a one-byte tag and length.
+        if range.count >= 4, bytes[range.lowerBound] == 0x0A, bytes[range.lowerBound + 1] < 0x80,
+            case let keyEnd = range.lowerBound + 2 + Int(bytes[range.lowerBound + 1]), keyEnd + 2 <= range.upperBound,
+            bytes[keyEnd] == 0x12, keyEnd + 2 + Int(bytes[keyEnd + 1]) == range.upperBound
+        {
+            key = (range.lowerBound + 2)..<keyEnd
+            value = (keyEnd + 2)..<range.upperBound
+            canonical = true
+        } else {
+            var reader = ProtobufReader(record, range)
+            while !reader.atEnd {
+                let start = reader.position
+                let (field, wireType) = try reader.tag()
+                switch (field, wireType) {
+                case (1, .lengthDelimited): key = try reader.lengthDelimited()
+                case (2, .lengthDelimited): value = try reader.lengthDelimited()
+                case (1, _), (2, _): throw reader.error("map entry field \(field) has wire type \(wireType)", at: start)
+                default: try reader.skip(wireType)
+                }
             }
         }
         let name = UnsafeRawBufferPointer(rebasing: record[key])
@@ -80,14 +111,27 @@ extension RecordDecoder {
             return
         }
         guard let value, slot >= 0 else { return }
+        if canonical, let tag, value.count == 9, bytes[value.lowerBound] == 0x09, space.features[slot].kind == .numeric {
+            let prefix = UnsafeRawBufferPointer(rebasing: record[tag..<(value.lowerBound + 1)])
+            numberEntries.remember(prefix, at: position, slot: slot, index: space.kindIndex[slot])
+        }
         try decodeValue(record, value, slot: slot, into: &row)
     }
 
     /// A `Value`: oneof number = 1 (double), category = 2 (string), flag = 3 (bool); the last one set wins.
     private mutating func decodeValue(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, slot: Int, into row: inout DecodedRow) throws(DecodeError) {
-        var reader = ProtobufReader(record, range)
         let kind = space.features[slot].kind
         let index = space.kindIndex[slot]
+        // A number alone: its tag and 8 bytes; a category alone: its tag, a one-byte length, the text.
+        if range.count == 9, record[range.lowerBound] == 0x09, kind == .numeric {
+            let bits = UInt64(littleEndian: record.loadUnaligned(fromByteOffset: range.lowerBound + 1, as: UInt64.self))
+            return row.set(number: Double(bitPattern: bits), index: index, slot: slot)
+        }
+        if range.count >= 2, record[range.lowerBound] == 0x12, Int(record[range.lowerBound + 1]) == range.count - 2 {
+            let text = (range.lowerBound + 2)..<range.upperBound
+            return try setCategory(UnsafeRawBufferPointer(rebasing: record[text]), slot: slot, offset: text.lowerBound, into: &row)
+        }
+        var reader = ProtobufReader(record, range)
         while !reader.atEnd {
             let start = reader.position
             let (field, wireType) = try reader.tag()
