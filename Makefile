@@ -115,6 +115,7 @@ bench-decode: deps
 	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
 	$(SWIFT) build -c release --package-path Benchmarks --product DecodeTimer
 	Benchmarks/.build/release/DecodeTimer 200000
+	bench/decode_instructions.sh Benchmarks/.build/release/DecodeTimer
 
 # One /metrics exposition of about 10,000 series (10 models x 45 features), text and OpenMetrics.
 bench-scrape: deps
