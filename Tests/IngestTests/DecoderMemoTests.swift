@@ -125,28 +125,39 @@ struct DecoderMemoTests {
         }
     }
 
-    @Test("Protobuf: after any records, each decodes as with a new decoder", arguments: [UInt64(1), 2, 3])
-    func protobufMatchesNewDecoder(seed: UInt64) throws {
+    /// Decodes 4,000 records of a few layouts (as producers write them, varied now and then)
+    /// with one long-lived decoder and with a new one each, and expects the same outcome.
+    /// `record` writes a record of the names given, in that order.
+    static func compareWithNewDecoders(
+        seed: UInt64, format: RecordDecoder.Format, record: (inout SeededGenerator, [String]) -> [UInt8]
+    ) throws {
         var rng = SeededGenerator(seed: seed)
         var seasoned = try Self.decoder()
-        // A few layouts, as producers write them, varied now and then.
         let layouts = (0..<3).map { _ in Self.names.shuffled(using: &rng).prefix(Int.random(in: 3...8, using: &rng)).map { $0 } }
         var matched = 0
         for _ in 0..<4_000 {
             var names = layouts.randomElement(using: &rng)!
             if Int.random(in: 0..<5, using: &rng) == 0 { names.swapAt(0, names.count - 1) }
-            let entries = names.map { name in
-                (name: name, value: Self.randomValue(&rng), odd: Int.random(in: 0..<12, using: &rng) < 2 ? Int.random(in: 1...4, using: &rng) : 0)
-            }
-            var bytes = Self.inferenceLog(entries, predictionsFrom: Int.random(in: 0...entries.count, using: &rng))
+            var bytes = record(&rng, names)
+            // A record cut short now and then: both must fail alike.
             if Int.random(in: 0..<10, using: &rng) == 0 { bytes.removeLast(Int.random(in: 1...min(12, bytes.count - 1), using: &rng)) }
             var fresh = try Self.decoder()
-            let expected = Self.outcome(bytes, format: .protobuf, &fresh)
-            let got = Self.outcome(bytes, format: .protobuf, &seasoned)
+            let expected = Self.outcome(bytes, format: format, &fresh)
+            let got = Self.outcome(bytes, format: format, &seasoned)
             #expect(Self.sameOutcome(got, expected), "\(bytes): \(got) vs \(expected)")
             if case .success = expected { matched += 1 }
         }
         #expect(matched > 3_000)
+    }
+
+    @Test("Protobuf: after any records, each decodes as with a new decoder", arguments: [UInt64(1), 2, 3])
+    func protobufMatchesNewDecoder(seed: UInt64) throws {
+        try Self.compareWithNewDecoders(seed: seed, format: .protobuf) { rng, names in
+            let entries = names.map { name in
+                (name: name, value: Self.randomValue(&rng), odd: Int.random(in: 0..<12, using: &rng) < 2 ? Int.random(in: 1...4, using: &rng) : 0)
+            }
+            return Self.inferenceLog(entries, predictionsFrom: Int.random(in: 0...entries.count, using: &rng))
+        }
     }
 
     // MARK: - JSON
@@ -169,27 +180,14 @@ struct DecoderMemoTests {
 
     @Test("JSON: after any records, each decodes as with a new decoder", arguments: [UInt64(1), 2, 3])
     func jsonMatchesNewDecoder(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
-        var seasoned = try Self.decoder()
-        let layouts = (0..<3).map { _ in Self.names.shuffled(using: &rng).prefix(Int.random(in: 3...8, using: &rng)).map { $0 } }
-        var matched = 0
-        for _ in 0..<4_000 {
-            var names = layouts.randomElement(using: &rng)!
-            if Int.random(in: 0..<5, using: &rng) == 0 { names.swapAt(0, names.count - 1) }
+        try Self.compareWithNewDecoders(seed: seed, format: .json) { rng, names in
             let space = [" ", "", "\n", "\t "][Int.random(in: 0..<4, using: &rng) < 3 ? 1 : Int.random(in: 0..<4, using: &rng)]
             let members = names.map { Self.jsonKey($0, &rng) + space + ":" + space + Self.jsonValue(&rng) }.joined(separator: "," + space)
-            var text = Bool.random(using: &rng)
+            let text = Bool.random(using: &rng)
                 ? "{\"model\":\"model-a\",\"timestamp\":1764000000123,\"features\":{\(members)},\"prediction\":0.25}"
                 : "{" + members + "}"
-            if Int.random(in: 0..<10, using: &rng) == 0 { text.removeLast(Int.random(in: 1...min(12, text.count - 1), using: &rng)) }
-            let bytes = Array(text.utf8)
-            var fresh = try Self.decoder()
-            let expected = Self.outcome(bytes, format: .json, &fresh)
-            let got = Self.outcome(bytes, format: .json, &seasoned)
-            #expect(Self.sameOutcome(got, expected), "\(text): \(got) vs \(expected)")
-            if case .success = expected { matched += 1 }
+            return Array(text.utf8)
         }
-        #expect(matched > 3_000)
     }
 }
 
