@@ -76,6 +76,22 @@ struct RecordDecoderProtobufTests {
         }
     }
 
+    @Test("A length of two varint bytes is one on the fast paths too: a category of 129 bytes with 128 present fails")
+    func twoByteLength() throws {
+        var decoder = try decoder()
+        // Value: category (field 2), length varint [0x81, 0x01] = 129, then 128 bytes.
+        let value: [UInt8] = [0x12, 0x81, 0x01] + [UInt8](repeating: 0x61, count: 128)
+        var entry: [UInt8] = [0x0A, 0x06] + Array("device".utf8) + [0x12, UInt8(value.count & 0x7F) | 0x80, UInt8(value.count >> 7)]
+        entry += value
+        let bytes: [UInt8] = [0x2A, UInt8(entry.count & 0x7F) | 0x80, UInt8(entry.count >> 7)] + entry
+        do {
+            _ = try decode(bytes, &decoder)
+            Issue.record("decoded a category cut short")
+        } catch {
+            #expect(error.reason == .malformedProtobuf, "\(error)")
+        }
+    }
+
     @Test("Every truncation of a valid message decodes or fails cleanly, never reading past the end")
     func truncations() throws {
         var decoder = try decoder()

@@ -80,7 +80,7 @@ extension RecordDecoder {
         // What encoders write: key then value, each with a one-byte tag and length.
         if range.count >= 4, bytes[range.lowerBound] == 0x0A, bytes[range.lowerBound + 1] < 0x80,
             case let keyEnd = range.lowerBound + 2 + Int(bytes[range.lowerBound + 1]), keyEnd + 2 <= range.upperBound,
-            bytes[keyEnd] == 0x12, keyEnd + 2 + Int(bytes[keyEnd + 1]) == range.upperBound
+            bytes[keyEnd] == 0x12, bytes[keyEnd + 1] < 0x80, keyEnd + 2 + Int(bytes[keyEnd + 1]) == range.upperBound
         {
             key = (range.lowerBound + 2)..<keyEnd
             value = (keyEnd + 2)..<range.upperBound
@@ -127,7 +127,9 @@ extension RecordDecoder {
             let bits = UInt64(littleEndian: record.loadUnaligned(fromByteOffset: range.lowerBound + 1, as: UInt64.self))
             return row.set(number: Double(bitPattern: bits), index: index, slot: slot)
         }
-        if range.count >= 2, record[range.lowerBound] == 0x12, Int(record[range.lowerBound + 1]) == range.count - 2 {
+        if range.count >= 2, record[range.lowerBound] == 0x12, record[range.lowerBound + 1] < 0x80,
+            Int(record[range.lowerBound + 1]) == range.count - 2
+        {
             let text = (range.lowerBound + 2)..<range.upperBound
             return try setCategory(UnsafeRawBufferPointer(rebasing: record[text]), slot: slot, offset: text.lowerBound, into: &row)
         }
