@@ -73,6 +73,25 @@ struct WebhookActionTests {
         #expect(headers["Authorization"] == "Bearer t0ken")
     }
 
+    @Test("An https URL is spoken to over TLS (a plain-HTTP receiver fails the handshake); other schemes are refused")
+    func schemes() throws {
+        let receiver = try Receiver()
+        let event = try RetrainingEvent(value: RetrainingEventTests.agentEvent().cloudEventJSON(), headers: [:])
+        let secure = WebhookAction(url: URL(string: "https://127.0.0.1:\(receiver.port)/status/200")!, headers: [:])
+            .perform(event, attempt: 1, timeout: .seconds(10))
+        guard case .failed(let reason) = secure else {
+            Issue.record("\(secure)")
+            return
+        }
+        #expect(reason.hasPrefix("https://127.0.0.1:\(receiver.port)/status/200: "))
+        #expect(receiver.requests.isEmpty)
+        let other = WebhookAction(url: URL(string: "ftp://127.0.0.1/hook")!, headers: [:]).perform(event, attempt: 1, timeout: .seconds(1))
+        guard case .rejected = other else {
+            Issue.record("\(other)")
+            return
+        }
+    }
+
     @Test("A refused connection is worth a retry")
     func refused() throws {
         let event = try RetrainingEvent(value: RetrainingEventTests.agentEvent().cloudEventJSON(), headers: [:])
