@@ -52,7 +52,10 @@ struct WebhookAction {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: host))
+                        // SNI names hosts, not addresses; for an address NIOSSL checks the
+                        // certificate against the address it connected to.
+                        let name = (try? SocketAddress(ipAddress: host, port: port)) == nil ? host : nil
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(StatusLineReader(status: status))
