@@ -3,8 +3,9 @@
 #
 # The build stage compiles a release binary with the Swift runtime and Foundation linked in
 # statically (--static-swift-stdlib), so the runtime stage needs only the C libraries it links:
-# librdkafka, protobuf-c, OpenBLAS and libcurl (FoundationNetworking: the hook's --url), and what
-# Debian's packages of them depend on; curl for the hook's create-job.sh (config/kubernetes/overlays/hook).
+# librdkafka, protobuf-c and OpenBLAS, and what Debian's packages of them depend on; curl for
+# the hook's create-job.sh (config/kubernetes/overlays/hook); ca-certificates for the hook's
+# https --url (swift-nio with NIOSSL, which reads the system's trust store).
 # `make image-check` (part of `make test`) checks that this package list covers every
 # library `ldd` lists for the binary.
 
@@ -22,7 +23,7 @@ RUN swift build -c release --static-swift-stdlib --product driftwatch \
 FROM debian:bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librdkafka1 libprotobuf-c1 libopenblas0-pthread libcurl4 curl ca-certificates \
+        librdkafka1 libprotobuf-c1 libopenblas0-pthread curl ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/driftwatch /usr/local/bin/driftwatch
 COPY config/driftwatch.yaml /etc/driftwatch/driftwatch.yaml

@@ -18,6 +18,8 @@ public struct HookSettings: Sendable {
     public var rememberedIDs = 100
     /// The environment a command inherits.
     public var environment: [String: String] = [:]
+    /// PEM certificates trusted for an https URL besides the system's (a cluster's own CA).
+    public var trustedCertificatesFile: String?
 
     public init(kafka: KafkaConfiguration, topic: String, group: String = "driftwatch-hook", action: HookAction) {
         self.kafka = kafka

@@ -135,7 +135,7 @@ public final class RetrainingHook {
                     .perform(event, attempt: attempt, timeout: settings.retry.attemptTimeout, shouldStop: shouldStop)
             case .post(let url, let headers):
                 guard let target = URL(string: url) else { return (.rejected("\(url) is not a URL"), attempt) }
-                result = WebhookAction(url: target, headers: headers).perform(event, attempt: attempt, timeout: settings.retry.attemptTimeout)
+                result = WebhookAction(url: target, headers: headers, trustedCertificatesFile: settings.trustedCertificatesFile).perform(event, attempt: attempt, timeout: settings.retry.attemptTimeout)
             }
             let took = ContinuousClock.now - started
             switch result {

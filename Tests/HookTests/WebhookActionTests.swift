@@ -2,6 +2,7 @@ import DriftMonitor
 import Foundation
 @testable import Hook
 import Testing
+import TestSupport
 
 @Suite("POST to a webhook", .serialized)
 struct WebhookActionTests {
@@ -12,15 +13,29 @@ struct WebhookActionTests {
         let log: URL
         let port: Int
 
-        init() throws {
+        /// The self-signed certificate of an https receiver (for 127.0.0.1 and localhost).
+        var certificate: URL { directory.appendingPathComponent("tls.crt") }
+
+        init(https: Bool = false) throws {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let log = directory.appendingPathComponent("requests.jsonl")
             self.log = log
             let portFile = directory.appendingPathComponent("port")
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Scripts/webhook_receiver.py")
+            var tls: [String] = []
+            if https {
+                let key = directory.appendingPathComponent("tls.key")
+                let made = try ChildProcess.run([
+                    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", key.path, "-out",
+                    directory.appendingPathComponent("tls.crt").path, "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                ])
+                guard made.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: made.errors]) }
+                tls = [directory.appendingPathComponent("tls.crt").path, key.path]
+            }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script.path, portFile.path, log.path]
+            process.arguments = ["python3", script.path, portFile.path, log.path] + tls
             try process.run()
             let deadline = ContinuousClock.now + .seconds(20)
             var port: Int?
@@ -90,6 +105,28 @@ struct WebhookActionTests {
             Issue.record("\(other)")
             return
         }
+    }
+
+    @Test("https: a certificate the system does not trust fails; trusted by --url-ca-file, by address or by name, it succeeds")
+    func trustedCertificates() throws {
+        let receiver = try Receiver(https: true)
+        let event = try RetrainingEvent(value: RetrainingEventTests.agentEvent().cloudEventJSON(), headers: [:])
+        let untrusted = WebhookAction(url: URL(string: "https://127.0.0.1:\(receiver.port)/status/200")!, headers: [:])
+            .perform(event, attempt: 1, timeout: .seconds(10))
+        guard case .failed(let reason) = untrusted else {
+            Issue.record("\(untrusted)")
+            return
+        }
+        #expect(reason.contains("CERTIFICATE_VERIFY_FAILED") || reason.contains("certificate"), "\(reason)")
+        for host in ["127.0.0.1", "localhost"] {
+            let trusted = WebhookAction(
+                url: URL(string: "https://\(host):\(receiver.port)/status/202")!, headers: [:], trustedCertificatesFile: receiver.certificate.path
+            ).perform(event, attempt: 1, timeout: .seconds(10))
+            #expect(trusted == .succeeded, "\(host)")
+        }
+        let requests = receiver.requests
+        #expect(requests.count == 2)
+        #expect(requests.first?["body"] as? String == String(decoding: event.json, as: UTF8.self))
     }
 
     @Test("A refused connection is worth a retry")

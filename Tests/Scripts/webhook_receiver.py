@@ -2,7 +2,7 @@
 """A webhook for the hook's tests: POST /status/NNN answers NNN and appends the request
 (path, headers, body) as one JSON line to LOG. Writes its port to PORT_FILE once listening.
 
-usage: webhook_receiver.py PORT_FILE LOG
+usage: webhook_receiver.py PORT_FILE LOG [CERT KEY]   (with CERT and KEY: HTTPS)
 """
 import json
 import sys
@@ -24,6 +24,11 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 4:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(sys.argv[1] + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 import os

@@ -12,6 +12,8 @@ import NIOSSL
 struct WebhookAction {
     let url: URL
     let headers: [String: String]
+    /// PEM certificates trusted besides the system's.
+    var trustedCertificatesFile: String? = nil
 
     /// The URL for messages and logs: without query or credentials, which may hold secrets.
     var target: String {
@@ -42,11 +44,14 @@ struct WebhookAction {
         let status = group.next().makePromise(of: HTTPResponseStatus.self)
         let tls: NIOSSLContext?
         do {
-            tls = secure ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let trustedCertificatesFile { configuration.additionalTrustRoots = [.file(trustedCertificatesFile)] }
+            tls = secure ? try NIOSSLContext(configuration: configuration) : nil
         } catch {
             return .failed("\(target): TLS: \(error)")
         }
-        let connectTimeout = TimeAmount.nanoseconds(Int64(RetryPolicy.seconds(timeout) * 1e9))
+        // At most a year: the conversion to nanoseconds cannot overflow.
+        let connectTimeout = TimeAmount.nanoseconds(Int64(min(RetryPolicy.seconds(timeout), 31_536_000) * 1e9))
         let connected = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in

@@ -22,6 +22,7 @@ struct HookCommand: AsyncParsableCommand {
     @Option(help: "Event type that runs the action (repeatable).") var type: [String] = ["dev.driftwatch.retraining.requested"]
     @Option(help: "POST each event to this URL instead of running a command.") var url: String?
     @Option(help: "HTTP header NAME:VALUE for --url (repeatable); $DRIFTWATCH_HOOK_AUTHORIZATION sets Authorization.") var header: [String] = []
+    @Option(help: "PEM certificates to trust for an https --url, besides the system's (a cluster's CA).") var urlCaFile: String?
     @Option(help: "Attempts per event, the first included.") var attempts = 5
     @Option(help: "Seconds before the first retry; doubles each time.") var backoff = 1.0
     @Option(help: "Longest wait between attempts, in seconds.") var maxBackoff = 60.0
@@ -72,10 +73,17 @@ struct HookCommand: AsyncParsableCommand {
         }
         var settings = HookSettings(kafka: kafka, topic: topic, group: group, action: action)
         settings.types = Set(type)
+        // Durations become whole milliseconds: a value past a year of seconds (or NaN) is a
+        // mistake, refused here rather than trapping in the conversion.
+        for (name, seconds) in [("--backoff", backoff), ("--max-backoff", maxBackoff), ("--timeout", timeout)]
+        where !(seconds.magnitude < 31_536_000) {
+            throw ValidationError("\(name) \(seconds): expected seconds, below a year")
+        }
         settings.retry = RetryPolicy(
             attempts: attempts, initialBackoff: .milliseconds(Int64(backoff * 1000)), maximumBackoff: .milliseconds(Int64(maxBackoff * 1000)),
             attemptTimeout: .milliseconds(Int64(timeout * 1000)))
         settings.failedTopic = failedTopic
+        settings.trustedCertificatesFile = urlCaFile
         settings.environment = environment
         do {
             try settings.validate()
