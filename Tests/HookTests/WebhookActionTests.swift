@@ -13,7 +13,8 @@ struct WebhookActionTests {
         let log: URL
         let port: Int
 
-        /// The self-signed certificate of an https receiver (for 127.0.0.1 and localhost).
+        /// The self-signed certificate of an https receiver (for 127.0.0.1 and localhost), as
+        /// ``SelfSignedCertificate`` names it.
         var certificate: URL { directory.appendingPathComponent("tls.crt") }
 
         init(https: Bool = false) throws {
@@ -25,14 +26,8 @@ struct WebhookActionTests {
                 .appendingPathComponent("Scripts/webhook_receiver.py")
             var tls: [String] = []
             if https {
-                let key = directory.appendingPathComponent("tls.key")
-                let made = try ChildProcess.run([
-                    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", key.path, "-out",
-                    directory.appendingPathComponent("tls.crt").path, "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                ])
-                guard made.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: made.errors]) }
-                tls = [directory.appendingPathComponent("tls.crt").path, key.path]
+                let made = try SelfSignedCertificate.make(in: directory, commonName: "localhost", alternativeNames: ["DNS:localhost", "IP:127.0.0.1"])
+                tls = [made.certificate.path, made.key.path]
             }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", script.path, portFile.path, log.path] + tls

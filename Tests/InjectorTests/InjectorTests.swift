@@ -22,18 +22,14 @@ final class InjectorTests {
 
     init() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let key = directory.appendingPathComponent("tls.key")
-        let made = try ChildProcess.run([
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", key.path, "-out",
-            directory.appendingPathComponent("tls.crt").path, "-subj", "/CN=driftwatch-injector.driftwatch.svc",
-            "-addext", "subjectAltName=DNS:localhost,DNS:driftwatch-injector.driftwatch.svc,IP:127.0.0.1",
-        ])
-        guard made.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: made.errors]) }
+        let made = try SelfSignedCertificate.make(
+            in: directory, commonName: "driftwatch-injector.driftwatch.svc",
+            alternativeNames: ["DNS:localhost", "DNS:driftwatch-injector.driftwatch.svc", "IP:127.0.0.1"])
         var logger = Logger(label: "injector")
         logger.logLevel = .warning
         let settings = InjectionSettings(image: "ghcr.io/driftwatch/driftwatch:0.1.0", bootstrap: "kafka.kafka.svc:9092")
         server = try InjectorServer(
-            host: "127.0.0.1", port: 0, certificatePath: directory.appendingPathComponent("tls.crt").path, keyPath: key.path,
+            host: "127.0.0.1", port: 0, certificatePath: made.certificate.path, keyPath: made.key.path,
             controller: AdmissionController(settings: settings, logger: logger), logger: logger)
         group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
         let group = group
