@@ -102,7 +102,7 @@ struct WebhookActionTests {
         }
     }
 
-    @Test("https: a certificate the system does not trust fails; trusted by --url-ca-file, by address or by name, it succeeds")
+    @Test("https: a certificate the system does not trust fails; trusted by --url-ca-file, by address or by name, it succeeds; a missing CA file gives up")
     func trustedCertificates() throws {
         let receiver = try Receiver(https: true)
         let event = try RetrainingEvent(value: RetrainingEventTests.agentEvent().cloudEventJSON(), headers: [:])
@@ -118,6 +118,14 @@ struct WebhookActionTests {
                 url: URL(string: "https://\(host):\(receiver.port)/status/202")!, headers: [:], trustedCertificatesFile: receiver.certificate.path
             ).perform(event, attempt: 1, timeout: .seconds(10))
             #expect(trusted == .succeeded, "\(host)")
+        }
+        let missing = WebhookAction(
+            url: URL(string: "https://localhost:\(receiver.port)/status/200")!, headers: [:],
+            trustedCertificatesFile: receiver.certificate.path + ".missing"
+        ).perform(event, attempt: 1, timeout: .seconds(10))
+        guard case .rejected = missing else {
+            Issue.record("a CA file that is not there: \(missing)")
+            return
         }
         let requests = receiver.requests
         #expect(requests.count == 2)

@@ -40,20 +40,21 @@ struct WebhookAction {
         head.headers.add(name: "Connection", value: "close")
         for (name, value) in headers { head.headers.replaceOrAdd(name: name, value: value) }
 
-        let group = MultiThreadedEventLoopGroup.singleton
-        let status = group.next().makePromise(of: HTTPResponseStatus.self)
         let tls: NIOSSLContext?
         do {
             var configuration = TLSConfiguration.makeClientConfiguration()
             if let trustedCertificatesFile { configuration.additionalTrustRoots = [.file(trustedCertificatesFile)] }
             tls = secure ? try NIOSSLContext(configuration: configuration) : nil
         } catch {
-            return .failed("\(target): TLS: \(error)")
+            return .rejected("\(target): TLS configuration: \(error)")
         }
+        // Made once nothing can return before it is completed: NIO traps on a promise left open.
+        let group = MultiThreadedEventLoopGroup.singleton
+        let status = group.next().makePromise(of: HTTPResponseStatus.self)
         // At most a year: the conversion to nanoseconds cannot overflow.
-        let connectTimeout = TimeAmount.nanoseconds(Int64(min(RetryPolicy.seconds(timeout), 31_536_000) * 1e9))
+        let timeLimit = TimeAmount.nanoseconds(Int64(min(RetryPolicy.seconds(timeout), 31_536_000) * 1e9))
         let connected = ClientBootstrap(group: group)
-            .connectTimeout(connectTimeout)
+            .connectTimeout(timeLimit)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
@@ -75,7 +76,7 @@ struct WebhookAction {
             return .failed("\(target): \(error)")
         }
         // One deadline for the whole exchange: the request written, the status line read.
-        let deadline = channel.eventLoop.scheduleTask(in: connectTimeout) {
+        let deadline = channel.eventLoop.scheduleTask(in: timeLimit) {
             status.fail(WebhookTimeout())
             channel.close(promise: nil)
         }
