@@ -38,16 +38,12 @@ struct KeyMemo {
     @inline(__always)
     func recall(quotedAt offset: Int, in bytes: UnsafeBufferPointer<UInt8>, at position: Int, topLevel: Bool) -> (meaning: Meaning, count: Int)? {
         guard position < Self.positions else { return nil }
-        let index = topLevel ? Self.positions + position : position
-        guard entries[index].valid else { return nil }
-        let count = entries[index].bytes.count
+        let count = entries[topLevel ? Self.positions + position : position].bytes.count
         guard bytes.count - offset >= count + 2, bytes[offset] == UInt8(ascii: "\""), bytes[offset + count + 1] == UInt8(ascii: "\"") else {
             return nil
         }
-        let equal = entries[index].bytes.withUnsafeBytes { remembered in
-            count == 0 || UnsafeRawPointer(bytes.baseAddress! + offset + 1).hasSameBytes(as: remembered.baseAddress!, count: count)
-        }
-        return equal ? (entries[index].meaning, count) : nil
+        let name = UnsafeRawBufferPointer(start: bytes.baseAddress! + offset + 1, count: count)
+        return recall(name, at: position, topLevel: topLevel).map { ($0, count) }
     }
 
     /// Remembers what `name` at `position` was (allocates only while a key grows longer than
