@@ -70,6 +70,20 @@ struct PValueTests {
         try check(reference, current)
     }
 
+    @Test("Where the exact KS p-value falls back to the asymptotic one, the statistic is still the lattice value, as scipy's")
+    func latticeStatisticOnFallback() throws {
+        // 5 x 5 with D = 4/5 - 3/5 = 0.20000000000000007 in doubles: the exact sum comes to
+        // 1.0000000000000002 and is refused, by scipy too ("Exact calculation unsuccessful").
+        let reference: [Double] = [6, 10, 14, 24, 25]
+        let current: [Double] = [2.5, 11.5, 19.5, 22.5, 24.5]
+        let ks = reference.withUnsafeBufferPointer { a in
+            current.withUnsafeBufferPointer { KolmogorovSmirnov.test(sortedReference: a, sortedCurrent: $0) }
+        }
+        #expect(ks.method == .asymptotic)
+        #expect(ks.statistic == 0.2)
+        try check(reference, current)
+    }
+
     @Test("Exact KS and exact Cramér-von Mises p-values equal scipy", arguments: SizePair.cases)
     func exactRegime(sizes: SizePair) throws {
         let (reference, current) = sizes.samples()

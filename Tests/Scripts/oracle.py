@@ -188,10 +188,29 @@ def main():
         expected = ref / ref.sum() * cur.sum()
         result = stats.chisquare(cur, expected)
         out = {"statistic": float(result.statistic), "pvalue": float(result.pvalue)}
+    elif command == "moments-long":
+        # Moments of values too large for float64 squares: numpy in x87 long double
+        # (max ~1e4932), where (x - mean)**2 does not overflow.
+        x = load(args[0]).astype(np.longdouble)
+        d = x - x.mean()
+        m2, m3, m4 = (d ** 2).mean(), (d ** 3).mean(), (d ** 4).mean()
+        out = {
+            "mean": float(x.mean()), "std": float(np.sqrt(m2)),
+            "skew": float(m3 / m2 ** 1.5), "kurtosis": float(m4 / m2 ** 2 - 3),
+        }
+    elif command == "poisson-sf":
+        # args: k mean k mean ...: P(X >= k) for X ~ Poisson(mean)
+        pairs = list(zip(args[0::2], args[1::2]))
+        out = {"sf": [float(stats.poisson.sf(int(k) - 1, float(mu))) for k, mu in pairs]}
     elif command == "fdr":
         # args: p-values; Benjamini-Hochberg adjusted p-values
         ps = np.array([float(a) for a in args])
         out = {"adjusted": [float(p) for p in stats.false_discovery_control(ps, method="bh")]}
+    elif command == "holm":
+        # args: p-values; Holm step-down adjusted p-values (statsmodels: scipy has none)
+        from statsmodels.stats.multitest import multipletests
+        ps = np.array([float(a) for a in args])
+        out = {"adjusted": [float(p) for p in multipletests(ps, method="holm")[1]]}
     else:
         raise SystemExit(f"unknown command {command}")
     json.dump(exact(out), sys.stdout)

@@ -28,12 +28,15 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
         case tooFewRows(Int)
         case tooFewColumns(Int)
         case lapack(info: Int32)
+        /// The standardised reference overflows doubles: values too far apart.
+        case notFinite
 
         public var description: String {
             switch self {
             case .tooFewRows(let rows): "PCA needs at least 3 reference rows, got \(rows)"
             case .tooFewColumns(let columns): "PCA needs at least 2 numeric features, got \(columns)"
             case .lapack(let info): "the eigendecomposition failed (dsyevd info \(info))"
+            case .notFinite: "the reference's numeric values are too far apart for doubles once standardised"
             }
         }
     }

@@ -37,6 +37,7 @@ public struct ReconstructionDrift: Sendable, Hashable, Codable {
         let mean = means.reduce(0, +) / Double(count)
         referenceMean = mean
         referenceDeviation = (means.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(count)).squareRoot()
+        guard referenceMean.isFinite, referenceDeviation.isFinite else { throw .notFinite }
         chunkRows = size
         self.chunks = count
     }
@@ -44,7 +45,11 @@ public struct ReconstructionDrift: Sendable, Hashable, Codable {
     /// The alarm band for a window of `rows` rows.
     public func band(rows: Int) -> ClosedRange<Double> {
         let spread = 3 * referenceDeviation * (Double(chunkRows) / Double(Swift.max(rows, 1))).squareRoot()
-        return (referenceMean - spread)...(referenceMean + spread)
+        let lower = referenceMean - spread
+        let upper = referenceMean + spread
+        // A band that is not a number (a profile from elsewhere) flags nothing rather than trapping.
+        guard lower <= upper else { return -Double.infinity...Double.infinity }
+        return lower...upper
     }
 
     /// True when the window's mean reconstruction error lies outside the band.

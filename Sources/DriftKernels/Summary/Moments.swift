@@ -2,15 +2,26 @@
 ///
 /// Batches are folded in with Chan et al.'s pairwise update, so `a.merging(b)` equals the
 /// moments of both inputs together, whatever the split. NaN values are skipped.
+///
+/// Values beyond 2^200 in magnitude (about 1.6e60) would overflow the fourth powers, and
+/// past 1e154 the squares: the sums are then kept in units of `2^scaleExponent` (a power of
+/// two, so scaling is exact), and the standard deviation, skewness and kurtosis stay finite
+/// for any finite values. Below that bound nothing is scaled.
 public struct Moments: Sendable, Hashable, Codable {
     public private(set) var count: Int = 0
     public private(set) var mean: Double = 0
-    /// Sum of squared deviations from the mean.
+    /// Sums of squared, cubed and fourth-power deviations from the mean, each deviation
+    /// divided by `2^scaleExponent`.
     public private(set) var m2: Double = 0
     public private(set) var m3: Double = 0
     public private(set) var m4: Double = 0
     public private(set) var min: Double = .infinity
     public private(set) var max: Double = -.infinity
+    /// The deviations' unit is `2^scaleExponent`; 0 unless the values are huge.
+    public private(set) var scaleExponent = 0
+
+    /// Values whose magnitude passes this are summed in scaled units.
+    static let largestUnscaled = 0x1p200
 
     public init() {}
 
@@ -29,11 +40,13 @@ public struct Moments: Sendable, Hashable, Codable {
         self.max = max
     }
 
-    /// Population variance (`ddof = 0`, numpy's default).
-    public var variance: Double { count > 0 ? m2 / Double(count) : .nan }
+    /// Population variance (`ddof = 0`, numpy's default); infinite when it is beyond doubles.
+    public var variance: Double { count > 0 ? Self.scale(m2 / Double(count), by: 2 * scaleExponent) : .nan }
     /// Sample variance (`ddof = 1`).
-    public var sampleVariance: Double { count > 1 ? m2 / Double(count - 1) : .nan }
-    public var standardDeviation: Double { variance.squareRoot() }
+    public var sampleVariance: Double { count > 1 ? Self.scale(m2 / Double(count - 1), by: 2 * scaleExponent) : .nan }
+    public var standardDeviation: Double {
+        count > 0 ? Self.scale((m2 / Double(count)).squareRoot(), by: scaleExponent) : .nan
+    }
     /// Skewness, `scipy.stats.skew(bias=True)`.
     public var skewness: Double {
         guard count > 0, m2 > 0 else { return .nan }
@@ -49,36 +62,39 @@ public struct Moments: Sendable, Hashable, Codable {
 
     /// Folds in the non-NaN values of `values`: two passes over the block, then one merge.
     public mutating func add(_ values: UnsafeBufferPointer<Double>) {
-        var block = Moments()
-        var sum = 0.0
         var n = 0
         var low = Double.infinity
         var high = -Double.infinity
         for x in values where !x.isNaN {
-            sum += x
             n += 1
             low = Swift.min(low, x)
             high = Swift.max(high, x)
         }
         guard n > 0 else { return }
-        let mean = sum / Double(n)
+        let largest = Swift.max(abs(low), abs(high))
+        let exponent = largest > Self.largestUnscaled && largest.isFinite ? Int(largest.exponent) : 0
+        var sum = 0.0
+        for x in values where !x.isNaN { sum += Self.scale(x, by: -exponent) }
+        let scaledMean = sum / Double(n)
         var s2 = 0.0
         var s3 = 0.0
         var s4 = 0.0
         for x in values where !x.isNaN {
-            let d = x - mean
+            let d = Self.scale(x, by: -exponent) - scaledMean
             let d2 = d * d
             s2 += d2
             s3 += d2 * d
             s4 += d2 * d2
         }
+        var block = Moments()
         block.count = n
-        block.mean = mean
+        block.mean = Self.scale(scaledMean, by: exponent)
         block.m2 = s2
         block.m3 = s3
         block.m4 = s4
         block.min = low
         block.max = high
+        block.scaleExponent = exponent
         self = merging(block)
     }
 
@@ -86,23 +102,78 @@ public struct Moments: Sendable, Hashable, Codable {
     public func merging(_ other: Moments) -> Moments {
         if other.count == 0 { return self }
         if count == 0 { return other }
+        let exponent = Swift.max(scaleExponent, other.scaleExponent)
+        let a = rescaled(to: exponent)
+        let b = other.rescaled(to: exponent)
         let na = Double(count)
         let nb = Double(other.count)
         let n = na + nb
-        let delta = other.mean - mean
+        // In the sums' unit: the means' difference would overflow where they are huge.
+        let delta = Self.scale(b.mean, by: -exponent) - Self.scale(a.mean, by: -exponent)
         let delta2 = delta * delta
         var result = Moments()
         result.count = count + other.count
-        result.mean = mean + delta * nb / n
-        result.m2 = m2 + other.m2 + delta2 * na * nb / n
-        result.m3 = m3 + other.m3 + delta * delta2 * na * nb * (na - nb) / (n * n)
-            + 3 * delta * (na * other.m2 - nb * m2) / n
-        result.m4 = m4 + other.m4
+        result.scaleExponent = exponent
+        result.mean = a.mean + Self.scale(delta * nb / n, by: exponent)
+        result.m2 = a.m2 + b.m2 + delta2 * na * nb / n
+        result.m3 = a.m3 + b.m3 + delta * delta2 * na * nb * (na - nb) / (n * n)
+            + 3 * delta * (na * b.m2 - nb * a.m2) / n
+        result.m4 = a.m4 + b.m4
             + delta2 * delta2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n)
-            + 6 * delta2 * (na * na * other.m2 + nb * nb * m2) / (n * n)
-            + 4 * delta * (na * other.m3 - nb * m3) / n
+            + 6 * delta2 * (na * na * b.m2 + nb * nb * a.m2) / (n * n)
+            + 4 * delta * (na * b.m3 - nb * a.m3) / n
         result.min = Swift.min(min, other.min)
         result.max = Swift.max(max, other.max)
         return result
+    }
+
+    /// The same moments with the sums in units of `2^exponent` (at least the current one).
+    private func rescaled(to exponent: Int) -> Moments {
+        guard exponent != scaleExponent else { return self }
+        var copy = self
+        let step = scaleExponent - exponent
+        copy.m2 = Self.scale(m2, by: 2 * step)
+        copy.m3 = Self.scale(m3, by: 3 * step)
+        copy.m4 = Self.scale(m4, by: 4 * step)
+        copy.scaleExponent = exponent
+        return copy
+    }
+
+    /// `x * 2^exponent`, exactly while the result stays normal.
+    @inline(__always)
+    static func scale(_ x: Double, by exponent: Int) -> Double {
+        exponent == 0 ? x : Double(sign: .plus, exponent: exponent, significand: x)
+    }
+}
+
+extension Moments {
+    enum CodingKeys: String, CodingKey {
+        case count, mean, m2, m3, m4, min, max
+        case scaleExponent = "scale_exponent"
+    }
+
+    /// Profiles written before scaling existed have no `scale_exponent`: their sums are unscaled.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decode(Int.self, forKey: .count)
+        mean = try container.decode(Double.self, forKey: .mean)
+        m2 = try container.decode(Double.self, forKey: .m2)
+        m3 = try container.decode(Double.self, forKey: .m3)
+        m4 = try container.decode(Double.self, forKey: .m4)
+        min = try container.decode(Double.self, forKey: .min)
+        max = try container.decode(Double.self, forKey: .max)
+        scaleExponent = try container.decodeIfPresent(Int.self, forKey: .scaleExponent) ?? 0
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(count, forKey: .count)
+        try container.encode(mean, forKey: .mean)
+        try container.encode(m2, forKey: .m2)
+        try container.encode(m3, forKey: .m3)
+        try container.encode(m4, forKey: .m4)
+        try container.encode(min, forKey: .min)
+        try container.encode(max, forKey: .max)
+        if scaleExponent != 0 { try container.encode(scaleExponent, forKey: .scaleExponent) }
     }
 }

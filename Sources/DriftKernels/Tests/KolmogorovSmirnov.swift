@@ -41,11 +41,24 @@ public enum KolmogorovSmirnov {
         guard !d.isNaN else { return Result(statistic: .nan, pvalue: .nan, method: method) }
         let n = a.count
         let m = b.count
-        if method == .exact || (method == .auto && Swift.max(n, m) <= largestExactSample),
-            let exact = exactTest(statistic: d, referenceCount: n, currentCount: m) {
-            return exact
+        guard method == .exact || (method == .auto && Swift.max(n, m) <= largestExactSample) else {
+            return Result(statistic: d, pvalue: asymptoticPValue(statistic: d, referenceCount: n, currentCount: m), method: .asymptotic)
         }
-        return Result(statistic: d, pvalue: asymptoticPValue(statistic: d, referenceCount: n, currentCount: m), method: .asymptotic)
+        if let exact = exactTest(statistic: d, referenceCount: n, currentCount: m) { return exact }
+        // scipy rounds D to its lattice before it tries the exact p-value, and keeps the
+        // rounded value when it falls back to the asymptotic one.
+        let lattice = latticeStatistic(d, referenceCount: n, currentCount: m) ?? d
+        return Result(statistic: lattice, pvalue: asymptoticPValue(statistic: lattice, referenceCount: n, currentCount: m), method: .asymptotic)
+    }
+
+    /// `D` rounded to the lattice `h / lcm(n, m)` it lives on (differences of `i / n - j / m`
+    /// carry rounding errors), or nil when the lcm overflows.
+    static func latticeStatistic(_ d: Double, referenceCount n: Int, currentCount m: Int) -> Double? {
+        guard n > 0, m > 0 else { return nil }
+        let g = greatestCommonDivisor(n, m)
+        let (lcm, overflow) = (n / g).multipliedReportingOverflow(by: m)
+        guard !overflow else { return nil }
+        return (d * Double(lcm)).rounded(.toNearestOrEven) / Double(lcm)
     }
 
     /// The exact two-sided p-value `P(D >= d)` for sample sizes `n` and `m`, or nil when the
