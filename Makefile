@@ -3,11 +3,11 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check kubernetes kubernetes-check bench bench-kernels bench-compare bench-decode bench-scrape evidently fuzz clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-decode bench-scrape evidently fuzz clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool)
 # and Chromium (status page test), kubectl (Debian's kubernetes-client, where none is there),
-# and the Python oracles and checkers (numpy/scipy, prometheus_client, the kubernetes client).
+# and the Python oracles and checkers (numpy/scipy, statsmodels, prometheus_client, the kubernetes client).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -21,8 +21,8 @@ deps:
 	@command -v kubectl >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null; \
 		else echo "kubectl missing (sudo apt-get install kubernetes-client)"; exit 1; fi; }
-	@python3 -c "import numpy, scipy, prometheus_client, kubernetes, yaml" 2>/dev/null || \
-		python3 -m pip install --quiet numpy scipy prometheus-client kubernetes pyyaml
+	@python3 -c "import numpy, scipy, statsmodels, prometheus_client, kubernetes, yaml" 2>/dev/null || \
+		python3 -m pip install --quiet numpy scipy statsmodels prometheus-client kubernetes pyyaml
 
 build: deps
 	$(SWIFT) build
@@ -109,6 +109,14 @@ bench-kernels: deps
 evidently:
 	python3 -m venv Benchmarks/.venv-evidently
 	Benchmarks/.venv-evidently/bin/pip install --quiet "evidently>=0.7,<0.8" "pandas>=2.1,<2.3"
+
+# The decision's error rates measured with the agent's own Monitor on generated clean and
+# shifted traffic: false flags by window size and feature count, windows to a false
+# retraining event, power and detection delay (README, "How often it is wrong"; ~5 minutes).
+bench-calibration: deps
+	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
+	$(SWIFT) build -c release --package-path Benchmarks --product DecisionCalibration
+	Benchmarks/.build/release/DecisionCalibration
 
 # Records/s of the JSON and protobuf decoders on the demo's records, one thread.
 bench-decode: deps

@@ -38,6 +38,12 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "DecisionCalibration",
+            dependencies: [
+                .product(name: "DriftMonitor", package: "driftwatch"),
+            ]
+        ),
+        .executableTarget(
             name: "KernelTimer",
             dependencies: [
                 .product(name: "DriftKernels", package: "driftwatch"),

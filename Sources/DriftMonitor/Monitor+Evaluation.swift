@@ -23,17 +23,7 @@ extension Monitor {
                 evaluateCategorical(
                     reference, summary.categorical[i], records: summary.records, dictionary: space.dictionaries[reference.dictionaryIndex]))
         }
-        if policy.correction != .none {
-            let adjusted = policy.correction.adjust(features.map(\.pvalue))
-            for i in features.indices where adjusted[i] != features[i].pvalue {
-                features[i].pvalue = adjusted[i]
-                let verdict = policy.verdict(scores: features[i].scores, pvalue: adjusted[i], unseenCategories: features[i].newCategoryRatio > 0)
-                features[i].level = verdict.level
-                features[i].decidingMethod = verdict.method
-                features[i].warnThreshold = verdict.warnThreshold
-                features[i].driftThreshold = verdict.driftThreshold
-            }
-        }
+        let judged = policy.judge(&features, records: summary.records)
         let drifted = features.filter(\.drifted).count
         let elapsed = ContinuousClock.now - started
         let records = Double(max(summary.records, 1))
@@ -49,6 +39,7 @@ extension Monitor {
         report.absentFeatures = summary.records > 0 ? features.filter { $0.count == 0 }.map(\.name) : []
         if let wallTime, let newest = summary.lastEventTime { report.eventAgeSeconds = Double(wallTime - newest) / 1000 }
         report.qualityBreaches = qualityBreaches(of: report)
+        report.judged = judged
         return report
     }
 
@@ -108,10 +99,11 @@ extension Monitor {
             ]
         }
         let records = max(records, 1)
-        let verdict = policy.verdict(scores: scores, pvalue: pvalue)
+        // Levels are set when the window's features are judged together.
         return FeatureDrift(
-            name: reference.profile.name, kind: .numeric, level: verdict.level, decidingMethod: verdict.method,
-            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, pvalue: pvalue, count: count,
+            name: reference.profile.name, kind: .numeric, level: .ok, decidingMethod: .psi,
+            warnThreshold: policy.warnThreshold, driftThreshold: policy.driftThreshold, scores: scores, pvalue: pvalue,
+            uncorrectedPValue: pvalue, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
             nonFiniteRatio: Double(window.nonFinite) / Double(records),
             repeatedRatio: count > 1 ? Double(window.repeats) / Double(count - 1) : 0,
@@ -156,8 +148,8 @@ extension Monitor {
         if count > 0 && !reference.counts.isEmpty {
             let referenceWithNew = reference.counts + [0]
             let psi = PopulationStability.score(reference: referenceWithNew, current: current)
-            // Chi-square over the reference's categories; new ones are reported as their own ratio.
-            let chi = ChiSquare.test(reference: reference.counts, current: Array(current.dropLast()))
+            // Chi-square over the reference's categories, rare ones pooled; new ones have their own test.
+            let chi = ChiSquare.pooledTest(reference: reference.counts, current: Array(current.dropLast()))
             pvalue = chi.pvalue
             scores = [
                 .init(method: .psi, value: psi, pvalue: nil),
@@ -174,12 +166,15 @@ extension Monitor {
                 scores.append(.init(method: .twoProportion, value: test.statistic, pvalue: test.pvalue))
                 pvalue = test.pvalue
             }
+            // Two tests of one feature: Bonferroni over the category test and the unseen-category one.
+            let unseen = UnseenCategories.pvalue(unseen: newCount, count: count, mass: reference.unseenMass)
+            pvalue = pvalue.map { Swift.min(1, 2 * Swift.min($0.isNaN ? 1 : $0, unseen)) }
         }
         let records = max(records, 1)
-        let verdict = policy.verdict(scores: scores, pvalue: pvalue, unseenCategories: newCount > 0)
         return FeatureDrift(
-            name: reference.profile.name, kind: .categorical, level: verdict.level, decidingMethod: verdict.method,
-            warnThreshold: verdict.warnThreshold, driftThreshold: verdict.driftThreshold, scores: scores, pvalue: pvalue, count: count,
+            name: reference.profile.name, kind: .categorical, level: .ok, decidingMethod: .psi,
+            warnThreshold: policy.warnThreshold, driftThreshold: policy.driftThreshold, scores: scores, pvalue: pvalue,
+            uncorrectedPValue: pvalue, count: count,
             missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
             nonFiniteRatio: Double(window.nonFinite) / Double(records), repeatedRatio: 0,
             isConstant: count > 1 && window.codeCounts.lazy.filter { $0 > 0 }.count == 1,

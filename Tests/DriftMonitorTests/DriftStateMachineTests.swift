@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Drift policy state machine")
 struct DriftStateMachineTests {
-    func report(drifted: Int, warned: Int = 0, total: Int = 10, records: Int = 1_000, breaches: [QualityBreach] = []) -> WindowReport {
+    func report(
+        drifted: Int, warned: Int = 0, total: Int = 10, records: Int = 1_000, judged: Bool = true, breaches: [QualityBreach] = []
+    ) -> WindowReport {
         let features = (0..<total).map { i in
             let level: FeatureDrift.Level = i < drifted ? .drift : (i < drifted + warned ? .warning : .ok)
             return FeatureDrift(
@@ -15,6 +17,7 @@ struct DriftStateMachineTests {
             model: "m", referenceVersion: "v", index: 0, records: records, firstEventTime: 0, lastEventTime: 1, features: features,
             datasetDriftShare: Double(drifted) / Double(total), evaluationSeconds: 0)
         report.qualityBreaches = breaches
+        report.judged = judged
         return report
     }
 
@@ -56,13 +59,13 @@ struct DriftStateMachineTests {
         #expect(machine.state == .ok)
     }
 
-    @Test("Small windows do not move the state; cooldown re-requests retraining")
+    @Test("Windows too small to judge do not move the state; cooldown re-requests retraining")
     func minimumSizeAndCooldown() {
         var policy = DriftPolicy()
         policy.consecutiveWindows = 1
         policy.cooldownWindows = 2
         var machine = DriftStateMachine(policy: policy)
-        #expect(machine.advance(with: report(drifted: 5, records: 10)) == [])
+        #expect(machine.advance(with: report(drifted: 5, records: 10, judged: false)) == [])
         #expect(machine.state == .ok)
         #expect(machine.advance(with: report(drifted: 1)) == [.driftDetected, .retrainingRequested])
         #expect(machine.advance(with: report(drifted: 1)) == [])

@@ -5,6 +5,11 @@ extension Comparison {
         json.beginObject()
         json.field("reference_rows", referenceRows)
         json.field("current_rows", currentRows)
+        json.key("judged")
+        json.value(report.judged)
+        json.field("minimum_window_records", policy.judgedWindowRecords)
+        json.field("correction", policy.correction.rawValue)
+        json.field("significance_level", policy.significanceLevel)
         json.field("dataset_drift_share", report.datasetDriftShare)
         json.key("features")
         json.beginArray()
@@ -16,6 +21,8 @@ extension Comparison {
             json.value(feature.drifted)
             json.field("level", "\(feature.level)")
             json.field("deciding_method", feature.decidingMethod.rawValue)
+            json.key("pvalue")
+            if let pvalue = feature.pvalue, !pvalue.isNaN { json.value(pvalue) } else { json.null() }
             json.key("tests")
             json.beginObject()
             for score in feature.scores {
@@ -38,6 +45,7 @@ extension Comparison {
             json.field("count", feature.count)
             json.field("missing_ratio", feature.missingRatio)
             json.field("type_mismatch_ratio", feature.typeMismatchRatio)
+            json.field("non_finite_ratio", feature.nonFiniteRatio)
             if feature.kind == .numeric {
                 json.field("out_of_range_ratio", feature.outOfRangeRatio)
             } else {
@@ -61,6 +69,7 @@ extension Comparison {
         } else {
             json.null()
         }
+        if let multivariateSkipped { json.field("multivariate_skipped", multivariateSkipped) }
         json.endObject()
         return String(decoding: json.bytes, as: UTF8.self)
     }
@@ -91,12 +100,17 @@ extension Comparison {
         }
         var text = "reference \(referenceRows) rows, current \(currentRows) rows: "
         text += "\(report.driftedFeatures.count) of \(report.features.count) features drifted (share \(number(report.datasetDriftShare)))\n"
+        if !report.judged {
+            text += "too few records to judge (fewer than \(policy.judgedWindowRecords)): scores shown, nothing flagged\n"
+        }
         text += line(header) + "\n"
         for row in rows { text += line(row) + "\n" }
         if let multivariate = report.multivariate {
             text += "multivariate (PCA, \(multivariate.components) axes): reconstruction error \(number(multivariate.reconstructionError)) "
             text += "vs band \(number(multivariate.lowerThreshold))..\(number(multivariate.upperThreshold)): "
             text += multivariate.drifted ? "DRIFT\n" : "ok\n"
+        } else if let multivariateSkipped {
+            text += multivariateSkipped + "\n"
         }
         return text
     }

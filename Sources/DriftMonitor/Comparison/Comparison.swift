@@ -6,12 +6,14 @@ import Synchronization
 /// becomes a ``ReferenceProfile``, the current data one window of a ``Monitor``, and the same
 /// policy decides. Because the raw samples are at hand, the binned KS and Wasserstein are
 /// replaced by exact ones (KS p-value by scipy's 'auto' rule) and Anderson-Darling and
-/// Cramér-von Mises are added; the verdict is then taken again on the exact scores.
+/// Cramér-von Mises are added; the window is then judged again on the exact scores.
 public struct Comparison: Sendable {
     public var referenceRows: Int
     public var currentRows: Int
     public var report: WindowReport
     public var policy: DriftPolicy
+    /// Why the reference has no multivariate baseline, when its fit failed.
+    public var multivariateSkipped: String?
 
     /// - Parameters: both batches hold `features` in order (numeric columns, then categorical),
     ///   categorical codes from their own dictionaries.
@@ -38,19 +40,18 @@ public struct Comparison: Sendable {
             feature.replace(.init(method: .wasserstein, value: tests.wasserstein / scale, pvalue: nil))
             feature.replace(.init(method: .andersonDarling, value: tests.andersonDarling.statistic, pvalue: tests.andersonDarling.pvalue))
             feature.replace(.init(method: .cramerVonMises, value: tests.cramerVonMises.statistic, pvalue: tests.cramerVonMises.pvalue))
-            let verdict = policy.verdict(scores: feature.scores, pvalue: tests.ks.pvalue)
-            feature.level = verdict.level
-            feature.decidingMethod = verdict.method
-            feature.warnThreshold = verdict.warnThreshold
-            feature.driftThreshold = verdict.driftThreshold
+            feature.uncorrectedPValue = tests.ks.pvalue
             report.features[index] = feature
         }
+        // Judged again on the exact p-values, corrected together with the categorical ones.
+        report.judged = policy.judge(&report.features, records: current.count)
         let drifted = report.features.filter(\.drifted).count
         report.datasetDriftShare = report.features.isEmpty ? 0 : Double(drifted) / Double(report.features.count)
         referenceRows = reference.count
         currentRows = current.count
         self.report = report
         self.policy = policy
+        multivariateSkipped = profile.multivariateSkipped
     }
 
     struct ExactTests {

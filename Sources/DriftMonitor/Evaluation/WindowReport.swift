@@ -31,6 +31,9 @@ public struct WindowReport: Sendable {
     public var eventAgeSeconds: Double?
     /// Data-quality measures above the policy's limits: they breach the window.
     public var qualityBreaches: [QualityBreach] = []
+    /// False when the window had fewer records than ``DriftPolicy/judgedWindowRecords``: its
+    /// scores are reported, no feature is flagged and the drift state does not move.
+    public var judged = true
 
     public var driftedFeatures: [FeatureDrift] { features.filter(\.drifted) }
     public var level: FeatureDrift.Level { features.map(\.level).max() ?? .ok }

@@ -16,18 +16,19 @@ extension DriftPolicy {
         ]
     }
 
-    /// The default decision rule, which stays sane at any window size:
+    /// The default decision rule, which stays calibrated at any window size:
     ///
     /// 1. Each effect size (PSI, normalised Wasserstein, Jensen-Shannon) gets a level from its
     ///    own thresholds; the feature takes the highest.
-    /// 2. The feature's test is supporting evidence: when its p-value is at or above
-    ///    ``significanceLevel`` the level drops to ok, so small windows do not alarm on
-    ///    sampling noise (a 100-row clean window has PSI above 0.2 one time in a hundred).
-    ///    Categories the reference never saw count as significant on their own.
+    /// 2. The feature's test is the evidence: when its p-value (corrected across the window's
+    ///    features, see ``judge(_:records:)``) is at or above ``significanceLevel`` the level
+    ///    drops to ok, so small windows do not alarm on sampling noise. Categories the
+    ///    reference never saw are evidence through their own test, which is part of the
+    ///    feature's p-value.
     ///
     /// A p-value alone never flags: at 100k rows KS rejects a 0.02-sigma shift nobody cares
     /// about, while every effect size stays far below its warning threshold.
-    public func verdict(scores: [FeatureDrift.Score], pvalue: Double?, unseenCategories: Bool = false) -> Verdict {
+    public func verdict(scores: [FeatureDrift.Score], pvalue: Double?) -> Verdict {
         var best = Verdict(level: .ok, method: .psi, warnThreshold: warnThreshold, driftThreshold: driftThreshold)
         for (method, warn, drift) in effectThresholds {
             guard let score = scores.first(where: { $0.method == method })?.value, !score.isNaN else { continue }
@@ -36,9 +37,28 @@ extension DriftPolicy {
                 best = Verdict(level: level, method: method, warnThreshold: warn, driftThreshold: drift)
             }
         }
-        if let pvalue, !pvalue.isNaN, pvalue >= significanceLevel, !unseenCategories {
+        if let pvalue, !pvalue.isNaN, pvalue >= significanceLevel {
             best.level = .ok
         }
         return best
+    }
+
+    /// Decides every feature of a window together: corrects their uncorrected p-values with
+    /// ``correction``, then takes each verdict. A window of fewer than ``judgedWindowRecords``
+    /// records is too small to judge: every feature stays ok.
+    /// - Returns: whether the window was judged.
+    @discardableResult
+    public func judge(_ features: inout [FeatureDrift], records: Int) -> Bool {
+        let adjusted = correction.adjust(features.map(\.uncorrectedPValue))
+        let judged = records >= judgedWindowRecords
+        for i in features.indices {
+            features[i].pvalue = adjusted[i]
+            let verdict = verdict(scores: features[i].scores, pvalue: adjusted[i])
+            features[i].level = judged ? verdict.level : .ok
+            features[i].decidingMethod = verdict.method
+            features[i].warnThreshold = verdict.warnThreshold
+            features[i].driftThreshold = verdict.driftThreshold
+        }
+        return judged
     }
 }

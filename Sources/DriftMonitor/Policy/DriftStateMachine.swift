@@ -37,7 +37,7 @@ public struct DriftStateMachine: Sendable, Hashable {
 
     /// Moves the state on one closed window and says what to publish.
     public mutating func advance(with report: WindowReport) -> [Action] {
-        guard report.records >= policy.minimumWindowRecords else { return [] }
+        guard report.judged else { return [] }
         let drifted = report.driftedFeatures.count
         let breached = (drifted > 0 && report.datasetDriftShare >= policy.datasetDriftShare) || !report.qualityBreaches.isEmpty
         let warned = report.level >= .warning

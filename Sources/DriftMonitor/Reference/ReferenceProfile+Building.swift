@@ -57,7 +57,11 @@ extension ReferenceProfile {
         self.features = profiles
         // Needs rows to cut into calibration chunks; the PCA columns are the numeric ones in order.
         if batch.numeric.count >= 2 && batch.count >= 200 {
-            multivariate = try? ReconstructionDrift(reference: ColumnMatrix(columns: batch.numeric))
+            do {
+                multivariate = try ReconstructionDrift(reference: ColumnMatrix(columns: batch.numeric))
+            } catch {
+                multivariateSkipped = "no multivariate (PCA) baseline: \(error)"
+            }
         }
         self.version = ""
         self.version = version ?? contentHash()

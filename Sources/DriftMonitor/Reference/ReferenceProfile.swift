@@ -17,6 +17,9 @@ public struct ReferenceProfile: Sendable, Codable, Hashable {
     /// PCA reconstruction-error baseline over the numeric features, in profile order; nil
     /// with fewer than two numeric features or too few rows.
     public var multivariate: ReconstructionDrift?
+    /// Why there is no ``multivariate`` baseline although the reference has the numeric
+    /// features and rows for one (the fit failed), for `profile` and `compare` to say.
+    public var multivariateSkipped: String?
 
     public var schema: [Feature] { features.map { Feature(name: $0.name, kind: $0.kind) } }
 

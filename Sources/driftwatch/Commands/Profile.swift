@@ -20,6 +20,9 @@ struct Profile: ParsableCommand {
         for (line, error) in skipped.prefix(10) {
             FileHandle.standardError.write(Data("\(input):\(line): skipped: \(error)\n".utf8))
         }
+        if let reason = profile.multivariateSkipped {
+            FileHandle.standardError.write(Data("\(input): \(reason)\n".utf8))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(profile).write(to: URL(fileURLWithPath: out))
