@@ -6,6 +6,8 @@ public struct DecodeError: Error, Hashable, CustomStringConvertible, Sendable {
         case emptyValue = "empty_value"
         /// Valid start, but not a JSON object at the top level.
         case notAnObject = "not_an_object"
+        /// A JSON record whose features key (``JSONFields/features``) holds no object.
+        case featuresNotAnObject = "features_not_an_object"
         /// Not JSON: a bad token, a truncated record, trailing bytes.
         case malformedJSON = "malformed_json"
         /// Nested deeper than the decoder allows.

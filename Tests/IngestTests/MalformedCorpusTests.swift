@@ -23,6 +23,10 @@ struct MalformedCorpusTests {
         Case(name: "truncated JSON", format: .json, message: { InferenceMessage(text: "{\"features\":{\"x\":1") }, reason: .malformedJSON),
         Case(name: "array root", format: .json, message: { InferenceMessage(text: "[1,2]") }, reason: .notAnObject),
         Case(name: "string root", format: .json, message: { InferenceMessage(text: "\"x\"") }, reason: .notAnObject),
+        Case(
+            name: "features that are a string", format: .json, message: { InferenceMessage(text: "{\"model\":\"m\",\"features\":\"oops\"}") },
+            reason: .featuresNotAnObject),
+        Case(name: "features that are null", format: .json, message: { InferenceMessage(text: "{\"features\":null,\"x\":1}") }, reason: .featuresNotAnObject),
         Case(name: "number root in a CloudEvent body", format: .kserve, message: { InferenceMessage(headers: binary, text: "42") }, reason: .notAnObject),
         Case(
             name: "deep nesting", format: .kserve,

@@ -4,8 +4,10 @@ import Foundation
 /// A CSV file with a header row (RFC 4180: comma-separated, fields optionally in double
 /// quotes, `""` for a quote inside one, CRLF or LF line ends).
 ///
-/// A column whose non-empty values all parse as numbers is numeric, any other categorical;
-/// an empty field is a missing value. Columns named like ``JSONLinesFile/reservedKeys``
+/// A column whose non-empty values all parse as numbers (`nan` and `inf` included, as
+/// pandas writes them) is numeric, any other categorical; an empty field is a missing value.
+/// In a numeric column, text is a type mismatch and NaN or an infinity a non-finite value,
+/// both counted for data quality as the agent counts them. Columns named like ``JSONLinesFile/reservedKeys``
 /// describe the record, not the model's inputs, and are skipped.
 public struct CSVFile: RecordFile {
     public let path: String
@@ -40,12 +42,16 @@ public struct CSVFile: RecordFile {
             var seen = [Bool](repeating: false, count: header.count)
             var record = Record()
             var scratch: [UInt8] = []
+            // Each column's kind comes from its first `sampleLines` values: past the first
+            // rows, only columns still without a value are looked at.
+            var values = [Int](repeating: 0, count: header.count)
             var rows = 0
-            while rows < sampleLines, try reader.next(&record) {
+            while rows < sampleLines || seen.contains(false), try reader.next(&record) {
                 rows += 1
                 guard record.fields.count == header.count else { continue }
-                for (column, range) in record.fields.enumerated() where !range.isEmpty {
+                for (column, range) in record.fields.enumerated() where !range.isEmpty && values[column] < sampleLines {
                     seen[column] = true
+                    values[column] += 1
                     if numeric[column] && Self.number(bytes, range, quoted: record.quoted[column], scratch: &scratch) == nil {
                         numeric[column] = false
                     }
@@ -57,7 +63,7 @@ public struct CSVFile: RecordFile {
                 guard !JSONLinesFile.reservedKeys.contains(name), seen[column], named.insert(name).inserted else { return nil }
                 return Feature(name: name, kind: numeric[column] ? .numeric : .categorical)
             }
-            guard !features.isEmpty else { throw ReadError(description: "\(path): no feature column with a value in the first \(sampleLines) rows") }
+            guard !features.isEmpty else { throw ReadError(description: "\(path): no feature column with a value") }
             return features
         }
     }
@@ -102,9 +108,14 @@ public struct CSVFile: RecordFile {
                 }
                 for (index, column) in numericColumns.enumerated() {
                     let range = record.fields[column]
-                    let value = range.isEmpty ? .nan : (Self.number(bytes, range, quoted: record.quoted[column], scratch: &scratch) ?? .nan)
-                    // strtod reads "inf" and "nan": a profile keeps finite values only.
-                    row.numeric[index] = value.isFinite ? value : .nan
+                    row.numeric[index] = .nan
+                    guard !range.isEmpty else { continue }
+                    guard let value = Self.number(bytes, range, quoted: record.quoted[column], scratch: &scratch) else {
+                        batch.countTypeMismatch(column: index)
+                        continue
+                    }
+                    // A profile keeps finite values only.
+                    if value.isFinite { row.numeric[index] = value } else { batch.countNonFinite(column: index) }
                 }
                 for (index, column) in categoricalColumns.enumerated() {
                     let range = record.fields[column]
@@ -149,7 +160,7 @@ public struct CSVFile: RecordFile {
         return column
     }
 
-    /// The field as a finite or infinite double, or nil when it is not entirely a number.
+    /// The field as a double (finite, infinite or NaN), or nil when it is not entirely a number.
     static func number(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, quoted: Bool, scratch: inout [UInt8]) -> Double? {
         scratch.removeAll(keepingCapacity: true)
         if quoted {
@@ -167,8 +178,8 @@ public struct CSVFile: RecordFile {
                 let start = text.baseAddress!
                 let value = strtod(start, &end)
                 guard let end, end != start, end.pointee == 0 else { return nil }
-                // strtod also reads "nan" and hex floats; a data column means decimal numbers or inf.
-                return value.isNaN ? nil : value
+                // NaN is a number here, as in JSON lines: a non-finite value, not a category.
+                return value
             }
         }
     }

@@ -19,7 +19,8 @@ public struct JSONLinesFile: RecordFile {
     public static let reservedKeys: Set<String> = JSONFields().reserved
 
     /// Infers the schema from the first `sampleLines` records: JSON numbers make numeric
-    /// features; strings and booleans categorical ones. Conflicting types are an error.
+    /// features; strings and booleans categorical ones. Conflicting types are an error. A
+    /// feature first seen later is found by ``RecordFile/fullSchema(ifMissedBy:schema:)``.
     public func inferSchema(sampleLines: Int) throws -> [Feature] {
         var kinds: [String: Feature.Kind] = [:]
         var order: [String] = []
@@ -69,7 +70,13 @@ public struct JSONLinesFile: RecordFile {
         let numericSources = features.filter { $0.kind == .numeric }.map { space.kindIndex[space.slot(of: $0.name)!] }
         let categoricalSources = features.filter { $0.kind == .categorical }.map { space.kindIndex[space.slot(of: $0.name)!] }
         var batch = RecordBatch(numericColumns: numericSources.count, categoricalColumns: categoricalSources.count, capacity: 1024)
+        // The batch column of each slot, numeric columns first, for the data-quality counts.
+        var columnOfSlot = [Int](repeating: 0, count: features.count)
+        for (column, feature) in (features.filter { $0.kind == .numeric } + features.filter { $0.kind == .categorical }).enumerated() {
+            columnOfSlot[space.slot(of: feature.name)!] = column
+        }
         var invalid: [(Int, DecodeError)] = []
+        var unlisted = 0
         data.withUnsafeBytes { bytes in
             var lineNumber = 0
             var start = 0
@@ -82,13 +89,18 @@ public struct JSONLinesFile: RecordFile {
                 do {
                     try decoder.decode(line, into: &row)
                     batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
+                    for slot in row.typeMismatches { batch.countTypeMismatch(column: columnOfSlot[slot]) }
+                    for slot in row.nonFinite { batch.countNonFinite(column: columnOfSlot[slot]) }
+                    if row.unknownFields > 0 { unlisted += 1 }
                 } catch {
                     invalid.append((lineNumber, error as! DecodeError))
                 }
             }
         }
-        return RecordFileContents(
+        var contents = RecordFileContents(
             features: features, batch: batch, dictionaries: categoricalSources.map { decoder.space.dictionaries[$0] }, invalid: invalid)
+        contents.recordsWithUnlistedFields = unlisted
+        return contents
     }
 
     /// The index of the next newline at or after `start`, or the end of the buffer (memchr).
@@ -122,7 +134,11 @@ public struct JSONLinesFile: RecordFile {
                 scanner.skipWhitespace()
                 guard scanner.consume(UInt8(ascii: ":")) else { throw scanner.error(.malformedJSON, "expected ':'") }
                 scanner.skipWhitespace()
-                if top && name == fields.features && scanner.peek() == UInt8(ascii: "{") {
+                if top && name == fields.features {
+                    guard scanner.peek() == UInt8(ascii: "{") else {
+                        let found = scanner.peek().map(JSONScanner.typeName(of:)) ?? "nothing"
+                        throw scanner.error(.featuresNotAnObject, "the features key holds a JSON \(found), not an object")
+                    }
                     var inner: [(String, Feature.Kind?)] = []
                     try members(&scanner, into: &inner, top: false)
                     nested = inner

@@ -19,6 +19,8 @@ public struct RecordFileContents: Sendable {
     public var dictionaries: [CategoryDictionary]
     /// Records left out, by 1-based line number.
     public var invalid: [(line: Int, error: DecodeError)]
+    /// Records with a field that is none of `features` (JSON lines; a CSV header names every column).
+    public var recordsWithUnlistedFields = 0
 }
 
 /// A file that cannot be used at all (unreadable, no header, no feature).
@@ -30,6 +32,15 @@ extension RecordFile {
     public func inferSchema() throws -> [Feature] { try inferSchema(sampleLines: 1000) }
 
     public func read(features: [Feature]) throws -> RecordFileContents { try read(features: features, booleans: []) }
+
+    /// The schema inferred from the whole file, when `contents` (read with a schema inferred
+    /// from the first records) met fields outside it: a feature may first have a value late in
+    /// the file. nil when the first records named every feature.
+    public func fullSchema(ifMissedBy contents: RecordFileContents, schema: DeclaredSchema) throws -> [Feature]? {
+        guard contents.recordsWithUnlistedFields > 0 else { return nil }
+        let full = schema.applied(to: try inferSchema(sampleLines: .max))
+        return full == contents.features ? nil : full
+    }
 
     /// The file's bytes, mapped rather than copied: it is scanned once, front to back. (An
     /// empty file cannot be mapped; it is read.)
@@ -48,7 +59,10 @@ extension RecordFile {
     public func profile(
         model: String?, bins: Int = 10, version: String? = nil, schema: DeclaredSchema = DeclaredSchema()
     ) throws -> (profile: ReferenceProfile, skipped: [(line: Int, error: DecodeError)]) {
-        let contents = try read(features: schema.applied(to: try inferSchema()), booleans: Set(schema.booleans))
+        var contents = try read(features: schema.applied(to: try inferSchema()), booleans: Set(schema.booleans))
+        if let full = try fullSchema(ifMissedBy: contents, schema: schema) {
+            contents = try read(features: full, booleans: Set(schema.booleans))
+        }
         let profile = ReferenceProfile(
             model: model, features: contents.features, batch: contents.batch, dictionaries: contents.dictionaries, bins: bins,
             version: version)

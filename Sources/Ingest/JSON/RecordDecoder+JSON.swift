@@ -59,6 +59,10 @@ extension RecordDecoder {
             let reserved = meaning.reserved
             if let reserved, reserved < 5, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {
                 // consumed
+            } else if reserved == 0 && meaning.field == nil {
+                // Taken as a record with every feature missing, it would hide that the producer is broken.
+                let found = scanner.peek().map(JSONScanner.typeName(of:)) ?? "nothing"
+                throw scanner.error(.featuresNotAnObject, "the features key holds a JSON \(found), not an object")
             } else if let field = meaning.field {
                 if field >= 0 {
                     try decodeFeatureValue(slot: field, &scanner, into: &row)

@@ -38,8 +38,11 @@ struct Compare: ParsableCommand {
         let referenceFile = try RecordFormat.open(path: reference)
         let features = schema.applied(to: try referenceFile.inferSchema())
         // The two files decode on two threads.
-        let (referenceContents, currentContents) = try Self.readBoth(
+        var (referenceContents, currentContents) = try Self.readBoth(
             referenceFile, current, features: features, booleans: Set(schema.booleans))
+        if let full = try referenceFile.fullSchema(ifMissedBy: referenceContents, schema: schema) {
+            (referenceContents, currentContents) = try Self.readBoth(referenceFile, current, features: full, booleans: Set(schema.booleans))
+        }
         for (path, contents) in [(reference, referenceContents), (current, currentContents)] {
             for (line, error) in contents.invalid.prefix(10) {
                 FileHandle.standardError.write(Data("\(path):\(line): skipped: \(error)\n".utf8))
