@@ -137,9 +137,15 @@ extension Monitor {
     ) -> FeatureDrift {
         // Reference categories in order, then one bucket for every category the reference never saw.
         var current = [Int](repeating: 0, count: reference.categories.count + 1)
+        // The same, with each unseen category in a column of its own, for the chi-square.
+        var unseen: [Int] = []
         for (code, count) in window.codeCounts.enumerated() where count > 0 {
-            let index = reference.indexOfCategory[dictionary.name(of: Int32(code))] ?? reference.categories.count
-            current[index] += count
+            if let index = reference.indexOfCategory[dictionary.name(of: Int32(code))] {
+                current[index] += count
+            } else {
+                current[reference.categories.count] += count
+                unseen.append(count)
+            }
         }
         let count = current.reduce(0, +)
         let newCount = current[reference.categories.count]
@@ -148,8 +154,10 @@ extension Monitor {
         if count > 0 && !reference.counts.isEmpty {
             let referenceWithNew = reference.counts + [0]
             let psi = PopulationStability.score(reference: referenceWithNew, current: current)
-            // Chi-square over the reference's categories, rare ones pooled; new ones have their own test.
-            let chi = ChiSquare.pooledTest(reference: reference.counts, current: Array(current.dropLast()))
+            // Over every category of either sample: left out, the ones the reference never saw
+            // would bias the test (the reference's rare categories are those it happened to draw).
+            let chi = ChiSquare.homogeneityTest(
+                reference: reference.counts + [Int](repeating: 0, count: unseen.count), current: current.dropLast() + unseen)
             pvalue = chi.pvalue
             scores = [
                 .init(method: .psi, value: psi, pvalue: nil),
@@ -166,9 +174,6 @@ extension Monitor {
                 scores.append(.init(method: .twoProportion, value: test.statistic, pvalue: test.pvalue))
                 pvalue = test.pvalue
             }
-            // Two tests of one feature: Bonferroni over the category test and the unseen-category one.
-            let unseen = UnseenCategories.pvalue(unseen: newCount, count: count, mass: reference.unseenMass)
-            pvalue = pvalue.map { Swift.min(1, 2 * Swift.min($0.isNaN ? 1 : $0, unseen)) }
         }
         let records = max(records, 1)
         return FeatureDrift(

@@ -391,8 +391,6 @@ struct CategoricalReference {
     let booleanTrueIndex: Int?
     /// The reference has more than one category with records.
     let varies: Bool
-    /// The chance that a record's category is one the reference never saw (``UnseenCategories``).
-    let unseenMass: Double
 
     init(_ profile: FeatureProfile, dictionaryIndex: Int) {
         self.profile = profile
@@ -402,6 +400,5 @@ struct CategoricalReference {
         indexOfCategory = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         booleanTrueIndex = Set(categories) == ["true", "false"] ? indexOfCategory["true"] : nil
         varies = counts.lazy.filter { $0 > 0 }.count > 1
-        unseenMass = UnseenCategories.unseenMass(referenceCounts: counts)
     }
 }

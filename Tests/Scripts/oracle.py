@@ -158,7 +158,9 @@ def main():
                 for v in cur:
                     if v is not None:
                         cc[cats.index(v) if v in counts else len(cats)] += 1
-                chi = stats.chisquare(cc[:-1], rc[:-1] / rc[:-1].sum() * cc[:-1].sum())
+                # Homogeneity of the two samples over every category either has (here at most one new one).
+                table = np.array([rc, cc])
+                chi = stats.chi2_contingency(table[:, table.sum(axis=0) > 0], correction=False)
                 features[name] = {
                     "psi": psi(rc, cc), "js": float(spatial.distance.jensenshannon(rc, cc, base=2)),
                     "chi2": float(chi.statistic), "chi2_pvalue": float(chi.pvalue),
@@ -198,10 +200,12 @@ def main():
             "mean": float(x.mean()), "std": float(np.sqrt(m2)),
             "skew": float(m3 / m2 ** 1.5), "kurtosis": float(m4 / m2 ** 2 - 3),
         }
-    elif command == "poisson-sf":
-        # args: k mean k mean ...: P(X >= k) for X ~ Poisson(mean)
-        pairs = list(zip(args[0::2], args[1::2]))
-        out = {"sf": [float(stats.poisson.sf(int(k) - 1, float(mu))) for k, mu in pairs]}
+    elif command == "chi2-contingency":
+        # args: reference counts, then "--", then current counts: the 2 x K homogeneity test
+        split = args.index("--")
+        table = np.array([[float(a) for a in args[:split]], [float(a) for a in args[split + 1:]]])
+        result = stats.chi2_contingency(table, correction=False)
+        out = {"statistic": float(result.statistic), "pvalue": float(result.pvalue), "dof": int(result.dof)}
     elif command == "fdr":
         # args: p-values; Benjamini-Hochberg adjusted p-values
         ps = np.array([float(a) for a in args])

@@ -62,7 +62,7 @@ func simulate(
 }
 
 let windowSizes = [30, 50, 100, 200, 1_000]
-let shapes: [(numeric: Int, categorical: Int, windows: Int)] = [(20, 5, 2_000), (90, 10, 1_000), (475, 25, 400)]
+let shapes: [(numeric: Int, categorical: Int, windows: Int)] = [(20, 5, 2_000), (90, 10, 2_000), (475, 25, 400)]
 let referenceRows = 20_000
 
 print("## Clean traffic: windows that flag a feature\n")
@@ -75,9 +75,9 @@ for (numeric, categorical, windows) in shapes {
     let model = TrafficModel(numeric: numeric, categorical: categorical)
     let reference = model.reference(rows: referenceRows, seed: 1, bins: calibrated.bins)
     references[numeric + categorical] = (model, reference)
-    // Large windows cost time, not insight, at many features: 10,000 records for 25 only.
-    for records in windowSizes + (numeric + categorical == 25 ? [10_000] : []) {
-        let count = max((records >= 10_000 ? 200 : windows) / scale, 20)
+    // Large windows cost time, not insight, at many features: 10,000 and 100,000 records for 25 only.
+    for records in windowSizes + (numeric + categorical == 25 ? [10_000, 100_000] : []) {
+        let count = max((records >= 100_000 ? 40 : records >= 10_000 ? 200 : windows) / scale, 8)
         let now = simulate(model, reference: reference, policy: calibrated, records: records, windows: count, seed: UInt64(records) * 7 + 2)
         let before = simulate(model, reference: reference, policy: uncorrected, records: records, windows: count, seed: UInt64(records) * 7 + 2)
         print(

@@ -15,16 +15,6 @@ enum IncompleteGamma {
         return upperContinuedFraction(a, x)
     }
 
-    /// `P(a, x) = 1 - Q(a, x)`, `scipy.special.gammainc`, without the cancellation of `1 - Q`
-    /// where `P` is small.
-    static func lowerRegularized(_ a: Double, _ x: Double) -> Double {
-        guard a > 0, x >= 0, !x.isNaN else { return .nan }
-        if x == 0 { return 0 }
-        if x.isInfinite { return 1 }
-        if x < a + 1 { return lowerSeries(a, x) }
-        return 1 - upperContinuedFraction(a, x)
-    }
-
     private static func logPrefix(_ a: Double, _ x: Double) -> Double {
         a * log(x) - x - lgamma(a)
     }

@@ -36,9 +36,8 @@ public struct FeatureDrift: Sendable {
     public var warnThreshold: Double
     public var driftThreshold: Double
     public var scores: [Score]
-    /// The p-value of the feature's test (KS, chi-square or two-proportion, with the test of
-    /// categories the reference never saw) that the verdict used, after the policy's
-    /// ``MultipleTesting`` correction.
+    /// The p-value of the feature's test (KS, chi-square or two-proportion) that the verdict
+    /// used, after the policy's ``MultipleTesting`` correction.
     public var pvalue: Double?
     /// The same p-value before the correction.
     public var uncorrectedPValue: Double?

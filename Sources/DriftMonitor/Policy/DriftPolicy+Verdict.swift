@@ -23,8 +23,7 @@ extension DriftPolicy {
     /// 2. The feature's test is the evidence: when its p-value (corrected across the window's
     ///    features, see ``judge(_:records:)``) is at or above ``significanceLevel`` the level
     ///    drops to ok, so small windows do not alarm on sampling noise. Categories the
-    ///    reference never saw are evidence through their own test, which is part of the
-    ///    feature's p-value.
+    ///    reference never saw are evidence through the chi-square, like any other.
     ///
     /// A p-value alone never flags: at 100k rows KS rejects a 0.02-sigma shift nobody cares
     /// about, while every effect size stays far below its warning threshold.
