@@ -107,6 +107,23 @@ struct ConfigurationTests {
         #expect(valid.models[0].maxSegments == 5)
     }
 
+    @Test(
+        "What run would have librdkafka refuse, or trap on, check-config refuses: topics, group, the reload interval",
+        arguments: [
+            ("kafka: {topics: [\"\"]}\n", "kafka.topics: a topic name is empty"),
+            ("kafka: {topics: [\"^[invalid\"]}\n", "kafka.topics: '^[invalid' is not a valid regular expression"),
+            ("kafka: {topics: [\"logs!\"]}\n", "kafka.topics: 'logs!' has a character outside [a-zA-Z0-9._-]"),
+            ("kafka: {group: \"\"}\n", "kafka.group is empty"),
+            ("reference_reload_seconds: .inf\n", "reference_reload_seconds must be within 0...31536000 (a year), got inf"),
+            ("reference_reload_seconds: 1e308\n", "reference_reload_seconds must be within 0...31536000 (a year), got 1e+308"),
+        ])
+    func refusedBeforeRun(top: String, problem: String) throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try load(top + "models:\n  - name: m\n    reference: r.json\n").validate()
+        }
+        #expect(error.map { "\($0)" }?.contains(problem) == true, "\(error.map { "\($0)" } ?? "no error")")
+    }
+
     @Test("The agent refuses a schema that conflicts with the reference, naming model and reference")
     func conflictAtStart() throws {
         var configuration = AgentConfiguration()

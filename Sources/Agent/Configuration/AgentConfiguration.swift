@@ -259,14 +259,23 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         scaleOut = try container.decodeIfPresent(ScaleOutSettings.self, forKey: .scaleOut) ?? ScaleOutSettings()
     }
 
+    static let longestReloadSeconds: Double = 365 * 86_400
+
     /// Checks the values make sense; returns the problems found.
     public func validate() throws {
         var problems: [String] = []
         if kafka.topics.isEmpty { problems.append("kafka.topics is empty") }
+        for topic in kafka.topics {
+            if let problem = TopicName.problem(topic) { problems.append("kafka.topics: \(problem)") }
+        }
+        if kafka.group.isEmpty { problems.append("kafka.group is empty") }
         if kafka.bootstrap.isEmpty { problems.append("kafka.bootstrap is empty") }
         problems += kafka.security.problems()
         if windowRecords < 1 { problems.append("window_records must be at least 1") }
-        if !(referenceReloadSeconds >= 0) { problems.append("reference_reload_seconds must not be negative") }
+        // Converted to whole milliseconds: past a year (or infinite) it would trap.
+        if !(0...Self.longestReloadSeconds).contains(referenceReloadSeconds) {
+            problems.append("reference_reload_seconds must be within 0...\(Int(Self.longestReloadSeconds)) (a year), got \(referenceReloadSeconds)")
+        }
         if joinTimeoutMilliseconds < 0 { problems.append("join_timeout_ms must not be negative") }
         if idlePartitionMilliseconds < 0 { problems.append("idle_partition_ms must not be negative") }
         if !(0...65535).contains(httpPort) { problems.append("http_port \(httpPort) is not a port") }

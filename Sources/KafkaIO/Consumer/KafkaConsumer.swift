@@ -71,10 +71,16 @@ public final class KafkaConsumer {
             context.release()
             throw error
         }
+        rd_kafka_poll_set_consumer(handle)
+        // NULL without a group id (librdkafka then has no consumer group to queue for).
+        guard let queue = rd_kafka_queue_get_consumer(handle) else {
+            rd_kafka_destroy(handle)
+            context.release()
+            throw .client("no consumer queue (is the group id empty?)", while: "creating the consumer")
+        }
         self.handle = handle
         self.context = context
-        rd_kafka_poll_set_consumer(handle)
-        queue = rd_kafka_queue_get_consumer(handle)
+        self.queue = queue
         batch = Array(repeating: nil, count: maxBatch)
 
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
@@ -84,9 +90,8 @@ public final class KafkaConsumer {
         }
         let error = rd_kafka_subscribe(handle, list)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-            rd_kafka_queue_destroy(queue)
-            rd_kafka_destroy(handle)
-            context.release()
+            // Every stored property is set, so a throw from here runs deinit, which frees the
+            // queue, the handle and the context: freeing them here too was a double free.
             throw .rdKafka(error, while: "subscribing to \(topics.joined(separator: ", "))")
         }
         shared.consumer = self

@@ -71,6 +71,8 @@ struct HookCommand: AsyncParsableCommand {
         case (_?, false):
             throw ValidationError("give a command or --url, not both")
         }
+        if let problem = TopicName.problem(topic) { throw ValidationError("--topic: \(problem)") }
+        guard !group.isEmpty else { throw ValidationError("--group is empty") }
         var settings = HookSettings(kafka: kafka, topic: topic, group: group, action: action)
         settings.types = Set(type)
         // Durations become whole milliseconds: a value past a year of seconds (or NaN) is a
