@@ -62,10 +62,12 @@ public struct Moments: Sendable, Hashable, Codable {
 
     /// Folds in the non-NaN values of `values`: two passes over the block, then one merge.
     public mutating func add(_ values: UnsafeBufferPointer<Double>) {
+        var sum = 0.0
         var n = 0
         var low = Double.infinity
         var high = -Double.infinity
         for x in values where !x.isNaN {
+            sum += x
             n += 1
             low = Swift.min(low, x)
             high = Swift.max(high, x)
@@ -73,8 +75,11 @@ public struct Moments: Sendable, Hashable, Codable {
         guard n > 0 else { return }
         let largest = Swift.max(abs(low), abs(high))
         let exponent = largest > Self.largestUnscaled && largest.isFinite ? Int(largest.exponent) : 0
-        var sum = 0.0
-        for x in values where !x.isNaN { sum += Self.scale(x, by: -exponent) }
+        if exponent != 0 {
+            // Only huge values pay a second pass for the sum, which may have overflowed.
+            sum = 0
+            for x in values where !x.isNaN { sum += Self.scale(x, by: -exponent) }
+        }
         let scaledMean = sum / Double(n)
         var s2 = 0.0
         var s3 = 0.0
