@@ -17,89 +17,6 @@ import Telemetry
 /// windows: their records are read again from the committed offsets, by whichever member
 /// owns them now, and so are never counted twice in closed windows.
 public final class Pipeline {
-    public struct Settings: Sendable {
-        public var eventsTopic: String
-        public var dlqTopic: String
-        public var untilEnd: Bool
-        public var pollTimeoutMilliseconds: Int32 = 100
-        /// Attempts to publish an event before the pipeline gives up (and stores no offset past it).
-        public var publishAttempts: Int = 5
-        /// The record format of each topic; topics not named are JSON.
-        public var formats: [String: RecordDecoder.Format] = [:]
-        /// The feature of each column of an inference tensor, by tensor name.
-        public var tensors: [String: [String]] = [:]
-        /// How long a request waits for its response (and the other way round).
-        public var joinTimeoutMilliseconds: Int64 = 30_000
-        /// The most halves waiting in the join; beyond it the oldest goes alone.
-        public var joinCapacity = 100_000
-        /// Where JSON records keep what is not a feature.
-        public var jsonFields = JSONFields()
-        /// Fields declared ignored: skipped without counting as unknown fields.
-        public var ignoredFields: [String] = []
-        /// Where a record's model name comes from.
-        public var routing = Routing.field
-        /// Per model, the names that route to it (by default its own).
-        public var routes: [String: [String]] = [:]
-        /// How long a partition read to its end still holds event-time panes back.
-        public var idlePartitionMilliseconds: Int64 = 10_000
-        /// Whether this agent judges windows itself, or shares them through the summaries topic.
-        public var scaleOut = ScaleOut.standalone
-        /// Where a record's segment comes from, for the models in ``segmentLimits``.
-        public var segmentSource: Routing?
-        /// Per segmented model: the most segments with a monitor of their own.
-        public var segmentLimits: [String: Int] = [:]
-
-        public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
-            self.eventsTopic = eventsTopic
-            self.dlqTopic = dlqTopic
-            self.untilEnd = untilEnd
-        }
-    }
-
-    /// What the pipeline reports after each closed window.
-    public struct WindowOutcome: Sendable {
-        public var report: WindowReport
-        public var state: DriftStateMachine.State
-        public var events: [DriftEvent]
-        /// The offsets of the records the window took, per partition (first...last).
-        public var offsets: [TopicPartition: ClosedRange<Int64>]
-    }
-
-    /// Where a record's model name comes from.
-    public enum Routing: Sendable, Hashable {
-        /// The record's own: its JSON model field, its CloudEvent's service name, its Seldon topic.
-        case field
-        /// The Kafka message key.
-        case key
-        /// A Kafka message header.
-        case header(String)
-    }
-
-    final class Watched {
-        var monitor: Monitor
-        let metrics: ModelMetrics
-        /// The configured model this monitor watches (or a segment of).
-        let model: String
-        /// Segmented model: the most segments, each watched on its own, by segment value.
-        let segmentLimit: Int
-        var segments: [[UInt8]: Watched] = [:]
-        /// Records of segments past the limit were seen (and went to the model's own monitor).
-        var segmentsOverflowed = false
-        /// A new reference, waiting for the monitor to have no open pane.
-        var pendingReference: ReferenceProfile?
-        /// Aggregator: which panes every member has closed.
-        var coverage = PaneCoverage(sources: [])
-        var uncountedRecords = 0
-        var uncountedLate = 0
-
-        init(monitor: Monitor, metrics: ModelMetrics, model: String, segmentLimit: Int = 0) {
-            self.monitor = monitor
-            self.metrics = metrics
-            self.model = model
-            self.segmentLimit = segmentLimit
-        }
-    }
-
     let settings: Settings
     let consumer: KafkaConsumer
     let producer: KafkaProducer
@@ -110,46 +27,46 @@ public final class Pipeline {
     let referenceUpdates: ReferenceUpdates?
     var decoder: RecordDecoder
     /// The record format of each subscribed topic, by the consumer's topic index.
-    private let topicFormats: [RecordDecoder.Format]
+    let topicFormats: [RecordDecoder.Format]
     /// What each topic's name says under Seldon's naming, by topic index.
-    private let seldonTopics: [SeldonTopic?]
-    private var join: InferenceJoin
+    let seldonTopics: [SeldonTopic?]
+    var join: InferenceJoin
     /// The configured models' monitors, then their segments' in the order they appeared.
     var watched: [Watched]
     /// The checkpoints read at the first assignment, for segments that appear later.
     var restoredCheckpoints: [String: Monitor.Checkpoint] = [:]
     /// Routing names, and the index in `watched` of each name's code.
-    private var modelNames = CategoryDictionary(capacity: 4096)
-    private var watchedOfName: [Int] = []
-    private var partitions: [TopicPartition] = []
-    private var partitionIDs: [Int64: Int] = [:]
-    private var idOfPartition: [TopicPartition: Int] = [:]
+    var modelNames = CategoryDictionary(capacity: 4096)
+    var watchedOfName: [Int] = []
+    var partitions: [TopicPartition] = []
+    var partitionIDs: [Int64: Int] = [:]
+    var idOfPartition: [TopicPartition: Int] = [:]
     /// Per partition id: the newest event time read from it since it was assigned.
-    private var newestEventTime: [Int64] = []
-    private let hasEventTimeWindows: Bool
+    var newestEventTime: [Int64] = []
+    let hasEventTimeWindows: Bool
     /// Since when (wall ms) each partition read to its end has been there.
-    private var atEndSince: [TopicPartition: Int64] = [:]
-    private var pendingDeadLetters: [KafkaProducer.Ticket] = []
+    var atEndSince: [TopicPartition: Int64] = [:]
+    var pendingDeadLetters: [KafkaProducer.Ticket] = []
     /// Member: the summaries topic's partitions, once known.
     var summariesPartitionCount: Int?
-    private var lastLagUpdate = ContinuousClock.now
-    private var lastCommit = ContinuousClock.now
-    private var lastProbe = ContinuousClock.now
-    private var committedOffsets: [TopicPartition: Int64] = [:]
-    private var windowClosedSinceCommit = false
-    private var lastCommitFailed = false
+    var lastLagUpdate = ContinuousClock.now
+    var lastCommit = ContinuousClock.now
+    var lastProbe = ContinuousClock.now
+    var committedOffsets: [TopicPartition: Int64] = [:]
+    var windowClosedSinceCommit = false
+    var lastCommitFailed = false
     /// Set by a rebalance inside a poll: the rest of that poll's messages may come from
     /// before it, so they are dropped and their partitions read again from `rewind`.
-    private var rebalancedDuringPoll = false
-    private var rewind: [TopicPartition: Int64] = [:]
+    var rebalancedDuringPoll = false
+    var rewind: [TopicPartition: Int64] = [:]
     /// Whether a checkpoint may still be restored: only before this run closed any window.
-    private var mayRestore = true
+    var mayRestore = true
     /// Records taken from Kafka since the start (valid, invalid and unrouted).
     public private(set) var recordsConsumed = 0
     /// When the first and the last record arrived: the stop line reports the rate between them
     /// (without the group join, or the wait for the end of an `untilEnd` run).
-    private var firstRecordAt: ContinuousClock.Instant?
-    private var lastRecordAt: ContinuousClock.Instant?
+    var firstRecordAt: ContinuousClock.Instant?
+    var lastRecordAt: ContinuousClock.Instant?
 
     /// - Parameters:
     ///   - monitors: one per model, built over `space`.
@@ -233,7 +150,7 @@ public final class Pipeline {
 
     var pendingFailure: PipelineError?
 
-    private func process(_ message: borrowing ConsumedMessage, into payload: inout InferencePayload) {
+    func process(_ message: borrowing ConsumedMessage, into payload: inout InferencePayload) {
         guard pendingFailure == nil else { return }
         guard !rebalancedDuringPoll else {
             let partition = TopicPartition(topic: consumer.topics[message.topicIndex], partition: message.partition)
@@ -287,7 +204,7 @@ public final class Pipeline {
     }
 
     /// Routes a payload's rows to their model's monitor, closing windows as they fill.
-    private func deliver(_ payload: InferencePayload, origins: some Collection<InferenceJoin.Origin>) {
+    func deliver(_ payload: InferencePayload, origins: some Collection<InferenceJoin.Origin>) {
         guard var target = route(payload.model) else {
             catalogue.countUnrouted()
             return
@@ -325,7 +242,7 @@ public final class Pipeline {
 
     /// Input ended: closes the event-time panes before the newest record's (the drain after
     /// the loop commits them).
-    private func closeCompleteEventTimePanes() throws(PipelineError) {
+    func closeCompleteEventTimePanes() throws(PipelineError) {
         // The aggregator's input has no end of its own: it judges only what every member closed.
         if case .aggregator = settings.scaleOut { return }
         for target in watched {
@@ -335,7 +252,7 @@ public final class Pipeline {
     }
 
     /// The monitor of the payload's model; a payload without one goes to the only model.
-    private func route(_ model: [UInt8]) -> Watched? {
+    func route(_ model: [UInt8]) -> Watched? {
         guard !model.isEmpty else {
             return watched.count == 1 ? watched[0] : nil
         }
@@ -343,7 +260,7 @@ public final class Pipeline {
         return watched[watchedOfName[Int(code)]]
     }
 
-    private func partitionID(topicIndex: Int, partition: Int32) -> Int {
+    func partitionID(topicIndex: Int, partition: Int32) -> Int {
         let key = Int64(topicIndex) << 32 | Int64(partition)
         if let id = partitionIDs[key] { return id }
         let id = partitions.count
@@ -422,7 +339,7 @@ public final class Pipeline {
     }
 
     /// Publishes events and waits for Kafka's acknowledgement, retrying with backoff.
-    private func publish(_ events: [DriftEvent], metrics: ModelMetrics) throws(PipelineError) {
+    func publish(_ events: [DriftEvent], metrics: ModelMetrics) throws(PipelineError) {
         for event in events {
             logger.debug("publishing event", metadata: ["type": "\(event.kind.rawValue)", "id": "\(event.id)"])
             try sendAcknowledged(
@@ -471,7 +388,7 @@ public final class Pipeline {
 
     /// Releases timed-out join halves, folds the batch, waits for dead-letter
     /// acknowledgements and stores the safe offsets.
-    private func finishBatch() throws(PipelineError) {
+    func finishBatch() throws(PipelineError) {
         if let posted = referenceUpdates?.take() {
             for target in watched {
                 if let reference = posted[target.model] { target.pendingReference = reference }
@@ -515,7 +432,7 @@ public final class Pipeline {
 
     /// Puts a model's new reference in place once no window of the old one is open: the window
     /// open when it came is judged against the old reference, the next ones against the new.
-    private func switchReferenceIfIdle(_ target: Watched) {
+    func switchReferenceIfIdle(_ target: Watched) {
         guard let reference = target.pendingReference, !target.monitor.hasOpenPane else { return }
         target.pendingReference = nil
         let old = target.monitor
@@ -545,7 +462,7 @@ public final class Pipeline {
     /// A partition read to its end for `idlePartitionMilliseconds` is idle and holds no pane
     /// back. Until then it does: a caught-up agent gets a burst of new records one partition
     /// after the other, and the first partition's must not make the others' late.
-    private func eventTimeLimit() -> Int64 {
+    func eventTimeLimit() -> Int64 {
         var limit = Int64.max
         let now = wallMilliseconds()
         atEndSince = atEndSince.filter { consumer.partitionsAtEnd.contains($0.key) }
@@ -561,196 +478,4 @@ public final class Pipeline {
         }
         return limit
     }
-
-    /// Per assigned partition: the offset before which every record is accounted for (in a
-    /// closed window, dead-lettered, or routed nowhere).
-    private func safeOffsets() -> [TopicPartition: Int64] {
-        var offsets: [TopicPartition: Int64] = [:]
-        for (id, partition) in partitions.enumerated() {
-            guard let position = consumer.positions[partition] else { continue }
-            var safe = position
-            for target in watched {
-                if let held = target.monitor.lowestHeldOffset(partition: id) { safe = min(safe, held) }
-            }
-            if let waiting = join.lowestWaitingOffset(partition: id) { safe = min(safe, waiting) }
-            offsets[partition] = safe
-        }
-        return offsets
-    }
-
-    /// Commits the safe offsets with every model's checkpoint: at once after a window closed
-    /// (or when `force`d), else at most every 5 s and only when they moved.
-    private func commit(force: Bool) {
-        let now = ContinuousClock.now
-        // After a closed window at once, but a failed commit is retried at most every second.
-        let due = windowClosedSinceCommit ? now - lastCommit >= .seconds(1) || !lastCommitFailed : now - lastCommit >= .seconds(5)
-        guard force || due else { return }
-        lastCommit = now
-        let assigned = Set(consumer.assignment())
-        let offsets = safeOffsets().filter { assigned.contains($0.key) }
-        guard offsets != committedOffsets || windowClosedSinceCommit else { return }
-        do {
-            try consumer.commit(offsets, metadata: checkpointMetadata())
-            committedOffsets = offsets
-            windowClosedSinceCommit = false
-            lastCommitFailed = false
-        } catch {
-            lastCommitFailed = true
-            logger.warning("committing offsets failed; a restart re-reads from the last commit", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func checkpointMetadata() -> [UInt8] {
-        let checkpoints = PipelineCheckpoint(models: Dictionary(uniqueKeysWithValues: watched.map { ($0.monitor.model, $0.monitor.checkpoint) }))
-        let bytes = checkpoints.encoded()
-        guard bytes.count <= PipelineCheckpoint.maximumBytes else {
-            logger.warning(
-                "the drift state of every model is too large to commit with the offsets; a restart starts each model at ok",
-                metadata: ["bytes": "\(bytes.count)"])
-            return []
-        }
-        return bytes
-    }
-
-    /// Runs inside a poll, before partitions are given up or taken.
-    private func rebalance(_ event: RebalanceEvent) {
-        switch event {
-        case .revoked(let revoked):
-            // Give the next owner the offsets of what this member finished; the open windows
-            // started after them, so they are dropped and read again from there.
-            commit(force: true)
-            for (partition, offset) in safeOffsets() { rewind[partition] = min(rewind[partition] ?? .max, offset) }
-            for target in watched {
-                target.monitor.discardOpenWindow()
-                target.coverage = PaneCoverage(sources: target.coverage.sources)
-            }
-            for id in newestEventTime.indices { newestEventTime[id] = .min }
-            join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
-            rebalancedDuringPoll = true
-            logger.info("partitions revoked: open windows discarded", metadata: ["partitions": "\(revoked)"])
-        case .assigned(let assigned):
-            guard mayRestore else { return }
-            restoreCheckpoints(of: assigned)
-        }
-    }
-
-    /// Takes up each model's drift state from the newest checkpoint committed with these partitions.
-    private func restoreCheckpoints(of assigned: [TopicPartition]) {
-        let committed: [TopicPartition: (offset: Int64, metadata: [UInt8])]
-        do {
-            committed = try consumer.committedWithMetadata(assigned)
-        } catch {
-            logger.warning("reading committed checkpoints failed; models start at ok", metadata: ["error": "\(error)"])
-            return
-        }
-        var newest: [String: Monitor.Checkpoint] = [:]
-        for (partition, entry) in committed where !entry.metadata.isEmpty {
-            guard let checkpoint = PipelineCheckpoint(decoding: entry.metadata) else {
-                logger.warning("ignoring a checkpoint this version cannot read", metadata: ["partition": "\(partition)"])
-                continue
-            }
-            for (model, state) in checkpoint.models where state.windowsClosed > newest[model]?.windowsClosed ?? -1 {
-                newest[model] = state
-            }
-        }
-        restoredCheckpoints = newest
-        for target in watched { restore(target) }
-    }
-
-    /// Takes up a monitor's drift state from the checkpoint read at the first assignment.
-    func restore(_ target: Watched) {
-        guard let checkpoint = restoredCheckpoints[target.monitor.model], checkpoint.windowsClosed > target.monitor.windowsClosed else { return }
-        target.monitor.restore(checkpoint)
-        target.metrics.setState(checkpoint.state.gauge)
-        logger.info(
-            "drift state restored from the committed checkpoint",
-            metadata: ["model": "\(target.monitor.model)", "state": "\(checkpoint.state.gauge)", "windows": "\(checkpoint.windowsClosed)"])
-    }
-
-    /// Sends the partitions still assigned back to the first record not accounted for.
-    private func rewindAfterRebalance() {
-        rebalancedDuringPoll = false
-        let assigned = Set(consumer.assignment())
-        let targets = rewind.filter { assigned.contains($0.key) }
-        rewind.removeAll()
-        do {
-            try consumer.seek(targets)
-        } catch {
-            logger.warning("seeking back after a rebalance failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func updateReadiness() {
-        if let down = consumer.brokersDown {
-            if readiness.state.ready {
-                readiness.set(ready: false, reason: "kafka unreachable: \(down)")
-                logger.warning("kafka unreachable", metadata: ["error": "\(down)"])
-            }
-            let now = ContinuousClock.now
-            if now - lastProbe >= .seconds(1) {
-                lastProbe = now
-                if consumer.probe(timeoutMilliseconds: 500) { logger.info("kafka reachable again") }
-            }
-            return
-        }
-        if !readiness.state.ready && !consumer.assignment().isEmpty { readiness.set(ready: true) }
-    }
-
-    private func updateLag() {
-        let now = ContinuousClock.now
-        guard now - lastLagUpdate >= .seconds(1) else { return }
-        lastLagUpdate = now
-        for (partition, position) in consumer.positions {
-            if let marks = consumer.watermarks(of: partition) {
-                catalogue.setLag(topic: partition.topic, partition: partition.partition, records: max(0, marks.high - position))
-            }
-        }
-    }
-}
-
-extension Pipeline.Watched {
-    func countRecords() {
-        if uncountedRecords > 0 {
-            metrics.countRecords(uncountedRecords)
-            uncountedRecords = 0
-        }
-        if uncountedLate > 0 {
-            metrics.countLate(uncountedLate)
-            uncountedLate = 0
-        }
-    }
-}
-
-/// Why the pipeline stopped on its own.
-public enum PipelineError: Error, CustomStringConvertible {
-    case publish(String, KafkaError)
-    case deadLetter(KafkaError)
-
-    public var description: String {
-        switch self {
-        case .publish(let id, let error): "event \(id) could not be published: \(error)"
-        case .deadLetter(let error): "a bad record could not be dead-lettered: \(error)"
-        }
-    }
-}
-
-extension DriftStateMachine.Action {
-    var eventKind: DriftEvent.Kind {
-        switch self {
-        case .driftDetected: .driftDetected
-        case .retrainingRequested: .retrainingRequested
-        case .driftResolved: .driftResolved
-        }
-    }
-}
-
-func wallMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
-
-func sleepMilliseconds(_ milliseconds: Int) {
-    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    nanosleep(&request, nil)
 }
