@@ -61,9 +61,9 @@ enum AgentHarness {
 
     /// A fresh directory holding a reference of the clean demo traffic and a configuration for
     /// the `driftwatch` process on `cluster` (topic `logs`, windows of 500 records), with
-    /// `extra` top-level YAML and `modelExtra` keys of the model appended.
+    /// `extra` top-level YAML, `kafkaExtra` keys of `kafka` and `modelExtra` keys of the model appended.
     static func processSetup(
-        _ cluster: MockCluster, extra: String = "", modelExtra: String = ""
+        _ cluster: MockCluster, extra: String = "", kafkaExtra: String = "", modelExtra: String = ""
     ) throws -> (directory: URL, configuration: String, reference: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-process-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -76,6 +76,7 @@ enum AgentHarness {
           topics: [logs]
           events_topic: events
           dlq_topic: dlq
+        \(kafkaExtra)
         http_port: 0
         window_records: 500
         \(extra)

@@ -175,7 +175,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     }
 
     /// ``routeBy`` read.
-    public func routing() throws -> Pipeline.Routing {
+    public func routing() throws -> Routing {
         guard let routing = Self.source(routeBy, allowingField: true) else {
             throw ConfigurationError(description: "route_by '\(routeBy)' is not field, key or header:NAME")
         }
@@ -183,7 +183,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     }
 
     /// Where the segmented models' segments come from (one source for all), if any is segmented.
-    public func segmentSource() throws -> Pipeline.Routing? {
+    public func segmentSource() throws -> Routing? {
         let sources = Set(models.compactMap(\.segmentBy))
         guard let text = sources.first else { return nil }
         guard sources.count == 1 else {
@@ -213,7 +213,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         return fields
     }
 
-    private static func source(_ text: String, allowingField: Bool) -> Pipeline.Routing? {
+    private static func source(_ text: String, allowingField: Bool) -> Routing? {
         switch text {
         case "field" where allowingField: .field
         case "key": .key

@@ -32,7 +32,7 @@ public struct ScaleOutSettings: Sendable, Codable, Hashable {
     static let roles = ["standalone", "member", "aggregator"]
 
     /// The pipeline's part, for an agent consuming `topics`.
-    func pipelineRole(topics: [String]) -> Pipeline.ScaleOut {
+    func pipelineRole(topics: [String]) -> ScaleOut {
         switch role {
         case "member": .member(summariesTopic: summariesTopic, member: member.isEmpty ? ProcessInfo.processInfo.hostName : member)
         case "aggregator": .aggregator(inputTopics: topics)

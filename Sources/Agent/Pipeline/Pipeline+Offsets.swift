@@ -1,56 +1,38 @@
 import DriftMonitor
 import Ingest
-#if canImport(Glibc)
-import Glibc
-#endif
 import KafkaIO
 import Logging
 import Telemetry
 
-/// The offset ledger: what may be committed, the checkpoints committed with it, and what a
-/// rebalance gives up, takes over and reads again.
+/// Offsets and checkpoints: what is committed, and what a rebalance gives up, takes over and
+/// reads again. The decisions are the ``OffsetLedger``'s and the ``ConsumerLifecycle``'s.
 extension Pipeline {
     /// Per assigned partition: the offset before which every record is accounted for (in a
     /// closed window, dead-lettered, or routed nowhere).
     func safeOffsets() -> [TopicPartition: Int64] {
-        var offsets: [TopicPartition: Int64] = [:]
-        for (id, partition) in partitions.enumerated() {
-            guard let position = consumer.positions[partition] else { continue }
-            var safe = position
-            for target in watched {
-                if let held = target.monitor.lowestHeldOffset(partition: id) { safe = min(safe, held) }
+        OffsetLedger.safeOffsets(partitions: clock.partitions, positions: consumer.positions) { id in
+            var held = intake.join.lowestWaitingOffset(partition: id)
+            for target in router.watched {
+                if let offset = target.monitor.lowestHeldOffset(partition: id) { held = min(held ?? offset, offset) }
             }
-            if let waiting = join.lowestWaitingOffset(partition: id) { safe = min(safe, waiting) }
-            offsets[partition] = safe
+            return held
         }
-        return offsets
     }
 
-    /// Commits the safe offsets with every model's checkpoint: at once after a window closed
-    /// (or when `force`d), else at most every 5 s and only when they moved.
+    /// Commits the safe offsets with every model's checkpoint, when the ledger says it is due.
     func commit(force: Bool) {
-        let now = ContinuousClock.now
-        // After a closed window at once, but a failed commit is retried at most every second.
-        let due = windowClosedSinceCommit ? now - lastCommit >= .seconds(1) || !lastCommitFailed : now - lastCommit >= .seconds(5)
-        guard force || due else { return }
-        lastCommit = now
-        let assigned = Set(consumer.assignment())
-        let offsets = safeOffsets().filter { assigned.contains($0.key) }
-        guard offsets != committedOffsets || windowClosedSinceCommit else { return }
+        guard let offsets = ledger.due(safe: safeOffsets(), assigned: Set(consumer.assignment()), force: force) else { return }
         do {
             try consumer.commit(offsets, metadata: checkpointMetadata())
-            committedOffsets = offsets
-            windowClosedSinceCommit = false
-            lastCommitFailed = false
+            ledger.didCommit(offsets)
         } catch {
-            lastCommitFailed = true
+            ledger.commitFailed()
             logger.warning("committing offsets failed; a restart re-reads from the last commit", metadata: ["error": "\(error)"])
         }
     }
 
     func checkpointMetadata() -> [UInt8] {
-        let checkpoints = PipelineCheckpoint(models: Dictionary(uniqueKeysWithValues: watched.map { ($0.monitor.model, $0.monitor.checkpoint) }))
-        let bytes = checkpoints.encoded()
+        let bytes = PipelineCheckpoint(models: router.checkpoints).encoded()
         guard bytes.count <= PipelineCheckpoint.maximumBytes else {
             logger.warning(
                 "the drift state of every model is too large to commit with the offsets; a restart starts each model at ok",
@@ -60,24 +42,19 @@ extension Pipeline {
         return bytes
     }
 
-    /// Runs inside a poll, before partitions are given up or taken.
+    /// Runs inside a poll (or the consumer's close), before partitions are given up or taken.
     func rebalance(_ event: RebalanceEvent) {
         switch event {
         case .revoked(let revoked):
             // Give the next owner the offsets of what this member finished; the open windows
             // started after them, so they are dropped and read again from there.
-            commit(force: true)
-            for (partition, offset) in safeOffsets() { rewind[partition] = min(rewind[partition] ?? .max, offset) }
-            for target in watched {
-                target.monitor.discardOpenWindow()
-                target.coverage = PaneCoverage(sources: target.coverage.sources)
-            }
-            for id in newestEventTime.indices { newestEventTime[id] = .min }
-            join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
-            rebalancedDuringPoll = true
+            if lifecycle.revoked(safeOffsets: safeOffsets()) == .commitAndDiscard { commit(force: true) }
+            router.discardOpenWindows()
+            clock.forgetEventTimes()
+            intake.forgetWaitingHalves()
             logger.info("partitions revoked: open windows discarded", metadata: ["partitions": "\(revoked)"])
         case .assigned(let assigned):
-            guard mayRestore else { return }
+            guard lifecycle.assigned() == .restoreCheckpoints else { return }
             restoreCheckpoints(of: assigned)
         }
     }
@@ -91,38 +68,22 @@ extension Pipeline {
             logger.warning("reading committed checkpoints failed; models start at ok", metadata: ["error": "\(error)"])
             return
         }
-        var newest: [String: Monitor.Checkpoint] = [:]
+        var checkpoints: [PipelineCheckpoint] = []
         for (partition, entry) in committed where !entry.metadata.isEmpty {
             guard let checkpoint = PipelineCheckpoint(decoding: entry.metadata) else {
                 logger.warning("ignoring a checkpoint this version cannot read", metadata: ["partition": "\(partition)"])
                 continue
             }
-            for (model, state) in checkpoint.models where state.windowsClosed > newest[model]?.windowsClosed ?? -1 {
-                newest[model] = state
-            }
+            checkpoints.append(checkpoint)
         }
-        restoredCheckpoints = newest
-        for target in watched { restore(target) }
-    }
-
-    /// Takes up a monitor's drift state from the checkpoint read at the first assignment.
-    func restore(_ target: Watched) {
-        guard let checkpoint = restoredCheckpoints[target.monitor.model], checkpoint.windowsClosed > target.monitor.windowsClosed else { return }
-        target.monitor.restore(checkpoint)
-        target.metrics.setState(checkpoint.state.gauge)
-        logger.info(
-            "drift state restored from the committed checkpoint",
-            metadata: ["model": "\(target.monitor.model)", "state": "\(checkpoint.state.gauge)", "windows": "\(checkpoint.windowsClosed)"])
+        router.restore(from: checkpoints)
     }
 
     /// Sends the partitions still assigned back to the first record not accounted for.
-    func rewindAfterRebalance() {
-        rebalancedDuringPoll = false
+    func rewindAfterRebalance(_ rewind: [TopicPartition: Int64]) {
         let assigned = Set(consumer.assignment())
-        let targets = rewind.filter { assigned.contains($0.key) }
-        rewind.removeAll()
         do {
-            try consumer.seek(targets)
+            try consumer.seek(rewind.filter { assigned.contains($0.key) })
         } catch {
             logger.warning("seeking back after a rebalance failed", metadata: ["error": "\(error)"])
         }

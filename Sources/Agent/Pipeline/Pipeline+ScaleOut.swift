@@ -6,22 +6,6 @@ import Logging
 import Telemetry
 
 extension Pipeline {
-    /// How an agent shares a model's windows with the other members of its consumer group.
-    ///
-    /// When a model's partitions are spread over several agents, each sees only part of every
-    /// window. Members then send each closed event-time pane's mergeable summary to the
-    /// summaries topic instead of judging it; one aggregator merges the shares of each pane and
-    /// judges the windows (metrics and events), as one agent reading every partition would.
-    public enum ScaleOut: Sendable, Hashable {
-        /// Judges its own windows.
-        case standalone
-        /// Sends pane summaries to `summariesTopic`, named `member` in them.
-        case member(summariesTopic: String, member: String)
-        /// Reads the summaries topic (the consumer's only topic); the models' records come from
-        /// `inputTopics`, whose partitions every pane must be closed on before it is judged.
-        case aggregator(inputTopics: [String])
-    }
-
     static let contributionEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -40,7 +24,7 @@ extension Pipeline {
     /// pane's offsets are released once Kafka acknowledged it.
     func publishContribution(of target: Watched, topic: String, member: String) throws(PipelineError) {
         let sources = consumer.assignment().map { PaneContribution.Source(topic: $0.topic, partition: $0.partition) }
-        guard let closed = target.monitor.closeContribution(space: decoder.space, sources: sources, member: member) else { return }
+        guard let closed = target.monitor.closeContribution(space: intake.space, sources: sources, member: member) else { return }
         let contribution = closed.contribution
         let value: [UInt8]
         do {
@@ -51,7 +35,7 @@ extension Pipeline {
             return
         }
         let summaryPartitions = summariesPartitions(topic: topic)
-        try sendAcknowledged(
+        try events.sendAcknowledged(
             topic: topic, key: Array(contribution.key.utf8), value: value,
             headers: [MessageHeader(name: "content-type", string: "application/json")],
             partition: summaryPartitions.map { Int32(truncatingIfNeeded: Self.stableHash(contribution.model) % UInt64($0)) },
@@ -63,7 +47,7 @@ extension Pipeline {
             metadata: [
                 "model": "\(contribution.model)", "pane": "\(contribution.pane)", "records": "\(contribution.records)",
                 "sources": "\(contribution.sources.map(\.description).joined(separator: ","))",
-                "offsets": "\(describe(closed.offsets))",
+                "offsets": "\(clock.describe(closed.offsets))",
             ])
     }
 
@@ -76,7 +60,7 @@ extension Pipeline {
             deadLetter(message, DecodeError(.malformedJSON, at: 0, "not a pane summary: \(error)"))
             return
         }
-        guard let target = watched.first(where: { $0.monitor.model == contribution.model }) else {
+        guard let target = router.configured(contribution.model) else {
             catalogue.countUnrouted()
             return
         }
@@ -88,7 +72,7 @@ extension Pipeline {
             return
         }
         do {
-            guard try target.monitor.merge(contribution, space: &decoder.space) else {
+            guard try target.monitor.merge(contribution, space: &intake.decoder.space) else {
                 target.metrics.countPaneSummary(.late)
                 return
             }
@@ -103,8 +87,8 @@ extension Pipeline {
     /// Aggregator: judges every window whose panes all members have closed.
     func closeCompleteAggregatedPanes() throws(PipelineError) {
         guard case .aggregator(let topics) = settings.scaleOut else { return }
-        if watched.contains(where: { $0.coverage.sources.isEmpty }) { learnInputPartitions(topics) }
-        for target in watched {
+        if router.watched.contains(where: { $0.coverage.sources.isEmpty }) { learnInputPartitions(topics) }
+        for target in router.watched {
             target.monitor.completePanes(before: target.coverage.completeBefore)
             while target.monitor.hasPaneToClose { try closeWindow(target) }
             target.coverage.forget(before: target.coverage.completeBefore)
@@ -121,15 +105,13 @@ extension Pipeline {
             }
             sources += (0..<count).map { PaneContribution.Source(topic: topic, partition: Int32($0)) }
         }
-        for target in watched { target.coverage.add(sources: sources) }
+        for target in router.watched { target.coverage.add(sources: sources) }
         logger.info("aggregating pane summaries", metadata: ["input_partitions": "\(sources.count)"])
     }
 
     /// The summaries topic's partition count, asked once.
     private func summariesPartitions(topic: String) -> Int? {
-        if let known = summariesPartitionCount { return known }
-        summariesPartitionCount = producer.partitionCount(of: topic)
-        return summariesPartitionCount
+        events.partitionCount(of: topic)
     }
 
     /// FNV-1a: the same summaries partition for a model in every member, whatever the process.

@@ -55,65 +55,47 @@ extension Pipeline {
         /// The offsets of the records the window took, per partition (first...last).
         public var offsets: [TopicPartition: ClosedRange<Int64>]
     }
-
-    /// Where a record's model name comes from.
-    public enum Routing: Sendable, Hashable {
-        /// The record's own: its JSON model field, its CloudEvent's service name, its Seldon topic.
-        case field
-        /// The Kafka message key.
-        case key
-        /// A Kafka message header.
-        case header(String)
-    }
-
-    final class Watched {
-        var monitor: Monitor
-        let metrics: ModelMetrics
-        /// The configured model this monitor watches (or a segment of).
-        let model: String
-        /// Segmented model: the most segments, each watched on its own, by segment value.
-        let segmentLimit: Int
-        var segments: [[UInt8]: Watched] = [:]
-        /// Records of segments past the limit were seen (and went to the model's own monitor).
-        var segmentsOverflowed = false
-        /// A new reference, waiting for the monitor to have no open pane.
-        var pendingReference: ReferenceProfile?
-        /// Aggregator: which panes every member has closed.
-        var coverage = PaneCoverage(sources: [])
-        var uncountedRecords = 0
-        var uncountedLate = 0
-
-        init(monitor: Monitor, metrics: ModelMetrics, model: String, segmentLimit: Int = 0) {
-            self.monitor = monitor
-            self.metrics = metrics
-            self.model = model
-            self.segmentLimit = segmentLimit
-        }
-    }
 }
 
-extension Pipeline.Watched {
-    func countRecords() {
-        if uncountedRecords > 0 {
-            metrics.countRecords(uncountedRecords)
-            uncountedRecords = 0
+/// How many records the pipeline took, and when the first and the last arrived: the stop line
+/// reports the rate between them (without the group join, or the wait for the end of an
+/// `untilEnd` run).
+struct RecordTally {
+    private(set) var records = 0
+    private var firstRecordAt: ContinuousClock.Instant?
+    var lastRecordAt: ContinuousClock.Instant?
+
+    mutating func count() {
+        if records == 0 { firstRecordAt = .now }
+        records += 1
+    }
+
+    var metadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["records": "\(records)"]
+        if let firstRecordAt, let lastRecordAt {
+            let seconds = (lastRecordAt - firstRecordAt).inSeconds
+            metadata["seconds_first_to_last_record"] = "\(seconds)"
+            metadata["records_per_second"] = "\(Int((Double(records) / max(seconds, 1e-9)).rounded()))"
         }
-        if uncountedLate > 0 {
-            metrics.countLate(uncountedLate)
-            uncountedLate = 0
-        }
+        return metadata
     }
 }
 
 /// Why the pipeline stopped on its own.
 public enum PipelineError: Error, CustomStringConvertible {
+    /// Kafka refused an event (or a pane summary) every time it was sent.
     case publish(String, KafkaError)
+    /// Kafka refused, or did not acknowledge in time, a dead-lettered copy.
     case deadLetter(KafkaError)
+    /// The agent was asked to stop before Kafka acknowledged what it was waiting for: nothing
+    /// past it is committed, and a restart reads it again.
+    case stopped(String)
 
     public var description: String {
         switch self {
         case .publish(let id, let error): "event \(id) could not be published: \(error)"
         case .deadLetter(let error): "a bad record could not be dead-lettered: \(error)"
+        case .stopped(let what): "stopped before Kafka acknowledged \(what)"
         }
     }
 }

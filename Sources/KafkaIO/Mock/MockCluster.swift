@@ -52,4 +52,17 @@ public final class MockCluster: Sendable {
         let error = rd_kafka_mock_broker_set_rtt(cluster.pointer, id, Int32(milliseconds))
         if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "setting the round-trip time of broker \(id)") }
     }
+
+    /// Answers the next `count` produce requests, to whichever broker, with the Kafka error
+    /// `code` (19, not enough replicas, is one a producer retries until its message times out).
+    public func refuseProduceRequests(count: Int, code: Int32) {
+        let errors = [rd_kafka_resp_err_t](repeating: rd_kafka_resp_err_t(rawValue: code), count: count)
+        // Produce is Kafka API key 0.
+        errors.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(cluster.pointer, 0, count, $0.baseAddress) }
+    }
+
+    /// Forgets the produce-request errors not yet used.
+    public func acceptProduceRequests() {
+        rd_kafka_mock_clear_request_errors(cluster.pointer, 0)
+    }
 }

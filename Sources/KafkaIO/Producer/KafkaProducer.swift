@@ -37,9 +37,21 @@ public final class KafkaProducer: Sendable {
         reports.release()
     }
 
+    /// `partition` for a message the topic's partitioner places.
+    public static let anyPartition: Int32 = RD_KAFKA_PARTITION_UA
+
     /// A message handed to the producer, to wait for.
     public struct Ticket: Sendable, Hashable {
         let number: UInt64
+        package init(number: UInt64) { self.number = number }
+    }
+
+    /// How a wait for acknowledgements ended, when it did not throw.
+    public enum DeliveryOutcome: Sendable, Hashable {
+        /// The broker acknowledged every ticket.
+        case acknowledged
+        /// The caller stopped waiting (shutdown) before every ticket was acknowledged.
+        case abandoned
     }
 
     /// Enqueues a copy of the message. Waits (serving delivery reports) while librdkafka's
@@ -80,18 +92,35 @@ public final class KafkaProducer: Sendable {
     /// Blocks until every ticket is acknowledged, then throws the first refusal if any.
     /// - Throws: a ``KafkaError`` naming the refusal, or a timeout.
     public func waitForDelivery(of tickets: [Ticket], timeoutMilliseconds: Int = 30_000) throws(KafkaError) {
+        _ = try waitForDelivery(of: tickets, timeoutMilliseconds: timeoutMilliseconds, abandonWhen: { false })
+    }
+
+    /// Blocks until every ticket is acknowledged, or until `abandonWhen` (asked every few
+    /// milliseconds) says to stop waiting; the tickets stay pending then.
+    /// - Throws: a ``KafkaError`` naming the refusal, or a timeout.
+    public func waitForDelivery(
+        of tickets: [Ticket], timeoutMilliseconds: Int, abandonWhen abandon: () -> Bool
+    ) throws(KafkaError) -> DeliveryOutcome {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
         let numbers = tickets.map(\.number)
         while true {
             if let outcome = reports.takeUnretainedValue().collect(numbers) {
                 if let failure = outcome { throw failure }
-                return
+                return .acknowledged
             }
+            if abandon() { return .abandoned }
             if ContinuousClock.now >= deadline {
                 throw .client("no acknowledgement within \(timeoutMilliseconds) ms", while: "waiting for delivery")
             }
             rd_kafka_poll(handle.pointer, 5)
         }
+    }
+
+    /// Drops every message not yet acknowledged, queued or in flight (their tickets fail), so
+    /// that closing does not wait for a broker that refuses them.
+    public func purge() {
+        _ = rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        rd_kafka_poll(handle.pointer, 0)
     }
 
     /// Serves delivery reports without waiting.

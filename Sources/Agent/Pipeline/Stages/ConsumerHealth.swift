@@ -1,14 +1,24 @@
-import DriftMonitor
-import Ingest
-#if canImport(Glibc)
-import Glibc
-#endif
 import KafkaIO
 import Logging
 import Telemetry
 
 /// Readiness and consumer lag, updated between poll batches.
-extension Pipeline {
+final class ConsumerHealth {
+    let consumer: KafkaConsumer
+    let readiness: Readiness
+    let catalogue: MetricCatalogue
+    let logger: Logger
+    private var lastProbe = ContinuousClock.now
+    private var lastLagUpdate = ContinuousClock.now
+
+    init(consumer: KafkaConsumer, readiness: Readiness, catalogue: MetricCatalogue, logger: Logger) {
+        self.consumer = consumer
+        self.readiness = readiness
+        self.catalogue = catalogue
+        self.logger = logger
+    }
+
+    /// Not ready while the brokers are down (probed every second), ready once partitions are assigned.
     func updateReadiness() {
         if let down = consumer.brokersDown {
             if readiness.state.ready {
@@ -25,6 +35,7 @@ extension Pipeline {
         if !readiness.state.ready && !consumer.assignment().isEmpty { readiness.set(ready: true) }
     }
 
+    /// The lag series, at most every second.
     func updateLag() {
         let now = ContinuousClock.now
         guard now - lastLagUpdate >= .seconds(1) else { return }

@@ -1,0 +1,59 @@
+import Agent
+import Foundation
+import KafkaIO
+import Logging
+import Testing
+
+extension AgentOnKafka {
+    /// SIGTERM to the `driftwatch` process while the broker refuses its events.
+    @Suite("Shutdown while Kafka refuses events", .serialized)
+    struct ShutdownTests {
+        @Test("SIGTERM during an unacknowledged publish: exits within 10 s, commits nothing past the window, which a restart publishes")
+        func sigtermWhileRefused() async throws {
+            var logger = Logger(label: "shutdown")
+            logger.logLevel = .warning
+            let cluster = try AgentHarness.cluster(partitions: 1)
+            // The mock broker lets a member that left go only when its session times out.
+            let (directory, configuration, _) = try AgentHarness.processSetup(
+                cluster, extra: "log_level: debug", kafkaExtra: "  properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            // Two drifted windows of 500 records (the second raises the events) and 200 records in
+            // the third, acknowledged before the refusals start.
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var traffic = DemoTraffic(seed: 17, driftAfter: 0)
+            try AgentHarness.produce(0..<1_200, of: &traffic, partitions: 1, producer: producer)
+            // Not enough replicas: librdkafka retries it until the message times out (5 min).
+            cluster.refuseProduceRequests(count: 100_000, code: 19)
+
+            let (agent, _) = try await AgentProcess.run(configuration: configuration)
+            let publishing = try await agent.waitForLine(containing: "publishing event")
+            try #require(publishing != nil, "the drifted window published no event: \(agent.log.suffix(5))")
+            // Into the wait for the broker's acknowledgement, which never comes.
+            try await Task.sleep(for: .seconds(1))
+            let signalled = ContinuousClock.now
+            agent.send(SIGTERM)
+            try await agent.waitForExit(timeout: .seconds(60))
+            let took = ContinuousClock.now - signalled
+            #expect(!agent.isRunning)
+            #expect(took < .seconds(10), "SIGTERM took \(took) to end the agent")
+            #expect(agent.exitStatus == 0, "\(agent.log.suffix(5))")
+            #expect(agent.log.contains { $0.contains("stopped before Kafka acknowledged") }, "\(agent.log.suffix(5))")
+            #expect(!agent.log.contains { $0.contains("window closed") && $0.contains("window=1 ") }, "closed only once its events are acknowledged")
+            // Window 0 may have been committed in an earlier poll batch; nothing of window 1 is.
+            let committed = try AgentHarness.committed(cluster, partitions: 1, group: "driftwatch", logger: logger)
+            #expect(committed == [0] || committed == [500], "committed \(committed)")
+
+            // The broker takes produce requests again: a restart reads the window again and publishes its event.
+            cluster.acceptProduceRequests()
+            let (restarted, _) = try await AgentProcess.run(configuration: configuration)
+            let closed = try await restarted.waitForLine(containing: "window closed", "window=1 ")
+            #expect(closed.flatMap { AgentProcess.value(of: "offsets", in: $0) } == "logs[0]:500-999")
+            let firstEvent = try #require(publishing.flatMap { AgentProcess.value(of: "id", in: $0) })
+            let events = closed.flatMap { AgentProcess.value(of: "events", in: $0) }?.split(separator: ",").map(String.init) ?? []
+            #expect(events.first == firstEvent, "the replayed window's event keeps its id: \(events)")
+            restarted.kill(SIGTERM)
+            #expect(restarted.exitStatus == 0)
+            #expect(try AgentHarness.committed(cluster, partitions: 1, group: "driftwatch", logger: logger) == [1_000])
+        }
+    }
+}
