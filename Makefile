@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-decode bench-scrape evidently fuzz clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-decode bench-scrape evidently fuzz clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool)
 # and Chromium (status page test), kubectl (Debian's kubernetes-client, where none is there),
@@ -67,13 +67,17 @@ kubernetes-check: build
 image-check: build
 	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch
 
-test: deps proto-check dashboards-check alerts-check
+test: deps proto-check dashboards-check alerts-check architecture-check
 	scripts/generate-kubernetes.py --check
 	$(SWIFT) build --build-tests
 	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch
 	scripts/check-kubernetes.py --driftwatch .build/debug/driftwatch
 	$(SWIFT) test --skip-build
 	$(MAKE) fuzz FUZZ_SECONDS=30
+
+# docs/architecture.md's module table against Package.swift and the sources' imports.
+architecture-check: deps
+	scripts/check-architecture.py $(SWIFT)
 
 # libFuzzer on every decoder (JSON, protobuf, KServe, Seldon, CSV) with AddressSanitizer, from
 # the seeds in Fuzz/Corpus; `make test` runs it for 30 s, `make fuzz` for FUZZ_SECONDS (default 600).
@@ -112,7 +116,7 @@ evidently:
 
 # The decision's error rates measured with the agent's own Monitor on generated clean and
 # shifted traffic: false flags by window size and feature count, windows to a false
-# retraining event, power and detection delay (README, "How often it is wrong"; ~5 minutes).
+# retraining event, power and detection delay (docs/statistics.md, "How often it is wrong"; ~5 minutes).
 bench-calibration: deps
 	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
 	$(SWIFT) build -c release --package-path Benchmarks --product DecisionCalibration

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "DriftMonitor", targets: ["DriftMonitor"]),
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "KafkaIO", targets: ["KafkaIO"]),
+        .library(name: "HTTP", targets: ["HTTP"]),
         .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Agent", targets: ["Agent"]),
         .library(name: "Hook", targets: ["Hook"]),
@@ -47,23 +48,38 @@ let package = Package(
         .target(name: "DriftKernels", dependencies: ["COpenBLAS"]),
         .target(name: "DriftMonitor", dependencies: ["DriftKernels"]),
         .target(name: "Ingest", dependencies: ["DriftMonitor", "InferenceProto"]),
-        .target(name: "KafkaIO", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
         .target(
-            name: "Telemetry",
+            name: "KafkaIO",
             dependencies: [
-                "DriftMonitor",
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "HTTP",
+            dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "DriftMonitor", "HTTP",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Agent",
             dependencies: [
-                "DriftKernels", "DriftMonitor", "Ingest", "KafkaIO", "Telemetry",
+                "DriftKernels", "DriftMonitor", "HTTP", "Ingest", "KafkaIO", "Telemetry",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +89,7 @@ let package = Package(
         .target(
             name: "Hook",
             dependencies: [
-                "Agent", "DriftMonitor", "KafkaIO", "Telemetry",
+                "DriftMonitor", "HTTP", "KafkaIO", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,9 +103,7 @@ let package = Package(
         .target(
             name: "Injector",
             dependencies: [
-                "Telemetry",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "HTTP",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "driftwatch",
             dependencies: [
-                "Agent", "DriftMonitor", "Hook", "Injector", "Ingest", "KafkaIO", "Telemetry",
+                "Agent", "DriftMonitor", "HTTP", "Hook", "Injector", "Ingest", "KafkaIO", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,10 +125,16 @@ let package = Package(
         .testTarget(name: "DriftMonitorTests", dependencies: ["DriftMonitor", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "DriftMonitor", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Ingest", "KafkaIO", "Telemetry", "TestSupport"]),
-        .testTarget(name: "InjectorTests", dependencies: ["Injector", "Telemetry", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "HookTests", dependencies: ["Hook", "Agent", "DriftMonitor", "KafkaIO", "Telemetry", "TestSupport"]),
+        .testTarget(
+            name: "HTTPTests",
+            dependencies: [
+                "HTTP", .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "TelemetryTests", dependencies: ["HTTP", "Telemetry", "DriftMonitor", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "HTTP", "Ingest", "KafkaIO", "Telemetry", "TestSupport"]),
+        .testTarget(name: "InjectorTests", dependencies: ["HTTP", "Injector", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "HookTests", dependencies: ["Hook", "Agent", "HTTP", "DriftMonitor", "KafkaIO", "Telemetry", "TestSupport"]),
     ]
 )
 

@@ -1,5 +1,6 @@
 import DriftMonitor
 import Foundation
+import HTTP
 import Ingest
 import KafkaIO
 import Logging
@@ -10,7 +11,7 @@ import UnixSignals
 /// Assembles the agent from its configuration: references, monitors, Kafka clients, the
 /// HTTP server and the pipeline, as services for one `ServiceGroup`.
 public enum AgentRuntime {
-    public static let version = "0.1.0"
+    public static var version: String { BuildInfo.version }
 
     /// Loads a reference: a profile (`.json`) or reference records (`.jsonl`, `.csv`) profiled
     /// now, with the declared schema and JSON records read with the topics' `fields`.
@@ -77,7 +78,7 @@ public enum AgentRuntime {
                 throw ConfigurationError(description: "tensors.\(tensor) names '\(feature)', which no model's reference has")
             }
         }
-        let http = HTTPServer(port: configuration.httpPort, source: catalogue, readiness: readiness, logger: logger)
+        let http = HTTPServer.metrics(port: configuration.httpPort, source: catalogue, readiness: readiness, logger: logger)
         let finalSpace = space
         let conformed = references
         let pipeline = PipelineService(readiness: readiness) {

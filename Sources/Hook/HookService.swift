@@ -1,4 +1,5 @@
-import Agent
+import HTTP
+import KafkaIO
 import Logging
 import ServiceLifecycle
 import Telemetry
@@ -17,7 +18,9 @@ public struct HookService: Service {
     }
 
     public func run() async throws {
-        try await DedicatedThread.runUntilShutdown(name: "driftwatch-hook", readiness: readiness) { stop in
+        try await DedicatedThread.runUntilShutdown(name: "driftwatch-hook", onShutdown: { [readiness] in
+            readiness.set(ready: false, reason: "shutting down")
+        }) { stop in
             try build().run(untilEnd: untilEnd) { stop.isSet }
         }
     }
@@ -28,9 +31,9 @@ extension HookService {
     /// SIGINT, or with `untilEnd` until every partition is read to its end.
     public static func run(settings: HookSettings, httpPort: Int, untilEnd: Bool, logger: Logger) async throws {
         try settings.validate()
-        let metrics = HookMetrics(version: AgentRuntime.version)
+        let metrics = HookMetrics(version: BuildInfo.version)
         let readiness = Readiness()
-        let http = HTTPServer(port: httpPort, source: metrics, readiness: readiness, logger: logger)
+        let http = HTTPServer.metrics(port: httpPort, source: metrics, readiness: readiness, logger: logger)
         let hook = HookService(readiness: readiness, untilEnd: untilEnd) {
             try RetrainingHook(settings: settings, metrics: metrics, readiness: readiness, logger: logger)
         }

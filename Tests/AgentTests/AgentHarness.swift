@@ -10,6 +10,7 @@ import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import HTTP
 #endif
 
 /// The suites that run agents on mock clusters, one test at a time: run side by side on two

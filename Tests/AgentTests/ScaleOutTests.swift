@@ -1,6 +1,7 @@
 import Agent
 import DriftMonitor
 import Foundation
+import HTTP
 import KafkaIO
 import Logging
 import Telemetry

@@ -2,7 +2,7 @@ import Foundation
 @testable import Injector
 import Logging
 import ServiceLifecycle
-import Telemetry
+import HTTP
 import Testing
 import TestSupport
 

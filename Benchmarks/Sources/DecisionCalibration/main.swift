@@ -5,7 +5,7 @@ import Foundation
 //
 // The error rates of the agent's decision, measured by running its own Monitor (the code
 // `driftwatch run` runs per model: panes, window close, tests, policy, state machine) over
-// generated clean and shifted traffic. Prints Markdown tables for README.
+// generated clean and shifted traffic. Prints Markdown tables for docs/statistics.md.
 let quick = CommandLine.arguments.contains("--quick")
 let scale = quick ? 5 : 1
 

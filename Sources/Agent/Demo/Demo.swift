@@ -1,3 +1,4 @@
+import HTTP
 import DriftMonitor
 import Ingest
 import KafkaIO

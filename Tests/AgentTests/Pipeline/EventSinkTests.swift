@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import KafkaIO
 import Logging
 import Synchronization

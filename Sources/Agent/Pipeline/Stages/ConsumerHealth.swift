@@ -1,3 +1,4 @@
+import HTTP
 import KafkaIO
 import Logging
 import Telemetry

@@ -1,3 +1,4 @@
+import HTTP
 import DriftMonitor
 import KafkaIO
 import Logging
