@@ -99,7 +99,7 @@ public enum AgentRuntime {
             settings.idlePartitionMilliseconds = Int64(configuration.idlePartitionMilliseconds)
             settings.jsonFields = configuration.decodedJSONFields
             settings.ignoredFields = ignored.sorted()
-            settings.routing = try configuration.routing()
+            settings.routing = configuration.routeBy
             settings.routes = Dictionary(uniqueKeysWithValues: configuration.models.filter { !$0.match.isEmpty }.map { ($0.name, $0.match) })
             settings.scaleOut = configuration.scaleOut.pipelineRole(topics: configuration.kafka.topics)
             settings.segmentSource = try configuration.segmentSource()

@@ -50,7 +50,7 @@ final class AgentProcess: Sendable {
     /// Starts `driftwatch arguments...` and waits until it serves HTTP; returns its port.
     static func serve(arguments: [String]) async throws -> (AgentProcess, port: Int) {
         let agent = try AgentProcess(arguments: arguments)
-        let serving = try await agent.waitForLine(containing: "serving /metrics")
+        let serving = try await agent.waitForLine(containing: "serving /metrics", " port=")
         guard let port = serving.flatMap({ value(of: "port", in: $0) }).flatMap(Int.init) else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "driftwatch did not serve HTTP: \(agent.log.suffix(5))"])
         }

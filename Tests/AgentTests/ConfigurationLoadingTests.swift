@@ -44,6 +44,12 @@ struct ConfigurationLoadingTests {
             ("models:\n  - name: m\n    reference: r.json\n    policy: {consecutive_windows: two}\n", "agent.yaml: line 4, column 35: models.[0].policy.consecutive_windows:"),
             ("kafka: {topics: logs}\n", "agent.yaml: line 1, column 17: kafka.topics:"),
             ("models:\n  - name: m\n", "agent.yaml: line 2, column 5: models.[0]: missing key 'reference'"),
+            // Closed sets are read once, where they are written.
+            ("http_port: 1\nlog_level: loud\n", "agent.yaml: line 2, column 12: log_level: 'loud' is not one of trace, debug, info, notice, warning, error, critical"),
+            ("log_format: xml\n", "agent.yaml: line 1, column 13: log_format: 'xml' is not one of text, json"),
+            ("route_by: body\n", "agent.yaml: line 1, column 11: route_by: 'body' is not field, key or header:NAME"),
+            ("scale_out:\n  role: leader\n", "agent.yaml: line 2, column 9: scale_out.role: 'leader' is not one of standalone, member, aggregator"),
+            ("models:\n  - {name: m, reference: r.json, segment_by: field}\n", "agent.yaml: line 2, column 46: models.[0].segment_by: 'field' is not key, header:NAME or field:NAME"),
         ])
     func wrongType(yaml: String, expected: String) {
         let text = message(yaml)
@@ -54,11 +60,10 @@ struct ConfigurationLoadingTests {
     func metricsAndLogs() throws {
         let base = "models: [{name: m, reference: r.json}]\n"
         let configuration = try parse(base + "log_format: json\nmetrics: {max_models: 3, max_features: 40}\n")
-        #expect(configuration.logFormat == "json")
+        #expect(configuration.logFormat == .json)
         #expect(configuration.metrics.limits == CardinalityLimits(models: 3, featuresPerModel: 40))
         #expect(message(base + "metrics: {max_feature: 4}\n").contains("unknown key 'metrics.max_feature' (did you mean 'max_features'?)"))
         for (yaml, problem) in [
-            ("log_format: xml\n", "log_format 'xml' is not text or json"), ("log_level: loud\n", "log_level 'loud' is not one of trace"),
             ("metrics: {max_models: 0}\n", "metrics.max_models must be at least 1"),
         ] {
             var text = "valid"

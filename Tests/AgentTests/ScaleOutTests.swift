@@ -27,7 +27,7 @@ extension AgentOnKafka {
 
             var memberConfiguration = configuration
             memberConfiguration.kafka.group = "members"
-            memberConfiguration.scaleOut.role = "member"
+            memberConfiguration.scaleOut.role = .member
             memberConfiguration.scaleOut.member = "a"
             let a = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
             try await AgentHarness.wait { a.readiness.state.ready }
@@ -37,7 +37,7 @@ extension AgentOnKafka {
             // The join's rebalance: each member ends up with two of the four partitions.
             try await Task.sleep(for: .seconds(3))
             var aggregatorConfiguration = memberConfiguration
-            aggregatorConfiguration.scaleOut.role = "aggregator"
+            aggregatorConfiguration.scaleOut.role = .aggregator
             let aggregator = try AgentHarness.RunningAgent(configuration: aggregatorConfiguration, logger: logger)
 
             // 12 s of traffic, one record per ms over the four partitions, drifting after 6 s;

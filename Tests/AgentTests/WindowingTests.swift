@@ -63,7 +63,7 @@ extension AgentOnKafka {
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
             var traffic = DemoTraffic(seed: 22, driftAfter: .max)
             var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 1_000)
-            configuration.routeBy = "key"
+            configuration.routeBy = .key
             configuration.models[0].match = ["fraud-v1", "fraud-v2"]
             let keys = ["fraud-v1", "fraud-v2", "churn"]
             // 3000 records: 1000 per key. The body's model field names fraud-detector for all.
@@ -83,8 +83,8 @@ extension AgentOnKafka {
 
         @Test(
             "Segments by a header or a JSON field: each model version watched as its own model, past max_segments with the model itself",
-            arguments: ["header:model-version", "field:tenant"])
-        func segments(source: String) async throws {
+            arguments: [SegmentSource.header("model-version"), .field("tenant")])
+        func segments(source: SegmentSource) async throws {
             let cluster = try AgentHarness.cluster(partitions: 2)
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
             var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 500)
@@ -94,7 +94,7 @@ extension AgentOnKafka {
             var clean = DemoTraffic(seed: 51, driftAfter: .max)
             var drifted = DemoTraffic(seed: 52, driftAfter: 0)
             let versions: [String?] = ["v1", "v1", "v2", "v2", "v3", "v3", nil]
-            let byHeader = source.hasPrefix("header:")
+            let byHeader = if case .header = source { true } else { false }
             let tickets = try (0..<3_500).map { i in
                 let version = versions[i % 7]
                 let time = 1_764_000_000_000 + Int64(i)

@@ -80,7 +80,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         /// Watch each value of the message key (`key`), a header (`header:NAME`) or a top-level
         /// JSON field (`field:NAME`), such as a model version or a tenant, as its own model
         /// `NAME/VALUE`.
-        public var segmentBy: String?
+        public var segmentBy: SegmentSource?
         /// The most segments with their own monitor; records of later ones stay with the model's.
         public var maxSegments: Int = 20
 
@@ -112,7 +112,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             window = try container.decodeIfPresent(WindowSettings.self, forKey: .window)
             match = try container.decodeIfPresent([String].self, forKey: .match) ?? []
             bootstrapRecords = try container.decodeIfPresent(Int.self, forKey: .bootstrapRecords)
-            segmentBy = try container.decodeIfPresent(String.self, forKey: .segmentBy)
+            segmentBy = try container.decodeParsed(forKey: .segmentBy, SegmentSource.parse)
             maxSegments = try container.decodeIfPresent(Int.self, forKey: .maxSegments) ?? 20
         }
 
@@ -130,7 +130,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     public var models: [Model] = []
     /// Stop once every assigned partition is read to its end.
     public var untilEnd: Bool = false
-    public var logLevel: String = "info"
+    public var logLevel: Logger.Level = .info
     /// The feature of each column of an inference tensor, by tensor name (`instances`,
     /// `predictions` for KServe v1; the tensor's `name` for Open Inference Protocol v2).
     public var tensors: [String: [String]] = [:]
@@ -143,11 +143,10 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     public var jsonFields = JSONFields()
     /// Where a record's model name comes from: `field` (the record's own: JSON `model`, the
     /// CloudEvent's service, the Seldon topic), `key` (the Kafka message key) or `header:NAME`.
-    public var routeBy: String = "field"
+    public var routeBy: Routing = .field
     /// How often reference files are checked for a change (0: on SIGHUP only).
     public var referenceReloadSeconds: Double = 10
-    /// `text` (swift-log's key=value lines) or `json` (one object per line, for Loki or Elasticsearch).
-    public var logFormat: String = "text"
+    public var logFormat: LogFormat = .text
     public var metrics = Metrics()
     public var scaleOut = ScaleOutSettings()
 
@@ -174,52 +173,25 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         }
     }
 
-    /// ``routeBy`` read.
-    public func routing() throws -> Routing {
-        guard let routing = Self.source(routeBy, allowingField: true) else {
-            throw ConfigurationError(description: "route_by '\(routeBy)' is not field, key or header:NAME")
-        }
-        return routing
-    }
-
     /// Where the segmented models' segments come from (one source for all), if any is segmented.
     public func segmentSource() throws -> Routing? {
         let sources = Set(models.compactMap(\.segmentBy))
-        guard let text = sources.first else { return nil }
+        guard let source = sources.first else { return nil }
         guard sources.count == 1 else {
-            throw ConfigurationError(description: "models segment by \(sources.sorted().joined(separator: " and ")); one segment_by serves every model")
+            throw ConfigurationError(
+                description: "models segment by \(sources.map(\.description).sorted().joined(separator: " and ")); one segment_by serves every model")
         }
-        if let field = Self.segmentField(text) {
-            guard !field.isEmpty, !jsonFields.roles.contains(field) else {
-                throw ConfigurationError(description: "segment_by '\(text)' must name a field other than the record's features, model, timestamp or request id")
-            }
-            return .field
+        if case .field(let field) = source, jsonFields.roles.contains(field) {
+            throw ConfigurationError(description: "segment_by '\(source)' must name a field other than the record's features, model, timestamp or request id")
         }
-        guard let source = Self.source(text, allowingField: false) else {
-            throw ConfigurationError(description: "segment_by '\(text)' is not key, header:NAME or field:NAME")
-        }
-        return source
-    }
-
-    /// The JSON field of `segment_by: field:NAME`.
-    static func segmentField(_ text: String) -> String? {
-        text.hasPrefix("field:") ? String(text.dropFirst("field:".count)) : nil
+        return source.routing
     }
 
     /// The JSON fields the decoder reads, with the segment field when models are segmented by one.
     public var decodedJSONFields: JSONFields {
         var fields = jsonFields
-        fields.segment = models.lazy.compactMap(\.segmentBy).compactMap(Self.segmentField).first
+        fields.segment = models.lazy.compactMap { if case .field(let name) = $0.segmentBy { name } else { nil } }.first
         return fields
-    }
-
-    private static func source(_ text: String, allowingField: Bool) -> Routing? {
-        switch text {
-        case "field" where allowingField: .field
-        case "key": .key
-        case let text where text.hasPrefix("header:") && text.count > "header:".count: .header(String(text.dropFirst("header:".count)))
-        default: nil
-        }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -242,21 +214,22 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        kafka = try container.decodeIfPresent(Kafka.self, forKey: .kafka) ?? Kafka()
-        httpPort = try container.decodeIfPresent(Int.self, forKey: .httpPort) ?? 9400
-        windowRecords = try container.decodeIfPresent(Int.self, forKey: .windowRecords) ?? 10_000
-        models = try container.decodeIfPresent([Model].self, forKey: .models) ?? []
-        untilEnd = try container.decodeIfPresent(Bool.self, forKey: .untilEnd) ?? false
-        logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? "info"
-        tensors = try container.decodeIfPresent([String: [String]].self, forKey: .tensors) ?? [:]
-        joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? 30_000
-        idlePartitionMilliseconds = try container.decodeIfPresent(Int.self, forKey: .idlePartitionMilliseconds) ?? 10_000
-        jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? JSONFields()
-        routeBy = try container.decodeIfPresent(String.self, forKey: .routeBy) ?? "field"
-        referenceReloadSeconds = try container.decodeIfPresent(Double.self, forKey: .referenceReloadSeconds) ?? 10
-        logFormat = try container.decodeIfPresent(String.self, forKey: .logFormat) ?? "text"
-        metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) ?? Metrics()
-        scaleOut = try container.decodeIfPresent(ScaleOutSettings.self, forKey: .scaleOut) ?? ScaleOutSettings()
+        let defaults = AgentConfiguration()
+        kafka = try container.decodeIfPresent(Kafka.self, forKey: .kafka) ?? defaults.kafka
+        httpPort = try container.decodeIfPresent(Int.self, forKey: .httpPort) ?? defaults.httpPort
+        windowRecords = try container.decodeIfPresent(Int.self, forKey: .windowRecords) ?? defaults.windowRecords
+        models = try container.decodeIfPresent([Model].self, forKey: .models) ?? defaults.models
+        untilEnd = try container.decodeIfPresent(Bool.self, forKey: .untilEnd) ?? defaults.untilEnd
+        logLevel = try container.decodeChoice(Logger.Level.self, forKey: .logLevel) ?? defaults.logLevel
+        tensors = try container.decodeIfPresent([String: [String]].self, forKey: .tensors) ?? defaults.tensors
+        joinTimeoutMilliseconds = try container.decodeIfPresent(Int.self, forKey: .joinTimeoutMilliseconds) ?? defaults.joinTimeoutMilliseconds
+        idlePartitionMilliseconds = try container.decodeIfPresent(Int.self, forKey: .idlePartitionMilliseconds) ?? defaults.idlePartitionMilliseconds
+        jsonFields = try container.decodeIfPresent(JSONFields.self, forKey: .jsonFields) ?? defaults.jsonFields
+        routeBy = try container.decodeParsed(forKey: .routeBy, Routing.parse) ?? defaults.routeBy
+        referenceReloadSeconds = try container.decodeIfPresent(Double.self, forKey: .referenceReloadSeconds) ?? defaults.referenceReloadSeconds
+        logFormat = try container.decodeChoice(LogFormat.self, forKey: .logFormat) ?? defaults.logFormat
+        metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) ?? defaults.metrics
+        scaleOut = try container.decodeIfPresent(ScaleOutSettings.self, forKey: .scaleOut) ?? defaults.scaleOut
     }
 
     static let longestReloadSeconds: Double = 365 * 86_400
@@ -279,10 +252,6 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         if joinTimeoutMilliseconds < 0 { problems.append("join_timeout_ms must not be negative") }
         if idlePartitionMilliseconds < 0 { problems.append("idle_partition_ms must not be negative") }
         if !(0...65535).contains(httpPort) { problems.append("http_port \(httpPort) is not a port") }
-        if Logger.Level(rawValue: logLevel) == nil {
-            problems.append("log_level '\(logLevel)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if !["text", "json"].contains(logFormat) { problems.append("log_format '\(logFormat)' is not text or json") }
         if metrics.maxModels < 1 { problems.append("metrics.max_models must be at least 1") }
         if metrics.maxFeatures < 0 { problems.append("metrics.max_features must not be negative") }
         if models.isEmpty { problems.append("no model to monitor: add models: or pass --model and --reference") }
@@ -310,12 +279,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             }
         }
         do {
-            _ = try routing()
-        } catch {
-            problems.append("\(error)")
-        }
-        do {
-            if try segmentSource() != nil && scaleOut.role != "standalone" {
+            if try segmentSource() != nil && scaleOut.role != .standalone {
                 problems.append("segment_by and scale_out.role \(scaleOut.role) do not go together yet: segments are watched by standalone agents")
             }
         } catch {
@@ -330,9 +294,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
                 problems.append("model \(model.name): schema declares '\(field)', which json_fields reads as the record's features, model, timestamp or request id")
             }
         }
-        if !ScaleOutSettings.roles.contains(scaleOut.role) {
-            problems.append("scale_out.role '\(scaleOut.role)' is not standalone, member or aggregator")
-        } else if scaleOut.role != "standalone" {
+        if scaleOut.role != .standalone {
             if scaleOut.summariesTopic.isEmpty { problems.append("scale_out.summaries_topic is empty") }
             for model in models where model.window?.duration == nil {
                 problems.append("model \(model.name): scale_out.role \(scaleOut.role) needs event-time windows (window.duration): record-count windows of different agents do not line up")

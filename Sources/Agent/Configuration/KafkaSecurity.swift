@@ -7,10 +7,28 @@ import Foundation
 /// environment (`password: ${KAFKA_PASSWORD}`), are handed to librdkafka only, and appear in
 /// no log line and no error message: errors name the key and the file, never the content.
 public struct KafkaSecurity: Sendable, Codable, Hashable {
-    /// `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`.
-    public var `protocol`: String = "PLAINTEXT"
-    /// `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` or `OAUTHBEARER`; required with SASL.
-    public var mechanism: String?
+    /// librdkafka's `security.protocol` (written in any case).
+    public enum SecurityProtocol: String, Sendable, Hashable, Codable, CaseIterable {
+        case plaintext = "PLAINTEXT"
+        case ssl = "SSL"
+        case saslPlaintext = "SASL_PLAINTEXT"
+        case saslSSL = "SASL_SSL"
+
+        var usesSASL: Bool { self == .saslPlaintext || self == .saslSSL }
+        var usesTLS: Bool { self == .ssl || self == .saslSSL }
+    }
+
+    /// librdkafka's `sasl.mechanisms` (written in any case).
+    public enum Mechanism: String, Sendable, Hashable, Codable, CaseIterable {
+        case plain = "PLAIN"
+        case scramSHA256 = "SCRAM-SHA-256"
+        case scramSHA512 = "SCRAM-SHA-512"
+        case oauthBearer = "OAUTHBEARER"
+    }
+
+    public var `protocol` = SecurityProtocol.plaintext
+    /// Required with SASL.
+    public var mechanism: Mechanism?
     public var username: String?
     public var password: String?
     public var passwordFile: String?
@@ -43,8 +61,8 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        `protocol` = try container.decodeIfPresent(String.self, forKey: .protocol)?.uppercased() ?? "PLAINTEXT"
-        mechanism = try container.decodeIfPresent(String.self, forKey: .mechanism)?.uppercased()
+        `protocol` = try container.decodeChoice(SecurityProtocol.self, forKey: .protocol, normalizing: { $0.uppercased() }) ?? .plaintext
+        mechanism = try container.decodeChoice(Mechanism.self, forKey: .mechanism, normalizing: { $0.uppercased() })
         username = try container.decodeIfPresent(String.self, forKey: .username)
         password = try container.decodeIfPresent(String.self, forKey: .password)
         passwordFile = try container.decodeIfPresent(String.self, forKey: .passwordFile)
@@ -59,24 +77,15 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
         oauthScope = try container.decodeIfPresent(String.self, forKey: .oauthScope)
     }
 
-    static let protocols = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
-    static let mechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
-
     /// The settings' problems, as `kafka.security.KEY: what is wrong` (no values).
     func problems() -> [String] {
         var problems: [String] = []
         func problem(_ key: CodingKeys, _ text: String) { problems.append("kafka.security.\(key.stringValue): \(text)") }
-        guard Self.protocols.contains(`protocol`) else {
-            problem(.protocol, "'\(`protocol`)' is not one of \(Self.protocols.joined(separator: ", "))")
-            return problems
-        }
-        let sasl = `protocol`.hasPrefix("SASL_")
-        let tls = `protocol`.hasSuffix("SSL")
+        let sasl = `protocol`.usesSASL
+        let tls = `protocol`.usesTLS
         switch (sasl, mechanism) {
         case (true, nil):
-            problem(.mechanism, "required with \(`protocol`): one of \(Self.mechanisms.joined(separator: ", "))")
-        case (true, let mechanism?) where !Self.mechanisms.contains(mechanism):
-            problem(.mechanism, "'\(mechanism)' is not one of \(Self.mechanisms.joined(separator: ", "))")
+            problem(.mechanism, "required with \(`protocol`.rawValue): one of \(Mechanism.allCases.map(\.rawValue).joined(separator: ", "))")
         case (false, .some):
             problem(.mechanism, "needs protocol SASL_PLAINTEXT or SASL_SSL")
         default: break
@@ -85,11 +94,11 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
         if oauthClientSecret != nil && oauthClientSecretFile != nil {
             problem(.oauthClientSecretFile, "give oauth_client_secret or oauth_client_secret_file, not both")
         }
-        if sasl, let mechanism, mechanism != "OAUTHBEARER" {
-            if username == nil { problem(.username, "required with \(mechanism)") }
-            if password == nil && passwordFile == nil { problem(.password, "required with \(mechanism) (or password_file)") }
+        if sasl, let mechanism, mechanism != .oauthBearer {
+            if username == nil { problem(.username, "required with \(mechanism.rawValue)") }
+            if password == nil && passwordFile == nil { problem(.password, "required with \(mechanism.rawValue) (or password_file)") }
         }
-        if mechanism == "OAUTHBEARER" {
+        if mechanism == .oauthBearer {
             if oauthTokenEndpoint == nil { problem(.oauthTokenEndpoint, "required with OAUTHBEARER") }
             if oauthClientID == nil { problem(.oauthClientID, "required with OAUTHBEARER") }
             if oauthClientSecret == nil && oauthClientSecretFile == nil {
@@ -118,7 +127,7 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
     public func properties() throws -> [String: String] {
         let problems = problems()
         if !problems.isEmpty { throw ConfigurationError(description: problems.joined(separator: "; ")) }
-        var properties = ["security.protocol": `protocol`.lowercased()]
+        var properties = ["security.protocol": `protocol`.rawValue.lowercased()]
         func secret(_ value: String?, file: String?, key: CodingKeys) throws -> String? {
             guard let file else { return value }
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -130,8 +139,8 @@ public struct KafkaSecurity: Sendable, Codable, Hashable {
             return String(scalars)
         }
         if let mechanism {
-            properties["sasl.mechanisms"] = mechanism
-            if mechanism == "OAUTHBEARER" {
+            properties["sasl.mechanisms"] = mechanism.rawValue
+            if mechanism == .oauthBearer {
                 properties["sasl.oauthbearer.method"] = "oidc"
                 properties["sasl.oauthbearer.token.endpoint.url"] = oauthTokenEndpoint
                 properties["sasl.oauthbearer.client.id"] = oauthClientID

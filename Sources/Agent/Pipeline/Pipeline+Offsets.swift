@@ -11,7 +11,7 @@ extension Pipeline {
     /// closed window, dead-lettered, or routed nowhere).
     func safeOffsets() -> [TopicPartition: Int64] {
         OffsetLedger.safeOffsets(partitions: clock.partitions, positions: consumer.positions) { id in
-            var held = intake.join.lowestWaitingOffset(partition: id)
+            var held = join.lowestWaitingOffset(partition: id)
             for target in router.watched {
                 if let offset = target.monitor.lowestHeldOffset(partition: id) { held = min(held ?? offset, offset) }
             }
@@ -51,7 +51,7 @@ extension Pipeline {
             if lifecycle.revoked(safeOffsets: safeOffsets()) == .commitAndDiscard { commit(force: true) }
             router.discardOpenWindows()
             clock.forgetEventTimes()
-            intake.forgetWaitingHalves()
+            join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
             logger.info("partitions revoked: open windows discarded", metadata: ["partitions": "\(revoked)"])
         case .assigned(let assigned):
             guard lifecycle.assigned() == .restoreCheckpoints else { return }

@@ -15,6 +15,8 @@ extension Pipeline {
         public var pollTimeoutMilliseconds: Int32 = 100
         /// Attempts to publish an event before the pipeline gives up (and stores no offset past it).
         public var publishAttempts: Int = 5
+        /// Once asked to stop, how long events and dead letters still wait for Kafka's acknowledgement.
+        public var shutdownGrace = Duration.seconds(3)
         /// The record format of each topic; topics not named are JSON.
         public var formats: [String: RecordDecoder.Format] = [:]
         /// The feature of each column of an inference tensor, by tensor name.

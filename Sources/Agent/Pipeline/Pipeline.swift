@@ -25,6 +25,9 @@ public final class Pipeline {
     let logger: Logger
     let observer: (WindowOutcome) -> Void
     var intake: RecordIntake
+    /// Requests and responses logged apart wait here for their other half. Not in `intake`:
+    /// a released pair is delivered (reading `intake`) while the join is being changed.
+    var join: InferenceJoin
     let router: ModelRouter
     var clock: PartitionClock
     var ledger = OffsetLedger()
@@ -50,6 +53,7 @@ public final class Pipeline {
         self.logger = logger
         self.observer = observer
         intake = RecordIntake(space: space, topics: consumer.topics, settings: settings)
+        join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
         router = ModelRouter(
             monitors: monitors, routes: settings.routes, segmentLimits: settings.segmentLimits, referenceUpdates: referenceUpdates,
             catalogue: catalogue, logger: logger)
@@ -62,8 +66,8 @@ public final class Pipeline {
 
     var catalogue: MetricCatalogue { router.catalogue }
 
-    /// Runs until `shouldStop` says so (checked between polls, and while waiting for Kafka to
-    /// acknowledge an event) or, with `untilEnd`, until every assigned partition is read to its
+    /// Runs until `shouldStop` says so (checked between polls; Kafka's acknowledgements are
+    /// awaited for ``Settings/shutdownGrace`` more) or, with `untilEnd`, until every assigned partition is read to its
     /// end. Then stores the safe offsets, commits and leaves the group. Blocks: call it on a
     /// dedicated thread.
     public func run(shouldStop: () -> Bool) throws(PipelineError) {
@@ -76,9 +80,10 @@ public final class Pipeline {
         for topic in [settings.eventsTopic, settings.dlqTopic] { _ = events.producer.partitionCount(of: topic, timeoutMilliseconds: 2_000) }
         do {
             try withoutActuallyEscaping(shouldStop) { (shouldStop) throws(PipelineError) in
-                events.shouldStop = shouldStop
+                let grace = ShutdownGrace(grace: settings.shutdownGrace, shouldStop: shouldStop)
+                events.shouldStop = { grace.isOver }
                 defer { events.shouldStop = { false } }
-                try consume(shouldStop: shouldStop)
+                try consume(shouldStop: shouldStop, grace: grace)
             }
         } catch {
             // The consumer's close must not commit: the safe offsets may be past what failed.
@@ -92,7 +97,7 @@ public final class Pipeline {
         logger.info("pipeline stopped", metadata: tally.metadata)
     }
 
-    private func consume(shouldStop: () -> Bool) throws(PipelineError) {
+    private func consume(shouldStop: () -> Bool, grace: ShutdownGrace) throws(PipelineError) {
         // A local, not a stored property: handing a class's stored value on copies it (a retain
         // and a release of each of its arrays per record, 5-8% of the time in a profile).
         var payload = InferencePayload(space: intake.space)
@@ -104,7 +109,7 @@ public final class Pipeline {
             try endPoll()
             // Once shutdown began, /readyz stays 503 (the service set it).
             if !shouldStop() { health.updateReadiness() }
-            try finishBatch(shouldStop: shouldStop)
+            try finishBatch(grace: grace)
             if received == 0 && settings.untilEnd && consumer.isAtEndOfAssignment {
                 try closeCompleteEventTimePanes()
                 break
@@ -112,7 +117,7 @@ public final class Pipeline {
         }
         lifecycle.drain()
         health.readiness.set(ready: false, reason: "draining")
-        try finishBatch(shouldStop: shouldStop)
+        try finishBatch(grace: grace)
         commit(force: true)
     }
 
@@ -149,7 +154,7 @@ public final class Pipeline {
             return
         }
         let now = wallMilliseconds()
-        intake.join.offer(payload, origin: origin, eventTime: payload.timestampMilliseconds ?? now, wallTime: now) { release in
+        join.offer(payload, origin: origin, eventTime: payload.timestampMilliseconds ?? now, wallTime: now) { release in
             catalogue.countJoin(outcome: release.outcome.rawValue)
             deliver(release.payload, origins: release.origins)
         }
@@ -255,10 +260,10 @@ public final class Pipeline {
 
     /// Releases timed-out join halves, folds the batch, waits for dead-letter
     /// acknowledgements and stores the safe offsets.
-    func finishBatch(shouldStop: () -> Bool) throws(PipelineError) {
+    func finishBatch(grace: ShutdownGrace) throws(PipelineError) {
         router.switchReferences(space: intake.space)
-        if intake.join.count > 0 {
-            intake.join.expire(wallTime: wallMilliseconds()) { release in
+        if join.count > 0 {
+            join.expire(wallTime: wallMilliseconds()) { release in
                 catalogue.countJoin(outcome: release.outcome.rawValue)
                 deliver(release.payload, origins: release.origins)
             }
@@ -277,7 +282,7 @@ public final class Pipeline {
             target.monitor.foldBatch()
             target.countRecords()
         }
-        try deadLetters.awaitAcknowledgements(shouldStop: shouldStop)
+        try deadLetters.awaitAcknowledgements(shouldStop: { grace.isOver })
         commit(force: false)
         health.updateLag()
     }

@@ -26,7 +26,7 @@ struct ReferenceBootstrap {
             configuration: try kafka.clientConfiguration(), groupID: "\(kafka.group)-bootstrap-\(model.name)", topics: kafka.topics,
             logger: logger)
         defer { consumer.close() }
-        let routing = try configuration.routing()
+        let routing = configuration.routeBy
         let names = Set((model.match.isEmpty ? [model.name] : model.match).map { Array($0.utf8) })
         let onlyModel = configuration.models.count == 1
         var decoder = RecordDecoder(space: FeatureSpace(), fields: configuration.decodedJSONFields)

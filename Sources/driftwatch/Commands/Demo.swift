@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Ingest
+import Logging
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Records per window.") var windowRecords = 5_000
     @Option(help: "Seconds before three features start to drift (default: a third of the duration).") var driftAfter: Int?
     @Option(help: "Record format of the traffic: json, protobuf (driftwatch.v1.InferenceLog), kserve (CloudEvents, request and response) or seldon (ModelInfer on .inputs/.outputs).") var format: RecordDecoder.Format = .json
-    @Option(help: "Log level.") var logLevel = "warning"
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         guard duration > 0, rate > 0, windowRecords > 0 else { throw ValidationError("duration, rate and window records must be positive") }
@@ -23,6 +24,6 @@ struct Demo: AsyncParsableCommand {
         options.windowRecords = windowRecords
         options.driftAfter = driftAfter.map { .seconds($0) }
         options.format = format
-        _ = try await Agent.Demo.run(options: options, logger: makeLogger(level: logLevel))
+        _ = try await Agent.Demo.run(options: options, logger: logging.logger(level: .warning))
     }
 }

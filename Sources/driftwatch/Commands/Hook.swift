@@ -31,8 +31,7 @@ struct HookCommand: AsyncParsableCommand {
     @Option(help: "librdkafka property KEY=VALUE (repeatable); also $DRIFTWATCH_KAFKA_PROPERTY_<NAME>.") var kafkaProperty: [String] = []
     @Option(help: "Port of /metrics, /healthz and /readyz.") var httpPort = 9401
     @Flag(help: "Stop once every partition is read to its end (for a Job or CronJob).") var untilEnd = false
-    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
-    @Option(help: "Log format: text, or json (one object per line).") var logFormat = "text"
+    @OptionGroup var logging: LoggingOptions
     @Argument(parsing: .postTerminator, help: "The command to run per event, after --.") var command: [String] = []
 
     func run() async throws {
@@ -92,6 +91,6 @@ struct HookCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        try await HookService.run(settings: settings, httpPort: httpPort, untilEnd: untilEnd, logger: makeLogger(level: logLevel, format: logFormat))
+        try await HookService.run(settings: settings, httpPort: httpPort, untilEnd: untilEnd, logger: logging.logger())
     }
 }

@@ -20,15 +20,14 @@ struct Inject: AsyncParsableCommand {
     @Option(help: "Topic of pods without a driftwatch.dev/topic annotation.") var defaultTopic = "inference-logs"
     @Option(help: "Events topic of the injected agents.") var eventsTopic = "driftwatch.events"
     @Option(help: "Dead-letter topic of the injected agents.") var dlqTopic = "driftwatch.dlq"
-    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
-    @Option(help: "Log format: text, or json (one object per line).") var logFormat = "text"
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         var settings = InjectionSettings(image: image, bootstrap: bootstrap)
         settings.defaultTopic = defaultTopic
         settings.eventsTopic = eventsTopic
         settings.dlqTopic = dlqTopic
-        let logger = makeLogger(level: logLevel, format: logFormat)
+        let logger = logging.logger()
         let server = try InjectorServer(
             port: port, certificatePath: tlsCert, keyPath: tlsKey, controller: AdmissionController(settings: settings, logger: logger), logger: logger)
         try await server.runUntilSignalled()

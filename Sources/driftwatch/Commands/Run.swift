@@ -20,10 +20,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Dead-letter topic for records that do not decode.") var dlqTopic: String?
     @Option(help: "Port of /metrics, /healthz and /readyz.") var httpPort: Int?
     @Flag(help: "Stop once every partition is read to its end.") var untilEnd = false
-    @Option(help: "Scale-out role: standalone, member (send pane summaries) or aggregator (merge them and judge).") var role: String?
+    @Option(help: "Scale-out role: standalone, member (send pane summaries) or aggregator (merge them and judge).") var role: ScaleOutSettings.Role?
     @Option(help: "Topic of the pane summaries (scale-out).") var summariesTopic: String?
-    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String?
-    @Option(help: "Log format: text, or json (one object per line).") var logFormat: String?
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -45,8 +44,8 @@ struct Run: AsyncParsableCommand {
         if untilEnd { configuration.untilEnd = true }
         if let role { configuration.scaleOut.role = role }
         if let summariesTopic { configuration.scaleOut.summariesTopic = summariesTopic }
-        if let logLevel { configuration.logLevel = logLevel }
-        if let logFormat { configuration.logFormat = logFormat }
+        if let logLevel = logging.logLevel { configuration.logLevel = logLevel }
+        if let logFormat = logging.logFormat { configuration.logFormat = logFormat }
         switch (model, reference) {
         case (let model?, let reference?):
             if let index = configuration.models.firstIndex(where: { $0.name == model }) {
@@ -57,15 +56,9 @@ struct Run: AsyncParsableCommand {
         case (nil, nil): break
         default: throw ValidationError("--model and --reference go together")
         }
-        let logger = makeLogger(level: configuration.logLevel, format: configuration.logFormat)
+        let logger = Logger.driftwatch(level: configuration.logLevel, format: configuration.logFormat)
         try await AgentRuntime.run(configuration: configuration, logger: logger)
     }
-}
-
-func makeLogger(level: String, format: String = "text") -> Logger {
-    var logger = format == "json" ? Logger(label: "driftwatch") { JSONLogHandler(label: $0) } : Logger(label: "driftwatch")
-    logger.logLevel = Logger.Level(rawValue: level) ?? .info
-    return logger
 }
 
 extension RecordDecoder.Format: ExpressibleByArgument {}

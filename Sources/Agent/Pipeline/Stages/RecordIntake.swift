@@ -3,12 +3,9 @@ import Ingest
 import KafkaIO
 
 /// Turns a Kafka message into an inference payload: the topic's format, Seldon's topic naming,
-/// the headers the decoders read, and where the model and segment names come from. Requests and
-/// responses logged apart wait in `join` for their other half.
+/// the headers the decoders read, and where the model and segment names come from.
 struct RecordIntake {
     var decoder: RecordDecoder
-    var join: InferenceJoin
-    private let joinSettings: (timeoutMilliseconds: Int64, capacity: Int)
     /// The record format of each subscribed topic, by the consumer's topic index.
     let topicFormats: [RecordDecoder.Format]
     /// What each topic's name says under Seldon's naming, by topic index.
@@ -22,13 +19,6 @@ struct RecordIntake {
         seldonTopics = topics.map(SeldonTopic.init)
         routing = settings.routing
         segmentSource = settings.segmentSource
-        joinSettings = (settings.joinTimeoutMilliseconds, settings.joinCapacity)
-        join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
-    }
-
-    /// After a revocation: the halves waiting are read again by the partitions' next owner.
-    mutating func forgetWaitingHalves() {
-        join = InferenceJoin(timeoutMilliseconds: joinSettings.timeoutMilliseconds, capacity: joinSettings.capacity)
     }
 
     var space: FeatureSpace { decoder.space }

@@ -1,0 +1,22 @@
+import Logging
+
+/// How log lines are written.
+public enum LogFormat: String, Sendable, Hashable, Codable, CaseIterable {
+    /// swift-log's `key=value` lines.
+    case text
+    /// One JSON object per line, for Loki or Elasticsearch.
+    case json
+}
+
+extension Logger {
+    /// The logger of every driftwatch command.
+    public static func driftwatch(level: Logger.Level, format: LogFormat) -> Logger {
+        var logger =
+            switch format {
+            case .text: Logger(label: "driftwatch")
+            case .json: Logger(label: "driftwatch") { JSONLogHandler(label: $0) }
+            }
+        logger.logLevel = level
+        return logger
+    }
+}
