@@ -1,16 +1,17 @@
 import Agent
 import DriftMonitor
 import Foundation
+import HTTP
 import KafkaIO
 import Logging
 import ServiceLifecycle
 import Synchronization
 import Telemetry
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import HTTP
 #endif
 
 /// The suites that run agents on mock clusters, one test at a time: run side by side on two
@@ -89,12 +90,12 @@ enum AgentHarness {
         return (directory, configuration, reference)
     }
 
-    /// Waits until `condition` holds, polling, for at most `timeout`.
-    static func wait(for timeout: Duration = .seconds(120), until condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+    /// Waits until `condition` holds, polling, for at most `timeout`; past it records an issue
+    /// at the caller's line (see ``eventually(_:timeout:sourceLocation:_:)``).
+    static func wait(
+        for timeout: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation, until condition: () -> Bool
+    ) async throws {
+        try await eventually("the awaited condition", timeout: timeout, sourceLocation: sourceLocation, condition)
     }
 
     /// The windows an agent closed, in order.

@@ -1,6 +1,7 @@
 import Agent
 import Foundation
 import Telemetry
+import TestSupport
 import Testing
 
 /// Strict YAML: a misspelt key or a wrong type is an error naming its line; `${NAME}` and
@@ -109,8 +110,7 @@ struct ConfigurationLoadingTests {
 
     @Test("The commented examples in config/ load and validate", arguments: ["driftwatch.yaml", "driftwatch-multi-model.yaml"])
     func examples(file: String) throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("config").appendingPathComponent(file).path
+        let path = Repository.path("config/\(file)").path
         let configuration = try AgentConfiguration.load(path: path, environment: ["KAFKA_BOOTSTRAP": "kafka:9093", "KAFKA_PASSWORD": "x"])
         try configuration.validate()
         #expect(!configuration.models.isEmpty)

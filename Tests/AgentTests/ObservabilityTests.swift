@@ -2,8 +2,8 @@ import Agent
 import DriftMonitor
 import Foundation
 import KafkaIO
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -15,8 +15,7 @@ extension AgentOnKafka {
     /// the status page rendered by headless Chromium.
     @Suite("Observability: Prometheus, dashboards, alerts, status page", .serialized)
     struct ObservabilityTests {
-        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        static let repository = Repository.root
 
         @Test("Prometheus scrapes the agent; every dashboard query and variable returns data; the drift alerts fire")
         func prometheus() async throws {

@@ -5,8 +5,8 @@ import HTTP
 import KafkaIO
 import Logging
 import Telemetry
-import Testing
 import TestSupport
+import Testing
 
 extension AgentOnKafka {
     /// Scale-out through Kafka: two members of one consumer group send pane summaries, one

@@ -3,8 +3,8 @@ import DriftMonitor
 import Foundation
 import KafkaIO
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 extension AgentOnKafka {
     /// Per-model windows and routing, with the agent reading the mock cluster.

@@ -78,8 +78,12 @@ struct HTTPServerTests {
         }
     }
 
-    /// Runs a server answering "ok" (with the request's path and body size) under `configure`d limits.
-    func withServer(_ configure: (inout HTTPServer.Configuration) -> Void = { _ in }, _ body: (Int) async throws -> Void) async throws {
+    /// Runs a server answering "ok" (with the request's path and body size) under `configure`d
+    /// limits. Server and test run on a thread of their own: these tests measure deadlines, and
+    /// under the full suite other tests' blocking calls can hold the cooperative pool for a minute.
+    func withServer(
+        _ configure: (inout HTTPServer.Configuration) -> Void = { _ in }, _ body: @Sendable (Int) async throws -> Void
+    ) async throws {
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0)
         configure(&configuration)
         var logger = Logger(label: "http")
@@ -88,13 +92,14 @@ struct HTTPServerTests {
             HTTPResponse(.ok, "ok \(request.method) \(request.path) \(request.body.count)\n")
         }
         let group = ServiceGroup(services: [server], logger: logger)
-        let running = Task { try await group.run() }
-        defer { running.cancel() }
-        // Long waits: under the full suite other tests can hold the cooperative pool for seconds.
-        let port = try await server.boundPort.wait(timeout: .seconds(60))
-        try await body(port)
-        await group.triggerGracefulShutdown()
-        _ = await running.result
+        try await withTaskExecutorPreference(ThreadExecutor.shared) {
+            let running = Task(executorPreference: ThreadExecutor.shared) { try await group.run() }
+            defer { running.cancel() }
+            let port = try await server.boundPort.wait(timeout: .seconds(30))
+            try await body(port)
+            await group.triggerGracefulShutdown()
+            _ = await running.result
+        }
     }
 
     @Test("An idle connection and one trickling its headers are closed at the request deadline; each answer restarts it")
@@ -182,6 +187,38 @@ struct HTTPServerTests {
             let small = try RawClient(port: port)
             small.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\nConnection: close\r\n\r\n" + String(repeating: "a", count: 500))
             #expect(await small.readToEnd().text.contains("ok POST /upload 500"))
+        }
+    }
+}
+
+/// Runs jobs on one thread of its own, in order. (Unchecked: the job list is guarded by the
+/// condition's lock.)
+final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = ThreadExecutor()
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in run() }
+        thread.name = "http-tests"
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 }

@@ -22,8 +22,7 @@ struct WebhookActionTests {
             let log = directory.appendingPathComponent("requests.jsonl")
             self.log = log
             let portFile = directory.appendingPathComponent("port")
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("Scripts/webhook_receiver.py")
+            let script = Repository.path("Tests/Scripts/webhook_receiver.py")
             var tls: [String] = []
             if https {
                 let made = try SelfSignedCertificate.make(in: directory, commonName: "localhost", alternativeNames: ["DNS:localhost", "IP:127.0.0.1"])

@@ -14,7 +14,7 @@ import TestSupport
 final class InjectorTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-injector-\(UUID())")
     let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = Repository.root
     var certificate: URL { directory.appendingPathComponent("tls.crt") }
     let group: ServiceGroup
     let running: Task<Void, any Error>

@@ -40,5 +40,5 @@ enum Fixture {
         return String(decoding: buffer, as: UTF8.self)
     }
 
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Repository.root
 }

@@ -10,9 +10,7 @@ public enum NumpyOracle {
         public var description: String
     }
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Scripts/oracle.py").path
+    static let script = Repository.path("Tests/Scripts/oracle.py").path
 
     /// Calls `oracle.py COMMAND [sample files...] [arguments...]` and returns its JSON output.
     public static func run(_ command: String, samples: [[Double]] = [], arguments: [String] = []) throws -> [String: Any] {

@@ -1,5 +1,5 @@
-import HTTP
 import DriftMonitor
+import HTTP
 import Ingest
 import KafkaIO
 import Logging

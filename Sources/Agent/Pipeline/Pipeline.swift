@@ -1,5 +1,5 @@
-import HTTP
 import DriftMonitor
+import HTTP
 import Ingest
 import KafkaIO
 import Logging
@@ -67,9 +67,9 @@ public final class Pipeline {
     var catalogue: MetricCatalogue { router.catalogue }
 
     /// Runs until `shouldStop` says so (checked between polls; Kafka's acknowledgements are
-    /// awaited for ``Settings/shutdownGrace`` more) or, with `untilEnd`, until every assigned partition is read to its
-    /// end. Then stores the safe offsets, commits and leaves the group. Blocks: call it on a
-    /// dedicated thread.
+    /// awaited ``Settings/shutdownGrace`` longer) or, with `untilEnd`, until every assigned
+    /// partition is read to its end. Then stores the safe offsets, commits and leaves the
+    /// group. Blocks: call it on a dedicated thread.
     public func run(shouldStop: () -> Bool) throws(PipelineError) {
         defer {
             health.readiness.set(ready: false, reason: "stopped")
