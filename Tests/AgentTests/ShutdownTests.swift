@@ -57,3 +57,33 @@ extension AgentOnKafka {
         }
     }
 }
+
+extension AgentOnKafka {
+    /// What `driftwatch run` does with a configuration it cannot start with.
+    @Suite("Refused configurations")
+    struct RefusedConfigurationTests {
+        @Test(
+            "A configuration run cannot use, or that librdkafka refuses: one line on standard error, exit status 2",
+            arguments: [
+                ("kafka: {topics: [\"\"]}\n", "Error: kafka.topics: a topic name is empty"),
+                ("log_level: loud\n", "Error: "),
+                ("kafka: {properties: {bogus.prop: \"1\"}}\n", "Error: creating the consumer: invalid property bogus.prop=1"),
+            ])
+        func refused(yaml: String, line: String) async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-refused-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let reference = directory.appendingPathComponent("reference.json")
+            try JSONEncoder().encode(DemoTraffic.reference(records: 2_000)).write(to: reference)
+            let configuration = directory.appendingPathComponent("agent.yaml")
+            try (yaml + "http_port: 0\nmodels: [{name: \(DemoTraffic.model), reference: \(reference.path)}]\n")
+                .write(to: configuration, atomically: true, encoding: .utf8)
+            let agent = try AgentProcess(arguments: ["run", "--config", configuration.path])
+            try await agent.waitForExit(timeout: .seconds(60))
+            #expect(!agent.isRunning)
+            #expect(agent.exitStatus == 2, "\(agent.log.suffix(3))")
+            let errors = agent.log.filter { $0.hasPrefix("Error:") }
+            #expect(errors.count == 1 && errors[0].hasPrefix(line), "\(agent.log.suffix(3))")
+        }
+    }
+}

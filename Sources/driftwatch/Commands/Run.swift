@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Foundation
 import Ingest
+import KafkaIO
 import Logging
 import Telemetry
 
@@ -24,7 +25,19 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Topic of the pane summaries (scale-out).") var summariesTopic: String?
     @OptionGroup var logging: LoggingOptions
 
+    // A configuration run cannot start with, or that librdkafka refuses: one line and exit
+    // status 2, so that a supervisor tells it from a crash (1) or a signal.
     func run() async throws {
+        do {
+            try await start()
+        } catch let error as ConfigurationError {
+            try refuse(error.description)
+        } catch let error as KafkaError {
+            try refuse(error.description)
+        }
+    }
+
+    private func start() async throws {
         let environment = ProcessInfo.processInfo.environment
         var configuration: AgentConfiguration
         if let config {
@@ -58,6 +71,11 @@ struct Run: AsyncParsableCommand {
         }
         let logger = Logger.driftwatch(level: configuration.logLevel, format: configuration.logFormat)
         try await AgentRuntime.run(configuration: configuration, logger: logger)
+    }
+
+    private func refuse(_ reason: String) throws -> Never {
+        FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
+        throw ExitCode(2)
     }
 }
 
