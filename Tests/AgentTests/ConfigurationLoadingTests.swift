@@ -1,4 +1,5 @@
 import Agent
+import DriftMonitor
 import Foundation
 import Telemetry
 import TestSupport
@@ -71,6 +72,36 @@ struct ConfigurationLoadingTests {
             do { try parse(base + yaml).validate() } catch { text = "\(error)" }
             #expect(text.contains(problem), "\(text)")
         }
+    }
+
+    @Test("kafka.properties is read in one pass: 20,000 keys, each value as written; a value that is not a scalar names its line")
+    func manyProperties() throws {
+        let count = 20_000
+        let yaml = "kafka:\n  properties:\n" + (0..<count).map { "    key.\($0): \"v\($0)\"\n" }.joined() + "  group: g\nmodels: [{name: m, reference: r.json}]\n"
+        let configuration = try parse(yaml)
+        #expect(configuration.kafka.properties.count == count)
+        #expect(configuration.kafka.properties["key.0"] == "v0" && configuration.kafka.properties["key.19999"] == "v19999")
+        #expect(configuration.kafka.group == "g", "the rest of kafka is still decoded")
+        #expect(message("kafka:\n  properties:\n    a: [1, 2]\n").hasPrefix("agent.yaml: line 3, column 8: kafka.properties: expected NAME: VALUE"))
+        #expect(message("kafka:\n  properties: [a, b]\n").hasPrefix("agent.yaml: line 2, column 15: kafka.properties: expected a mapping"))
+    }
+
+    @Test("YAML is bounded before it is composed: an alias bomb and deep nesting are refused naming the line; ordinary anchors work")
+    func boundedYAML() throws {
+        // Nine levels of ten aliases: 10^9 values once expanded, the last one used as a mapping key.
+        var bomb = "x:\n  - &l0 [a, a, a, a, a, a, a, a, a, a]\n"
+        for level in 1...9 { bomb += "  - &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        bomb += "kafka:\n  properties:\n    ? *l9\n    : 1\n"
+        #expect(message(bomb).hasPrefix("agent.yaml: line 7: more than 1000000 values with aliases expanded"), "\(message(bomb))")
+        let deep = "tensors: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "\n"
+        #expect(message(deep).hasPrefix("agent.yaml: line 1: nested deeper than 64 levels"), "\(message(deep))")
+        let shared = try parse(
+            """
+            models:
+              - {name: a, reference: a.json, policy: &strict {drift_threshold: 0.3, consecutive_windows: 3}}
+              - {name: b, reference: b.json, policy: *strict}
+            """)
+        #expect(shared.models.map { $0.policy?.consecutiveWindows } == [3, 3])
     }
 
     @Test("Map keys that are data (properties, tensors, schema) are not checked against a key list")
