@@ -156,7 +156,7 @@ public final class RetrainingHook {
                 logger.warning(
                     "retraining action failed; retrying",
                     metadata: about.merging(["attempt": "\(attempt)", "error": "\(reason)", "retry_in": "\(wait)"]) { $1 })
-                guard sleep(wait, shouldStop: shouldStop) else { return (.interrupted, attempt) }
+                guard DedicatedThread.sleep(for: wait, unless: shouldStop) else { return (.interrupted, attempt) }
             }
         }
         return (.failed("no attempt"), 0)  // attempts ≥ 1 (validated): the loop returns
@@ -180,7 +180,7 @@ public final class RetrainingHook {
                 return true
             } catch {
                 logger.error("cannot write to the failed-events topic; retrying", metadata: ["topic": "\(topic)", "error": "\(error)"])
-                guard sleep(.seconds(1), shouldStop: shouldStop) else { return false }
+                guard DedicatedThread.sleep(for: .seconds(1), unless: shouldStop) else { return false }
             }
         }
     }
@@ -205,15 +205,5 @@ public final class RetrainingHook {
             logger.warning("committed event ids not read", metadata: ["partition": "\(partition)", "error": "\(error)"])
             return RecentEventIDs(capacity: settings.rememberedIDs)
         }
-    }
-
-    /// Sleeps, waking early for the stop; false if it came.
-    private func sleep(_ duration: Duration, shouldStop: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + duration
-        while ContinuousClock.now < deadline {
-            if shouldStop() { return false }
-            Thread.sleep(forTimeInterval: min(0.05, RetryPolicy.seconds(deadline - ContinuousClock.now)))
-        }
-        return !shouldStop()
     }
 }

@@ -9,12 +9,10 @@ public enum Routing: Sendable, Hashable {
 
     /// `field`, `key` or `header:NAME`.
     static func parse(_ text: String) -> Result<Routing, ConfigurationError> {
-        switch text {
-        case "field": .success(.field)
-        case "key": .success(.key)
-        case let text where text.hasPrefix("header:") && text.count > "header:".count: .success(.header(String(text.dropFirst("header:".count))))
-        default: .failure(ConfigurationError(description: "'\(text)' is not field, key or header:NAME"))
-        }
+        if text == "field" { return .success(.field) }
+        if text == "key" { return .success(.key) }
+        if let name = named(text, "header:") { return .success(.header(name)) }
+        return .failure(ConfigurationError(description: "'\(text)' is not field, key or header:NAME"))
     }
 }
 
@@ -28,6 +26,11 @@ extension Routing: CustomStringConvertible {
     }
 }
 
+/// The NAME of `prefix:NAME`, if `text` is one with a name.
+private func named(_ text: String, _ prefix: String) -> String? {
+    text.hasPrefix(prefix) && text.count > prefix.count ? String(text.dropFirst(prefix.count)) : nil
+}
+
 /// Where a segmented model's segment value comes from (`segment_by`).
 public enum SegmentSource: Sendable, Hashable {
     /// The Kafka message key.
@@ -39,12 +42,9 @@ public enum SegmentSource: Sendable, Hashable {
 
     /// `key`, `header:NAME` or `field:NAME`.
     static func parse(_ text: String) -> Result<SegmentSource, ConfigurationError> {
-        func named(_ prefix: String) -> String? {
-            text.hasPrefix(prefix) && text.count > prefix.count ? String(text.dropFirst(prefix.count)) : nil
-        }
         if text == "key" { return .success(.key) }
-        if let name = named("header:") { return .success(.header(name)) }
-        if let name = named("field:") { return .success(.field(name)) }
+        if let name = named(text, "header:") { return .success(.header(name)) }
+        if let name = named(text, "field:") { return .success(.field(name)) }
         return .failure(ConfigurationError(description: "'\(text)' is not key, header:NAME or field:NAME"))
     }
 

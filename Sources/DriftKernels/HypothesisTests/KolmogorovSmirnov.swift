@@ -54,20 +54,22 @@ public enum KolmogorovSmirnov {
     /// `D` rounded to the lattice `h / lcm(n, m)` it lives on (differences of `i / n - j / m`
     /// carry rounding errors), or nil when the lcm overflows.
     static func latticeStatistic(_ d: Double, referenceCount n: Int, currentCount m: Int) -> Double? {
+        guard let (_, lcm) = lattice(n, m) else { return nil }
+        return (d * Double(lcm)).rounded(.toNearestOrEven) / Double(lcm)
+    }
+
+    /// The gcd and lcm of two positive sample sizes, or nil when the lcm overflows.
+    private static func lattice(_ n: Int, _ m: Int) -> (gcd: Int, lcm: Int)? {
         guard n > 0, m > 0 else { return nil }
         let g = greatestCommonDivisor(n, m)
         let (lcm, overflow) = (n / g).multipliedReportingOverflow(by: m)
-        guard !overflow else { return nil }
-        return (d * Double(lcm)).rounded(.toNearestOrEven) / Double(lcm)
+        return overflow ? nil : (g, lcm)
     }
 
     /// The exact two-sided p-value `P(D >= d)` for sample sizes `n` and `m`, or nil when the
     /// lattice is too large or the recursion leaves the range of doubles.
     public static func exactTest(statistic d: Double, referenceCount n: Int, currentCount m: Int) -> Result? {
-        guard n > 0, m > 0 else { return nil }
-        let g = greatestCommonDivisor(n, m)
-        let (lcm, overflow) = (n / g).multipliedReportingOverflow(by: m)
-        guard !overflow, n / g < Int(Int32.max) / (m / g) else { return nil }
+        guard let (g, lcm) = lattice(n, m), n / g < Int(Int32.max) / (m / g) else { return nil }
         let h = Int((d * Double(lcm)).rounded(.toNearestOrEven))
         let lattice = Double(h) / Double(lcm)
         if h == 0 { return Result(statistic: lattice, pvalue: 1, method: .exact) }

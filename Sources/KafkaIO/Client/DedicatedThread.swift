@@ -21,6 +21,18 @@ package enum DedicatedThread {
         }
     }
 
+    /// Sleeps `duration` on the calling thread, waking every 50 ms at most to ask `shouldStop`;
+    /// whether it slept the whole time (false: the stop came).
+    package static func sleep(for duration: Duration, unless shouldStop: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline {
+            if shouldStop() { return false }
+            let left = (deadline - ContinuousClock.now).components
+            Thread.sleep(forTimeInterval: min(0.05, Double(left.seconds) + Double(left.attoseconds) / 1e18))
+        }
+        return !shouldStop()
+    }
+
     /// Runs `body` on a new thread; graceful shutdown runs `onShutdown`, then sets the flag
     /// `body` polls, as cancellation does.
     package static func runUntilShutdown(

@@ -74,7 +74,7 @@ final class EventSink {
                 logger.error("publishing failed", metadata: ["topic": "\(topic)", "id": "\(id)", "attempt": "\(attempt)", "error": "\(error)"])
                 if attempt >= attempts { throw .publish(id, error) }
                 readiness.set(ready: false, reason: "cannot publish to \(topic): \(error)")
-                if sleep(milliseconds: min(200 << attempt, 5_000)) { continue }
+                if DedicatedThread.sleep(for: .milliseconds(min(200 << attempt, 5_000)), unless: shouldStop) { continue }
                 outcome = .abandoned
             }
             guard outcome == .acknowledged else {
@@ -90,15 +90,5 @@ final class EventSink {
         if let known = partitionCounts[topic] { return known }
         partitionCounts[topic] = producer.partitionCount(of: topic, timeoutMilliseconds: 5_000)
         return partitionCounts[topic]
-    }
-
-    /// Sleeps, waking early when the agent stops; whether it slept the whole time.
-    private func sleep(milliseconds: Int) -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
-        while ContinuousClock.now < deadline {
-            if shouldStop() { return false }
-            sleepMilliseconds(min(50, max(1, Int(((deadline - ContinuousClock.now).inSeconds * 1_000).rounded(.up)))))
-        }
-        return !shouldStop()
     }
 }
