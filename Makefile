@@ -1,13 +1,16 @@
 # driftwatch: `make demo` and `make test` set up a fresh Debian machine (as root) and run.
 SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
-	prometheus chromium-headless-shell
+	prometheus chromium-headless-shell golang-go
 
 .PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-decode bench-scrape evidently fuzz clean
 
-# Installs the system libraries and packages, the real Prometheus (integration test, promtool)
-# and Chromium (status page test), kubectl (Debian's kubernetes-client, where none is there),
-# and the Python oracles and checkers (numpy/scipy, statsmodels, prometheus_client, the kubernetes client).
+# Installs the system libraries and packages, the real Prometheus (integration test, promtool),
+# Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
+# kubectl (Debian's kubernetes-client, where none is there), the Python oracles and checkers
+# (numpy/scipy, statsmodels, prometheus_client, kubernetes-validate, jsonschema), and the real
+# clients the ingest tests write with (confluent-kafka with its schema registry serializers,
+# grpcio-tools for Seldon's .proto, kserve's encoders, the CloudEvents SDK).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -21,8 +24,10 @@ deps:
 	@command -v kubectl >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null; \
 		else echo "kubectl missing (sudo apt-get install kubernetes-client)"; exit 1; fi; }
-	@python3 -c "import numpy, scipy, statsmodels, prometheus_client, kubernetes, yaml" 2>/dev/null || \
-		python3 -m pip install --quiet numpy scipy statsmodels prometheus-client kubernetes pyyaml
+	@python3 -c "import numpy, scipy, statsmodels, prometheus_client, kubernetes_validate, jsonschema, yaml" 2>/dev/null || \
+		python3 -m pip install --quiet numpy scipy statsmodels prometheus-client kubernetes-validate jsonschema pyyaml
+	@python3 -c "import confluent_kafka.schema_registry.protobuf, grpc_tools, kserve, cloudevents.kafka" 2>/dev/null || \
+		python3 -m pip install --quiet "confluent-kafka[schemaregistry,protobuf]" grpcio-tools kserve cloudevents
 
 build: deps
 	$(SWIFT) build
@@ -53,8 +58,8 @@ alerts-check: deps
 
 # config/kubernetes/base files that come from alerts/ and config/ (the PrometheusRule, the
 # agent's configuration), and the check of every overlay and config/argo: rendered by
-# `kubectl kustomize`, each object against the Kubernetes API models, the ConfigMaps through
-# `driftwatch check-config`.
+# `kubectl kustomize`, each object strictly against the Kubernetes API's schemas and the
+# vendored CRD schemas (Tests/Schemas), their wiring, the ConfigMaps through `driftwatch check-config`.
 kubernetes:
 	scripts/generate-kubernetes.py
 

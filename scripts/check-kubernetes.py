@@ -2,10 +2,18 @@
 """Renders every kustomization (config/kubernetes/overlays/*, config/argo) with `kubectl
 kustomize`, offline, and checks each object:
 
-- Kubernetes API kinds against the models of the official `kubernetes` Python client:
-  every field must exist (a misspelt one fails), have the right type, and required fields
-  must be there. Custom resources: metadata the same way; PrometheusRule's rules with
-  `promtool check rules`; the containers of Argo WorkflowTemplates as core Containers.
+- Kubernetes API kinds strictly (unknown fields rejected) against the API's own OpenAPI
+  schemas of Kubernetes 1.31 and 1.37, as `kubernetes-validate` (PyPI) ships them.
+- Custom resources against the schemas their projects ship, vendored in Tests/Schemas at
+  pinned versions (prometheus-operator, cert-manager, Argo Workflows, Argo Events: see
+  Tests/Schemas/SOURCES.md), unknown fields rejected as a strict API server does; their
+  metadata as ObjectMeta; PrometheusRule's rules also with `promtool check rules`.
+- Wiring (scripts/kubernetes_wiring.py): Services select pods of a workload of the render and
+  their targetPorts exist on them, ServiceMonitors select a Service and name its port,
+  PodDisruptionBudgets select pods, webhooks name a Service and port of the render,
+  ServiceAccounts, Roles and ConfigMaps referred to exist, the Argo Sensor's event source,
+  workflow template and RBAC match what its trigger does; across all renders, no
+  ServiceMonitor scrapes two components as one job.
 - driftwatch's own pods: non-root, read-only root filesystem, no privilege escalation,
   memory request and limit, /healthz liveness and /readyz readiness on a named port, a
   termination grace period above the agent's drain.
@@ -13,130 +21,83 @@ kustomize`, offline, and checks each object:
   profile they carry. The hook's Job template: rendered by its create-job.sh (DRY_RUN) and
   checked as a batch/v1 Job.
 
-Before all that it shows the checker failing on a misspelt field and on a wrong type.
+Before all that it shows every check failing on a deliberately broken copy of a real render.
 
     scripts/check-kubernetes.py [--driftwatch .build/debug/driftwatch]
     scripts/check-kubernetes.py --validate OBJECT.json   # one object (the injector's tests)
 """
+import copy
 import json
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
 
+import jsonschema
+import kubernetes_validate
 import yaml
-from kubernetes.client import ApiClient
-from kubernetes.client import models
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import kubernetes_wiring  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KUSTOMIZATIONS = sorted((ROOT / "config" / "kubernetes" / "overlays").iterdir()) + [ROOT / "config" / "argo"]
-CUSTOM = {
-    ("monitoring.coreos.com/v1", "ServiceMonitor"),
-    ("monitoring.coreos.com/v1", "PrometheusRule"),
-    ("argoproj.io/v1alpha1", "EventSource"),
-    ("argoproj.io/v1alpha1", "Sensor"),
-    ("argoproj.io/v1alpha1", "WorkflowTemplate"),
-    ("cert-manager.io/v1", "Certificate"),
-    ("cert-manager.io/v1", "Issuer"),
-}
-# Quantities may be written as numbers.
-QUANTITY_FIELDS = {"limits", "requests", "size_limit"}
+KUBERNETES_VERSIONS = ("1.31.0", "1.37.0")
 # Stop fetching, publish complete windows, commit, flush the producer (10 s at most), leave the group.
 AGENT_DRAIN_SECONDS = 30
 
 
-def model_class(api_version, kind):
-    version = api_version.split("/")[-1]
-    name = version[0].upper() + version[1:] + kind
-    return getattr(models, name, None)
+def strict(schema):
+    """The schema with unknown fields rejected wherever it lists the known ones (what the API
+    server's strict field validation does), except where it preserves unknown fields."""
+    if isinstance(schema, list):
+        return [strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    found = {key: strict(value) for key, value in schema.items()}
+    if "properties" in found and "additionalProperties" not in found and not found.get("x-kubernetes-preserve-unknown-fields"):
+        found["additionalProperties"] = False
+    return found
 
 
-def check_value(value, type_name, path, errors, field=""):
-    """Checks `value` against a type string of the client's models; appends to `errors`."""
-    generic = re.fullmatch(r"(?i)list\[(.+)\]", type_name)
-    if generic:
-        if not isinstance(value, list):
-            errors.append(f"{path}: expected a list, found {type(value).__name__}")
-            return
-        for i, item in enumerate(value):
-            check_value(item, generic.group(1), f"{path}[{i}]", errors, field)
-        return
-    mapping = re.fullmatch(r"(?i)dict\(str, (.+)\)|dict\[str, (.+)\]", type_name)
-    if mapping:
-        if not isinstance(value, dict):
-            errors.append(f"{path}: expected a map, found {type(value).__name__}")
-            return
-        for key, item in value.items():
-            check_value(item, mapping.group(1) or mapping.group(2), f"{path}.{key}", errors, field)
-        return
-    if type_name == "str":
-        allowed = (str, int, float) if field in QUANTITY_FIELDS else (str,)
-        if isinstance(value, bool) or not isinstance(value, allowed):
-            errors.append(f"{path}: expected a string, found {type(value).__name__} {value!r}")
-    elif type_name == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            errors.append(f"{path}: expected an integer, found {type(value).__name__} {value!r}")
-    elif type_name == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"{path}: expected a number, found {type(value).__name__} {value!r}")
-    elif type_name == "bool":
-        if not isinstance(value, bool):
-            errors.append(f"{path}: expected true or false, found {type(value).__name__} {value!r}")
-    elif type_name in ("object", "datetime", "date"):
-        pass  # IntOrString, RawExtension, timestamps: the client does not narrow them
-    else:
-        cls = getattr(models, type_name, None)
-        if cls is None:
-            errors.append(f"{path}: no model {type_name} in the kubernetes client")
-            return
-        check_object(value, cls, path, errors)
+def custom_schemas():
+    found = {}
+    for path in sorted((ROOT / "Tests" / "Schemas").glob("*.json")):
+        document = json.loads(path.read_text())
+        found[(document["apiVersion"], document["kind"])] = jsonschema.Draft7Validator(strict(document["schema"]))
+    return found
 
 
-def check_object(value, cls, path, errors):
-    if not isinstance(value, dict):
-        errors.append(f"{path}: expected an object ({cls.__name__}), found {type(value).__name__}")
-        return
-    by_json = {json_name: attribute for attribute, json_name in cls.attribute_map.items()}
-    for key, item in value.items():
-        attribute = by_json.get(key)
-        if attribute is None:
-            errors.append(f"{path}.{key}: unknown field of {cls.__name__}")
-            continue
-        check_value(item, cls.openapi_types[attribute], f"{path}.{key}", errors, attribute)
+CUSTOM = custom_schemas()
 
 
-def required_fields(value, cls, path, errors):
-    """The client's constructors reject a missing required field."""
-    try:
-        ApiClient()._ApiClient__deserialize(value, cls.__name__)
-    except Exception as error:  # ValueError in older clients, pydantic's ValidationError in newer
-        errors.append(f"{path}: {error}")
+def schema_error(error):
+    location = ".".join(str(part) for part in error.absolute_path)
+    return f"{location or '(top)'}: {error.message}"
 
 
 def check_api_object(obj, where):
-    errors = []
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
     path = f"{where}: {kind}/{obj.get('metadata', {}).get('name', '?')}"
-    if (api_version, kind) in CUSTOM:
-        for key in obj:
-            if key not in ("apiVersion", "kind", "metadata", "spec"):
-                errors.append(f"{path}.{key}: unknown top-level field")
-        check_object(obj.get("metadata", {}), models.V1ObjectMeta, f"{path}.metadata", errors)
-        if kind == "WorkflowTemplate":
-            for i, template in enumerate(obj["spec"].get("templates", [])):
-                if "container" in template:
-                    container = dict(template["container"], name=template.get("name", "main"))
-                    check_object(container, models.V1Container, f"{path}.spec.templates[{i}].container", errors)
+    validator = CUSTOM.get((api_version, kind))
+    if validator is not None:
+        errors = [f"{path} ({api_version} schema): {schema_error(e)}" for e in validator.iter_errors(obj)]
+        # A CRD's schema leaves metadata to the API server: check it as any object's ObjectMeta.
+        meta = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": obj.get("metadata", {})}
+        try:
+            kubernetes_validate.validate(meta, KUBERNETES_VERSIONS[-1], strict=True)
+        except kubernetes_validate.ValidationError as error:
+            errors.append(f"{path}: {'.'.join(map(str, error.path))}: {error.message}")
         return errors
-    cls = model_class(api_version, kind)
-    if cls is None:
-        return [f"{path}: {api_version} {kind} is neither a Kubernetes API kind nor a known custom resource"]
-    check_object(obj, cls, path, errors)
-    if not errors:
-        required_fields(obj, cls, path, errors)
-    return errors
+    for version in KUBERNETES_VERSIONS:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.SchemaNotFoundError:
+            return [f"{path}: {api_version} {kind} is neither a Kubernetes {version} API kind nor a vendored custom resource"]
+        except kubernetes_validate.ValidationError as error:
+            return [f"{path} (Kubernetes {version}): {'.'.join(map(str, error.path))}: {error.message}"]
+    return []
 
 
 def pod_spec(obj):
@@ -233,25 +194,72 @@ def render(directory):
     return [o for o in yaml.safe_load_all(result.stdout) if o]
 
 
-def self_test(objects):
-    """The checker must reject a misspelt field and a wrong type in a real rendered object."""
-    deployment = next(o for o in objects if o["kind"] == "Deployment")
-    misspelt = json.loads(json.dumps(deployment))
-    misspelt["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
-    wrong_type = json.loads(json.dumps(deployment))
-    wrong_type["spec"]["replicas"] = "3"
-    missing = json.loads(json.dumps(deployment))
-    del missing["spec"]["template"]["spec"]["containers"][0]["name"]
+def find(objects, kind, name=None):
+    return next(o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name))
+
+
+def broken(rendered, where, change):
+    """A deep copy of one render, changed by `change(objects)`."""
+    objects = copy.deepcopy(rendered[where])
+    change(objects)
+    return objects
+
+
+def self_test(rendered):
+    """Every check must reject a deliberately broken copy of a real rendered object."""
+    everything = [o for objects in rendered.values() for o in objects]
+
+    def schema_case(kind, change, expected):
+        obj = copy.deepcopy(find(everything, kind))
+        change(obj)
+        return kind, check_api_object(obj, "self-test"), expected
+
+    def render_case(where, change, expected):
+        return where, kubernetes_wiring.check_render(broken(rendered, where, change), where), expected
+
+    daemonset, hook, argo = "config/kubernetes/overlays/daemonset", "config/kubernetes/overlays/hook", "config/argo"
+    labels = lambda objects: find(objects, "DaemonSet")["spec"]["template"]["metadata"]["labels"]
+    hook_everything = dict(rendered)
+    hook_everything[hook] = broken(rendered, hook, lambda o: find(o, "Service")["metadata"]["labels"].update({"app.kubernetes.io/component": "agent"}))
     cases = [
-        (misspelt, "containers[0].imagePullPolicyy: unknown field of V1Container"),
-        (wrong_type, "spec.replicas: expected an integer"),
-        (missing, "V1Container\nname"),  # as the client words it
+        schema_case("Deployment", lambda o: o["spec"]["template"]["spec"]["containers"][0].update(imagePullPolicyy="Always"),
+                    "'imagePullPolicyy' was unexpected"),
+        schema_case("Deployment", lambda o: o["spec"].update(replicas="3"), "'3' is not of type 'integer'"),
+        schema_case("Deployment", lambda o: o["spec"]["template"]["spec"]["containers"][0].pop("name"), "'name' is a required property"),
+        schema_case("ServiceMonitor", lambda o: o["spec"]["endpoints"][0].update(portt="metrics"), "'portt' was unexpected"),
+        # Argo Workflows 3's single mutex, which 4 no longer has.
+        schema_case("WorkflowTemplate", lambda o: o["spec"]["synchronization"].update(mutex={"name": "m"}), "'mutex' was unexpected"),
+        schema_case("Certificate", lambda o: o["spec"].update(dnsNames="driftwatch-injector"), "is not of type 'array'"),
+        schema_case("Sensor", lambda o: o["spec"]["triggers"][0]["template"]["argoWorkflow"].update(operationn="submit"),
+                    "'operationn' was unexpected"),
+        schema_case("EventSource", lambda o: o["spec"]["kafka"]["events"].update(jsonBody="yes"), "'yes' is not of type 'boolean'"),
+        schema_case("ServiceMonitor", lambda o: o["metadata"].update(labelz={}), "'labelz' was unexpected"),
+        # The overlays' pods without the base's name label: the agents' Service had no endpoints.
+        render_case(daemonset, lambda o: labels(o).pop("app.kubernetes.io/name"), "Service/driftwatch-metrics: its selector"),
+        render_case(daemonset, lambda o: find(o, "DaemonSet")["spec"]["template"]["spec"]["containers"][0]["ports"][0].update(name="http"),
+                    "targetPort 'metrics' is not a container port"),
+        render_case(hook, lambda o: find(o, "ServiceMonitor")["spec"]["endpoints"][0].update(port="http"), "endpoint port 'http' is no port name"),
+        render_case(hook, lambda o: find(o, "ServiceMonitor")["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/component": "x"}),
+                    "ServiceMonitor/driftwatch-hook: its selector selects no Service"),
+        render_case(hook, lambda o: find(o, "Service")["metadata"]["labels"].pop("app.kubernetes.io/instance"), "jobLabel"),
+        render_case("config/kubernetes/overlays/deployment",
+                    lambda o: find(o, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"].update({"app.kubernetes.io/instance": "x"}),
+                    "PodDisruptionBudget/driftwatch: its selector selects"),
+        render_case("config/kubernetes/overlays/injector",
+                    lambda o: find(o, "MutatingWebhookConfiguration")["webhooks"][0]["clientConfig"]["service"].update(port=8443),
+                    "port 8443 is no port of Service/driftwatch-injector"),
+        render_case("config/kubernetes/overlays/injector",
+                    lambda o: find(o, "Deployment")["spec"]["template"]["spec"].update(serviceAccountName="nobody"), "ServiceAccount nobody"),
+        # The Role before list was added: the trigger's submit counted as failed and was retried.
+        render_case(argo, lambda o: find(o, "Role", "driftwatch-sensor")["rules"][0].update(verbs=["create", "get"]), "may not list workflows"),
+        render_case(argo, lambda o: find(o, "Sensor")["spec"]["dependencies"][0].update(eventName="other"), "no event of an EventSource"),
+        render_case(argo, lambda o: find(o, "Role", "driftwatch-workflow").update(rules=[]), "workflowtaskresults"),
+        ("all renders", kubernetes_wiring.check_across_renders(hook_everything), "scrapes pods of components ['agent', 'hook'] as one job"),
     ]
-    for broken, expected in cases:
-        errors = check_api_object(broken, "self-test")
+    for what, errors, expected in cases:
         if not any(expected in error for error in errors):
-            sys.exit(f"self-test: the checker did not report {expected!r}; it said {errors}")
-    print(f"self-test: the checker rejects a misspelt field, a wrong type and a missing required field")
+            sys.exit(f"self-test: a broken {what} was not reported as {expected!r}; the checks said {errors}")
+    print(f"self-test: {len(cases)} deliberately broken copies, each rejected with the expected error")
 
 
 def main():
@@ -264,14 +272,15 @@ def main():
         return
     driftwatch = sys.argv[sys.argv.index("--driftwatch") + 1] if "--driftwatch" in sys.argv else str(ROOT / ".build/debug/driftwatch")
     rendered = {str(d.relative_to(ROOT)): render(d) for d in KUSTOMIZATIONS if (d / "kustomization.yaml").exists()}
-    self_test([o for objects in rendered.values() for o in objects])
-    errors = []
+    self_test(rendered)
+    errors = kubernetes_wiring.check_across_renders(rendered)
     for where, objects in rendered.items():
         for obj in objects:
             errors += check_api_object(obj, where)
             errors += check_driftwatch_pods(obj, where)
             if obj["kind"] == "PrometheusRule":
                 errors += check_prometheus_rule(obj, where)
+        errors += kubernetes_wiring.check_render(objects, where)
         errors += check_agent_config(objects, where, driftwatch)
         errors += check_job_template(objects, where)
         print(f"{where}: " + ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in objects))

@@ -14,8 +14,11 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "dashboards"
 DS = {"type": "prometheus", "uid": "${datasource}"}
-M = 'model=~"$model"'
-MF = 'model=~"$model",feature=~"$feature"'
+# Every query is narrowed to the chosen namespaces and scrape jobs ("All" is .*, which also
+# matches a Prometheus that adds no namespace label).
+S = 'namespace=~"$namespace",job=~"$job"'
+M = S + ',model=~"$model"'
+MF = M + ',feature=~"$feature"'
 
 
 def variables(feature=True):
@@ -23,16 +26,28 @@ def variables(feature=True):
         "name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
         "current": {}, "hide": 0, "refresh": 1, "options": [],
     }, {
+        "name": "namespace", "label": "Namespace", "type": "query", "datasource": DS,
+        "query": {"query": "label_values(driftwatch_records_total, namespace)", "refId": "namespace"},
+        "definition": "label_values(driftwatch_records_total, namespace)",
+        "multi": True, "includeAll": True, "allValue": ".*", "current": {"text": "All", "value": "$__all"}, "refresh": 2, "sort": 1,
+        "options": [],
+    }, {
+        "name": "job", "label": "Job", "type": "query", "datasource": DS,
+        "query": {"query": 'label_values(driftwatch_records_total{namespace=~"$namespace"}, job)', "refId": "job"},
+        "definition": 'label_values(driftwatch_records_total{namespace=~"$namespace"}, job)',
+        "multi": True, "includeAll": True, "allValue": ".*", "current": {"text": "All", "value": "$__all"}, "refresh": 2, "sort": 1,
+        "options": [],
+    }, {
         "name": "model", "label": "Model", "type": "query", "datasource": DS,
-        "query": {"query": "label_values(driftwatch_records_total, model)", "refId": "model"},
-        "definition": "label_values(driftwatch_records_total, model)",
+        "query": {"query": f"label_values(driftwatch_records_total{{{S}}}, model)", "refId": "model"},
+        "definition": f"label_values(driftwatch_records_total{{{S}}}, model)",
         "multi": True, "includeAll": True, "current": {"text": "All", "value": "$__all"}, "refresh": 2, "sort": 1, "options": [],
     }]
     if feature:
         found.append({
             "name": "feature", "label": "Feature", "type": "query", "datasource": DS,
-            "query": {"query": 'label_values(driftwatch_feature_drifted{model=~"$model"}, feature)', "refId": "feature"},
-            "definition": 'label_values(driftwatch_feature_drifted{model=~"$model"}, feature)',
+            "query": {"query": f"label_values(driftwatch_feature_drifted{{{M}}}, feature)", "refId": "feature"},
+            "definition": f"label_values(driftwatch_feature_drifted{{{M}}}, feature)",
             "multi": True, "includeAll": True, "current": {"text": "All", "value": "$__all"}, "refresh": 2, "sort": 1, "options": [],
         })
     return {"list": found}
@@ -144,21 +159,21 @@ FLEET = dashboard("driftwatch-fleet", "driftwatch / Fleet overview",
     (stat("Models in WARNING", f"count(driftwatch_drift_state{{{M}}} == 1) or vector(0)", steps=(("orange", 1),)), 4, 4),
     (stat("Drifted features", f"sum(driftwatch_feature_drifted{{{M}}})", steps=(("orange", 1),)), 4, 4),
     (stat("Records / s", f"sum(rate(driftwatch_records_total{{{M}}}[$__rate_interval]))", unit="reqps"), 4, 4),
-    (stat("Agents up", 'sum(up{job="driftwatch"})', steps=()), 4, 4),
+    (stat("Agents up", f"sum(up{{{S}}})", steps=()), 4, 4),
     (stat("Retraining events (24h)",
           f'sum(increase(driftwatch_events_published_total{{{M},type="dev.driftwatch.retraining.requested"}}[24h]))'), 4, 4),
     (table("Models", [
-        (f"max by (model) (driftwatch_drift_state{{{M}}})", ""),
-        (f"max by (model) (driftwatch_dataset_drift_share_ratio{{{M}}})", ""),
-        (f"sum by (model) (driftwatch_feature_drifted{{{M}}})", ""),
-        (f"sum by (model) (rate(driftwatch_records_total{{{M}}}[$__rate_interval]))", ""),
-        (f"max by (model, version) (driftwatch_reference_info{{{M}}})", ""),
+        (f"max by (namespace, model) (driftwatch_drift_state{{{M}}})", ""),
+        (f"max by (namespace, model) (driftwatch_dataset_drift_share_ratio{{{M}}})", ""),
+        (f"sum by (namespace, model) (driftwatch_feature_drifted{{{M}}})", ""),
+        (f"sum by (namespace, model) (rate(driftwatch_records_total{{{M}}}[$__rate_interval]))", ""),
+        (f"max by (namespace, model, version) (driftwatch_reference_info{{{M}}})", ""),
     ], rename={"Value #A": "state", "Value #B": "dataset drift share", "Value #C": "drifted features",
                "Value #D": "records/s", "version": "reference"}, hide=("Time", "Value #E")), 24, 8),
-    (state_timeline("Drift state", f"max by (model) (driftwatch_drift_state{{{M}}})", "{{model}}"), 24, 6),
+    (state_timeline("Drift state", f"max by (namespace, model) (driftwatch_drift_state{{{M}}})", "{{model}}"), 24, 6),
     (timeseries("Dataset drift share", [(f"driftwatch_dataset_drift_share_ratio{{{M}}}", "{{model}}")], unit="percentunit",
                 minimum=0), 12, 8),
-    (timeseries("Events published", [(f"sum by (model, type) (increase(driftwatch_events_published_total{{{M}}}[$__rate_interval]))",
+    (timeseries("Events published", [(f"sum by (namespace, model, type) (increase(driftwatch_events_published_total{{{M}}}[$__rate_interval]))",
                                       "{{model}} {{type}}")], stack=True), 12, 8),
 ], feature=False)
 
@@ -183,10 +198,10 @@ MODEL = dashboard("driftwatch-model", "driftwatch / Model drift",
                 steps=(("red", 0), ("green", 0.05)), lines=True, minimum=0,
                 description="Below 0.05 the feature's test supports its effect size."), 12, 9),
     (table("Drifted features", [
-        (f"driftwatch_feature_drift_score{{{MF},method=\"psi\"}} and on (model, feature) (driftwatch_feature_drifted{{{MF}}} == 1)", ""),
+        (f"driftwatch_feature_drift_score{{{MF},method=\"psi\"}} and on (namespace, model, feature) (driftwatch_feature_drifted{{{MF}}} == 1)", ""),
     ], rename={"Value": "PSI"}, hide=("Time", "__name__", "method")), 12, 8),
-    (state_timeline("Drift state", f"max by (model) (driftwatch_drift_state{{{M}}})", "{{model}}"), 12, 8),
-    (timeseries("Events published", [(f"sum by (model, type) (increase(driftwatch_events_published_total{{{M}}}[$__rate_interval]))",
+    (state_timeline("Drift state", f"max by (namespace, model) (driftwatch_drift_state{{{M}}})", "{{model}}"), 12, 8),
+    (timeseries("Events published", [(f"sum by (namespace, model, type) (increase(driftwatch_events_published_total{{{M}}}[$__rate_interval]))",
                                       "{{model}} {{type}}")], stack=True), 12, 8),
     (timeseries("Multivariate reconstruction error and its reference band", [
         (f"driftwatch_multivariate_reconstruction_error{{{M}}}", "{{model}} error"),
@@ -222,51 +237,51 @@ QUALITY = dashboard("driftwatch-quality", "driftwatch / Data quality",
     (timeseries("Repeated values (stuck inputs)", [(f"driftwatch_feature_repeated_ratio{{{MF}}}", "{{model}} {{feature}}")],
                 unit="percentunit", minimum=0), 8, 8),
     (timeseries("Constant features", [(f"driftwatch_feature_constant{{{MF}}}", "{{model}} {{feature}}")], minimum=0), 8, 8),
-    (timeseries("Invalid records by reason", [(f"sum by (model, reason) (rate(driftwatch_records_invalid_total{{{M}}}[$__rate_interval]))",
+    (timeseries("Invalid records by reason", [(f"sum by (namespace, model, reason) (rate(driftwatch_records_invalid_total{{{M}}}[$__rate_interval]))",
                                                "{{model}} {{reason}}")], unit="reqps", stack=True), 12, 8),
     (timeseries("Duplicate request ids and unknown fields", [
         (f"driftwatch_duplicate_request_ratio{{{M}}}", "{{model}} duplicates"),
         (f"driftwatch_unknown_field_ratio{{{M}}}", "{{model}} unknown fields"),
     ], unit="percentunit", minimum=0), 12, 8),
     (timeseries("Event age at window close", [(f"driftwatch_event_age_seconds{{{M}}}", "{{model}}")], unit="s"), 12, 8),
-    (timeseries("Late records", [(f"sum by (model) (increase(driftwatch_late_records_total{{{M}}}[$__rate_interval]))", "{{model}}")]),
+    (timeseries("Late records", [(f"sum by (namespace, model) (increase(driftwatch_late_records_total{{{M}}}[$__rate_interval]))", "{{model}}")]),
      12, 8),
 ])
 
 AGENT = dashboard("driftwatch-agent", "driftwatch / Agent health",
                   "Throughput, consumer lag, dead letters, window evaluation time, memory and CPU of the agents.", [
-    (stat("Agents up", 'sum(up{job="driftwatch"})'), 4, 4),
+    (stat("Agents up", f"sum(up{{{S}}})"), 4, 4),
     (stat("Records / s", f"sum(rate(driftwatch_records_total{{{M}}}[$__rate_interval]))", unit="reqps"), 4, 4),
-    (stat("Consumer lag", "sum(driftwatch_kafka_consumer_lag_records)", steps=(("orange", 10000), ("red", 100000))), 4, 4),
+    (stat("Consumer lag", f"sum(driftwatch_kafka_consumer_lag_records{{{S}}})", steps=(("orange", 10000), ("red", 100000))), 4, 4),
     (stat("Dead letters / s", f"sum(rate(driftwatch_dead_letter_records_total{{{M}}}[$__rate_interval]))", unit="reqps",
           steps=(("orange", 0.001),)), 4, 4),
-    (stat("Resident memory", 'max(process_resident_memory_bytes{job="driftwatch"})', unit="bytes",
+    (stat("Resident memory", f"max(process_resident_memory_bytes{{{S}}})", unit="bytes",
           steps=(("orange", 48 << 20), ("red", 64 << 20))), 4, 4),
-    (stat("Series dropped by limits", "sum(driftwatch_cardinality_overflow_total)", steps=(("orange", 1),)), 4, 4),
-    (timeseries("Records / s by model", [(f"sum by (model) (rate(driftwatch_records_total{{{M}}}[$__rate_interval]))", "{{model}}")],
+    (stat("Series dropped by limits", f"sum(driftwatch_cardinality_overflow_total{{{S}}})", steps=(("orange", 1),)), 4, 4),
+    (timeseries("Records / s by model", [(f"sum by (namespace, model) (rate(driftwatch_records_total{{{M}}}[$__rate_interval]))", "{{model}}")],
                 unit="reqps", stack=True), 12, 8),
-    (timeseries("Consumer lag by partition", [("sum by (instance, topic, partition) (driftwatch_kafka_consumer_lag_records)",
+    (timeseries("Consumer lag by partition", [(f"sum by (namespace, instance, topic, partition) (driftwatch_kafka_consumer_lag_records{{{S}}})",
                                                "{{instance}} {{topic}}/{{partition}}")]), 12, 8),
     (timeseries("Dead letters and unrouted records / s", [
-        (f"sum by (model) (rate(driftwatch_dead_letter_records_total{{{M}}}[$__rate_interval]))", "{{model}} dead-lettered"),
-        ("sum by (instance) (rate(driftwatch_records_unrouted_total[$__rate_interval]))", "{{instance}} unrouted"),
+        (f"sum by (namespace, model) (rate(driftwatch_dead_letter_records_total{{{M}}}[$__rate_interval]))", "{{model}} dead-lettered"),
+        (f"sum by (namespace, instance) (rate(driftwatch_records_unrouted_total{{{S}}}[$__rate_interval]))", "{{instance}} unrouted"),
     ], unit="reqps"), 12, 8),
     (timeseries("Window evaluation time", [
-        (f"histogram_quantile(0.5, sum by (le, model) (rate(driftwatch_window_evaluation_seconds_bucket{{{M}}}[$__rate_interval])))",
+        (f"histogram_quantile(0.5, sum by (le, namespace, model) (rate(driftwatch_window_evaluation_seconds_bucket{{{M}}}[$__rate_interval])))",
          "{{model}} p50"),
-        (f"histogram_quantile(0.99, sum by (le, model) (rate(driftwatch_window_evaluation_seconds_bucket{{{M}}}[$__rate_interval])))",
+        (f"histogram_quantile(0.99, sum by (le, namespace, model) (rate(driftwatch_window_evaluation_seconds_bucket{{{M}}}[$__rate_interval])))",
          "{{model}} p99"),
     ], unit="s"), 12, 8),
-    (timeseries("Windows closed / min", [(f"sum by (model) (rate(driftwatch_windows_closed_total{{{M}}}[$__rate_interval])) * 60",
+    (timeseries("Windows closed / min", [(f"sum by (namespace, model) (rate(driftwatch_windows_closed_total{{{M}}}[$__rate_interval])) * 60",
                                           "{{model}}")]), 12, 8),
-    (timeseries("Retraining events by result", [(f"sum by (model, result) (increase(driftwatch_retraining_events_total{{{M}}}[$__rate_interval]))",
+    (timeseries("Retraining events by result", [(f"sum by (namespace, model, result) (increase(driftwatch_retraining_events_total{{{M}}}[$__rate_interval]))",
                                                  "{{model}} {{result}}")], stack=True), 12, 8),
-    (timeseries("Resident memory", [('process_resident_memory_bytes{job="driftwatch"}', "{{instance}}")], unit="bytes",
+    (timeseries("Resident memory", [(f"process_resident_memory_bytes{{{S}}}", "{{instance}}")], unit="bytes",
                 steps=(("red", 64 << 20),), lines=True, minimum=0), 12, 8),
-    (timeseries("CPU", [('rate(process_cpu_seconds_total{job="driftwatch"}[$__rate_interval])', "{{instance}}")],
+    (timeseries("CPU", [(f"rate(process_cpu_seconds_total{{{S}}}[$__rate_interval])", "{{instance}}")],
                 unit="percentunit", minimum=0), 12, 8),
-    (table("Agents", [('max by (instance, version) (driftwatch_build_info)', ""),
-                      ('max by (instance) (time() - process_start_time_seconds{job="driftwatch"})', "")],
+    (table("Agents", [(f"max by (namespace, instance, version) (driftwatch_build_info{{{S}}})", ""),
+                      (f"max by (namespace, instance) (time() - process_start_time_seconds{{{S}}})", "")],
            rename={"Value #B": "uptime (s)"}, hide=("Time", "Value #A")), 24, 6),
 ], feature=False)
 
