@@ -1,4 +1,4 @@
-import Agent
+@testable import Agent
 import DriftMonitor
 import Foundation
 import HTTP
@@ -62,10 +62,11 @@ enum AgentHarness {
     }
 
     /// A fresh directory holding a reference of the clean demo traffic and a configuration for
-    /// the `driftwatch` process on `cluster` (topic `logs`, windows of 500 records), with
+    /// the `driftwatch` process on `cluster` (`topics`, windows of `windowRecords`), with
     /// `extra` top-level YAML, `kafkaExtra` keys of `kafka` and `modelExtra` keys of the model appended.
     static func processSetup(
-        _ cluster: MockCluster, extra: String = "", kafkaExtra: String = "", modelExtra: String = ""
+        _ cluster: MockCluster, topics: [String] = ["logs"], windowRecords: Int = 500, extra: String = "", kafkaExtra: String = "",
+        modelExtra: String = ""
     ) throws -> (directory: URL, configuration: String, reference: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-process-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -75,12 +76,12 @@ enum AgentHarness {
         try """
         kafka:
           bootstrap: "\(cluster.bootstrapServers)"
-          topics: [logs]
+          topics: [\(topics.map { "\"\($0)\"" }.joined(separator: ", "))]
           events_topic: events
           dlq_topic: dlq
         \(kafkaExtra)
         http_port: 0
-        window_records: 500
+        window_records: \(windowRecords)
         \(extra)
         models:
           - name: \(DemoTraffic.model)
@@ -222,5 +223,19 @@ enum AgentHarness {
             }
         }
         return messages
+    }
+
+    /// Runs a traffic writer of Tests/Scripts (a model server's traffic made with its real
+    /// clients) with `arguments` and the demo model's features; returns the summary it prints.
+    static func writeTraffic(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        let features = try JSONSerialization.data(withJSONObject: [
+            "numeric": DemoTraffic.numeric.map(\.name),
+            "categorical": Dictionary(uniqueKeysWithValues: DemoTraffic.categorical.map { ($0.name, $0.values) }),
+        ])
+        let written = try ChildProcess.run(
+            ["python3", Repository.root.appendingPathComponent("Tests/Scripts/\(script)").path] + arguments
+                + [String(decoding: features, as: UTF8.self)])
+        try #require(written.status == 0, "\(script): \(written.errors)")
+        return try #require(try JSONSerialization.jsonObject(with: written.output) as? [String: Any])
     }
 }

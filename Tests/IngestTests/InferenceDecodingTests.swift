@@ -60,7 +60,7 @@ struct InferenceDecodingTests {
         #expect(joined.payload.timestampMilliseconds == request.timestampMilliseconds)
     }
 
-    @Test("KServe structured mode, OIP v2: tensors by name and shape, data_base64, requested outputs add no rows")
+    @Test("KServe structured mode, OIP v2: tensors by name and shape, JSON data, requested outputs add no rows")
     func kserveStructuredV2() throws {
         let features = ["a", "b", "input1", "o1", "o2"].map { Feature(name: $0, kind: .numeric) }
         var decoder = try decoder(features, tensors: ["input0": ["a", "b"], "output0": ["o1", "o2"]])
@@ -132,12 +132,12 @@ struct InferenceDecodingTests {
             .init(name: "not_monitored", shape: [Int64(batch), 2], values: .fp64(Array(repeating: 1, count: batch * 2))),
         ]
         let request = InferenceMessage(
-            topic: "seldon.prod.model.churn.v2.inputs", key: "churn.v2.r1",
+            topic: "team.seldon.prod.model.churn-v2.inputs", key: "0.churn-v2.r1",
             value: ModelInferEncoder.request(model: "churn-internal", id: "r1", inputs: inputs, raw: raw))
         var payload = InferencePayload(space: decoder.space)
         try request.decode(.seldon, with: &decoder, into: &payload)
         let space = decoder.space
-        #expect(payload.role == .request && payload.modelString == "churn.v2" && payload.idString == "churn.v2.r1")
+        #expect(payload.role == .request && payload.modelString == "churn-v2" && payload.idString == "0.churn-v2.r1")
         #expect(payload.rowCount == batch)
         #expect(payload.numbers("f64_a", in: space) == stride(from: 0, to: batch * 3, by: 3).map { dense[$0] })
         #expect(payload.numbers("f64_c", in: space) == stride(from: 2, to: batch * 3, by: 3).map { dense[$0] })
@@ -149,7 +149,9 @@ struct InferenceDecodingTests {
 
         // The response on .outputs: raw contents are field 6 there; integer classes become categories.
         let response = InferenceMessage(
-            topic: "seldon.prod.model.churn.v2.outputs", key: "churn.v2.r1",
+            topic: "team.seldon.prod.model.churn-v2.outputs", key: "0.churn-v2.r1",
+            // The model gateway copies the request's headers onto the response.
+            headers: ["seldon-infer-type": "proto/InferModelRequest"],
             value: ModelInferEncoder.response(
                 model: "churn-internal", id: "r1", outputs: [.init(name: "label", shape: [Int64(batch)], values: .int64(labels))], raw: raw))
         var outputs = InferencePayload(space: space)

@@ -147,6 +147,10 @@ public final class Pipeline {
             deadLetter(message, error)
             return
         }
+        if payload.role == .error {
+            router.target(model: payload.model, segment: payload.segment, space: intake.space)?.metrics.countServingError()
+            return
+        }
         let origin = InferenceJoin.Origin(partition: partition, offset: message.offset)
         if let time = payload.timestampMilliseconds { clock.observe(eventTime: time, partition: partition) }
         guard payload.role != .complete else {

@@ -51,6 +51,8 @@ public struct RecordDecoder {
     /// Byte ranges of a protobuf message's tensors and raw contents, reused.
     var tensorRanges: [Range<Int>] = []
     var rawRanges: [Range<Int>] = []
+    /// The tensors of a JSON body whose values follow it as binary data, in order; reused.
+    var binaryTensors: [BinaryTensor] = []
 
     /// - Parameters:
     ///   - tensors: for inference tensors of shape [batch, n], the feature each column is
@@ -87,6 +89,7 @@ public struct RecordDecoder {
         into payload: inout InferencePayload
     ) throws(DecodeError) {
         payload.reset()
+        binaryTensors.removeAll(keepingCapacity: true)
         let record = try checked(record)
         let resolved = format == .auto ? envelope.format(of: record) : format
         switch resolved {

@@ -14,6 +14,9 @@ public struct InferencePayload {
         case response
         /// Inputs and outputs together: nothing to join.
         case complete
+        /// An error the model server reported instead of a response (Seldon's errors topic):
+        /// no rows, counted for its model.
+        case error
     }
 
     public var role: Role = .complete

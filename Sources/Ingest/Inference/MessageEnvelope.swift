@@ -6,20 +6,28 @@ public struct MessageEnvelope {
     public var key: UnsafeRawBufferPointer?
     /// `content-type`: `application/cloudevents+json` marks a structured-mode CloudEvent.
     public var contentType: UnsafeRawBufferPointer?
-    /// `ce_type`, `ce_id`, `ce_time`, `ce_inferenceservicename`: binary-mode CloudEvent attributes.
+    /// `ce_type`, `ce_id`, `ce_time`, `ce_inferenceservicename`, `ce_component`: binary-mode
+    /// CloudEvent attributes.
     public var eventType: UnsafeRawBufferPointer?
     public var eventID: UnsafeRawBufferPointer?
     public var eventTime: UnsafeRawBufferPointer?
     public var serviceName: UnsafeRawBufferPointer?
+    /// KServe's component: `predictor`, `transformer` or `explainer`.
+    public var component: UnsafeRawBufferPointer?
     /// `seldon-infer-type`: `json/inferModelRequest`, `proto/InferModelResponse`, ...
     public var seldonInferType: UnsafeRawBufferPointer?
+    /// `seldon-pipeline-errors`: the model whose error a message of Seldon's errors topic is.
+    public var seldonErroredModel: UnsafeRawBufferPointer?
     /// From a Seldon topic name (`<prefix>.<namespace>.model.<model>.inputs|outputs`).
     public var topic: SeldonTopic?
 
     public init() {}
 
     /// The headers an envelope reads, by name.
-    public static let headerNames = ["content-type", "ce_type", "ce_id", "ce_time", "ce_inferenceservicename", "seldon-infer-type"]
+    public static let headerNames = [
+        "content-type", "ce_type", "ce_id", "ce_time", "ce_inferenceservicename", "seldon-infer-type", "seldon-pipeline-errors",
+        "ce_component",
+    ]
 
     /// Sets the attribute of a header named in ``headerNames``.
     public mutating func set(header index: Int, _ value: UnsafeRawBufferPointer?) {
@@ -30,6 +38,8 @@ public struct MessageEnvelope {
         case 3: eventTime = value
         case 4: serviceName = value
         case 5: seldonInferType = value
+        case 6: seldonErroredModel = value
+        case 7: component = value
         default: break
         }
     }
@@ -74,23 +84,47 @@ public struct MessageEnvelope {
     }
 }
 
-/// A Seldon Core v2 model topic: `<prefix>.<namespace>.model.<model>.inputs` or `.outputs`.
+/// A Seldon Core v2 topic, as seldon-core names them (scheduler/pkg/kafka/topics.go,
+/// `TopicNamer`): `<prefix>.<namespace>.model.<model>.inputs|outputs`,
+/// `<prefix>.<namespace>.pipeline.<pipeline>.inputs|outputs` and `<prefix>.<namespace>.errors.errors`.
+/// The prefix may hold dots (`team.seldon`); the namespace and the model or pipeline name do
+/// not (Seldon's own `GetModelNameFromModelInputTopic` splits on them), so the name is read
+/// from the right.
 public struct SeldonTopic: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case model, pipeline
+        /// Errors of the namespace's models: each message names its model in the
+        /// `seldon-pipeline-errors` header, and its value is the error's text.
+        case errors
+    }
+
+    public var kind: Kind
     public var namespace: String
+    /// The model or pipeline; empty for the errors topic.
     public var model: String
     public var role: InferencePayload.Role
 
-    /// Parses a topic name; nil for any other topic (pipelines, errors, tensor step topics).
+    /// Parses a topic name; nil for any other topic (a pipeline step's tensor topics among them).
     public init?(_ topic: String) {
-        // Model names may hold dots (Kubernetes names are DNS subdomains); the prefix and namespace do not.
         let parts = topic.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 5, parts[2] == "model" else { return nil }
-        switch parts[parts.count - 1] {
+        guard parts.count >= 4, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        let last = parts.count - 1
+        if parts[last] == "errors" && parts[last - 1] == "errors" {
+            (kind, namespace, model, role) = (.errors, String(parts[last - 2]), "", .error)
+            return
+        }
+        guard parts.count >= 5 else { return nil }
+        switch parts[last] {
         case "inputs": role = .request
         case "outputs": role = .response
         default: return nil
         }
-        namespace = String(parts[1])
-        model = parts[3..<(parts.count - 1)].joined(separator: ".")
+        switch parts[last - 2] {
+        case "model": kind = .model
+        case "pipeline": kind = .pipeline
+        default: return nil
+        }
+        namespace = String(parts[last - 3])
+        model = String(parts[last - 1])
     }
 }

@@ -68,38 +68,57 @@ extension RecordDecoder {
         }
     }
 
-    /// Whether the object at the scanner is an OIP tensor: it has a `"data"` key.
+    /// Whether the object at the scanner is an OIP tensor: it has a `"data"` key, or a
+    /// `"datatype"` and `"parameters"` (its data may follow the body as binary data).
     private func isTensor(_ scanner: JSONScanner) throws(DecodeError) -> Bool {
         var probe = scanner
-        var found = false
+        var (data, datatype, parameters) = (false, false, false)
         try probe.members { (key, probe) throws(DecodeError) in
-            if probe.matches(key, "data") { found = true }
+            if probe.matches(key, "data") { data = true }
+            if probe.matches(key, "datatype") { datatype = true }
+            if probe.matches(key, "parameters") { parameters = true }
             try probe.skipValue()
         }
-        return found
+        return data || (datatype && parameters)
     }
 
     /// `{"name", "shape", "datatype", "data"}` in any key order: the data is read once the
-    /// name and shape are known.
+    /// name and shape are known. A tensor with `"parameters": {"binary_data_size": N}` and no
+    /// data has its values after the body (``decodeBinaryData(_:from:into:)``).
     private mutating func decodeTensor(_ scanner: inout JSONScanner, into payload: inout InferencePayload) throws(DecodeError) {
         var name = 0..<0
+        var datatype = 0..<0
         var width = 1
         var data: JSONScanner?
+        var binarySize: Int?
         try scanner.members { (key, scanner) throws(DecodeError) in
             if scanner.matches(key, "name") && scanner.peek() == UInt8(ascii: "\"") {
                 name = try scanner.string().range
+            } else if scanner.matches(key, "datatype") && scanner.peek() == UInt8(ascii: "\"") {
+                datatype = try scanner.string().range
             } else if scanner.matches(key, "shape") && scanner.peek() == UInt8(ascii: "[") {
                 width = try rowWidth(&scanner)
             } else if scanner.matches(key, "data") {
                 data = scanner
                 try scanner.skipValue()
+            } else if scanner.matches(key, "parameters") && scanner.peek() == UInt8(ascii: "{") {
+                binarySize = try Self.binaryDataSize(&scanner)
             } else {
                 try scanner.skipValue()
             }
         }
-        guard var data else { return }
         let tensorName = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[name])
         let columns = columns(ofTensor: tensorName)
+        if data == nil, let binarySize {
+            let bytes = UnsafeRawBufferPointer(scanner.bytes)
+            guard let type = TensorDatatype(UnsafeRawBufferPointer(rebasing: bytes[datatype])) else {
+                throw DecodeError(.malformedTensor, at: datatype.lowerBound, "a binary tensor without a known datatype")
+            }
+            if columns.mapped < 0 && columns.single < 0 && field(named: tensorName) == nil { payload.noteUnknownField(tensorName) }
+            binaryTensors.append(BinaryTensor(columns: columns, width: width, type: type, size: binarySize))
+            return
+        }
+        guard var data else { return }
         guard columns.mapped >= 0 || columns.single >= 0 else {
             if field(named: tensorName) == nil { payload.noteUnknownField(tensorName) }
             return

@@ -1,13 +1,18 @@
 import DriftMonitor
 
 /// Seldon Core v2 topics (formats.md §2): `inference.ModelInferRequest` on `.inputs`,
-/// `inference.ModelInferResponse` on `.outputs`, read from the protobuf wire format.
+/// `inference.ModelInferResponse` on `.outputs`, read from the protobuf wire format, bare or in
+/// a schema-registry frame (``SchemaRegistryFrame``).
 ///
 /// Tensor values come from the typed `contents` or from the raw contents (little-endian,
 /// row-major; BYTES elements prefixed by a 4-byte length), paired with tensors by position.
-/// The record key joins inputs and outputs (Seldon copies it), else the message's `id`.
-/// A `seldon-infer-type: json/...` header, or protobuf that does not parse but starts with
-/// `{`, means an OIP v2 JSON body.
+/// The record key joins inputs and outputs (the model gateway copies it, whatever its form:
+/// `<partition>.<resource>.<request id>` since mid-2025, `<resource>.<id>` before), else the
+/// message's `id`. The topic decides request or response: the model gateway copies the
+/// request's headers onto its response (scheduler/pkg/kafka/gateway/worker.go, `produce`), so a
+/// `seldon-infer-type` header only says JSON or protobuf there; it decides the role only off a
+/// Seldon topic. A `json/...` type, or protobuf that does not parse but starts with `{`, means
+/// an OIP v2 JSON body.
 extension RecordDecoder {
     private enum Field {
         static let modelName: UInt64 = 1
@@ -20,18 +25,24 @@ extension RecordDecoder {
     mutating func decodeModelInfer(
         _ record: UnsafeRawBufferPointer, envelope: MessageEnvelope, into payload: inout InferencePayload
     ) throws(DecodeError) {
-        payload.role = envelope.topic?.role ?? .request
-        if let type = envelope.seldonInferType {
-            if MessageEnvelope.hasSuffix(type, "Response") { payload.role = .response }
-            if MessageEnvelope.hasSuffix(type, "Request") { payload.role = .request }
+        if let topic = envelope.topic {
+            payload.role = topic.role
+            if topic.kind == .errors {
+                payload.setModel(envelope.seldonErroredModel)
+                return
+            }
+            payload.model.append(contentsOf: topic.model.utf8)
+        } else {
+            payload.role = .request
+            if let type = envelope.seldonInferType, MessageEnvelope.hasSuffix(type, "Response") { payload.role = .response }
         }
         if let key = envelope.key, !key.isEmpty { payload.id.append(contentsOf: key) }
-        if let topic = envelope.topic { payload.model.append(contentsOf: topic.model.utf8) }
         if let type = envelope.seldonInferType, MessageEnvelope.hasPrefix(type, "json/") {
             return try decodeSeldonJSON(record, into: &payload)
         }
+        let message = UnsafeRawBufferPointer(rebasing: record[try SchemaRegistryFrame.messageStart(of: record)...])
         do {
-            try decodeModelInferProtobuf(record, into: &payload)
+            try decodeModelInferProtobuf(message, into: &payload)
         } catch {
             guard record.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") else { throw error }
             let role = payload.role
@@ -44,14 +55,10 @@ extension RecordDecoder {
     }
 
     private mutating func decodeSeldonJSON(_ record: UnsafeRawBufferPointer, into payload: inout InferencePayload) throws(DecodeError) {
-        var scanner = JSONScanner(record.assumingMemoryBound(to: UInt8.self), maximumDepth: maximumDepth)
-        scanner.skipWhitespace()
-        try decodeInferenceBody(&scanner, into: &payload)
-        scanner.skipWhitespace()
-        if !scanner.atEnd { throw scanner.error(.malformedJSON, "unexpected bytes after the object") }
+        try decodeBodyWithBinaryData(record, into: &payload)
     }
 
-    private mutating func decodeModelInferProtobuf(_ record: UnsafeRawBufferPointer, into payload: inout InferencePayload) throws(DecodeError) {
+    mutating func decodeModelInferProtobuf(_ record: UnsafeRawBufferPointer, into payload: inout InferencePayload) throws(DecodeError) {
         let rawField = payload.role == .response ? Field.rawResponseContents : Field.rawRequestContents
         tensorRanges.removeAll(keepingCapacity: true)
         rawRanges.removeAll(keepingCapacity: true)
@@ -179,7 +186,7 @@ extension RecordDecoder {
     }
 
     /// Raw contents: little-endian elements of the datatype's size, or length-prefixed BYTES.
-    private mutating func decodeRaw(
+    mutating func decodeRaw(
         _ record: UnsafeRawBufferPointer, _ range: Range<Int>, _ type: TensorDatatype, into sink: inout TensorSink,
         _ payload: inout InferencePayload
     ) throws(DecodeError) {

@@ -9,6 +9,7 @@ public final class ModelMetrics: Sendable {
     let recordsTotal: Counter
     let lateRecords: Counter
     let deadLettered: Counter
+    let servingErrors: Counter
     let windowsClosed: Counter
     let windowRecords: Gauge
     let datasetDriftShare: Gauge
@@ -78,6 +79,7 @@ public final class ModelMetrics: Sendable {
         recordsTotal = counter("records_total", "Records decoded and counted into a window.")
         lateRecords = counter("late_records_total", "Records whose event-time window had already closed: counted here, not in a window.")
         deadLettered = counter("dead_letter_records_total", "Records written to the dead-letter topic.")
+        servingErrors = counter("inference_errors_total", "Errors the model server reported instead of a response (Seldon's errors topic).")
         windowsClosed = counter("windows_closed_total", "Windows closed and evaluated.")
         windowRecords = gauge("window_records", "Records in the last closed window.")
         datasetDriftShare = gauge("dataset_drift_share_ratio", "Share of features at drift level in the last window.")
@@ -174,6 +176,7 @@ public final class ModelMetrics: Sendable {
     }
 
     public func countDeadLettered() { deadLettered.increment() }
+    public func countServingError() { servingErrors.increment() }
 
     public func countRetraining(acknowledged: Bool) {
         (acknowledged ? retrainingAcknowledged : retrainingFailed).increment()
