@@ -51,7 +51,7 @@ struct ConfigurationLoadingTests {
             ("log_format: xml\n", "agent.yaml: line 1, column 13: log_format: 'xml' is not one of text, json"),
             ("route_by: body\n", "agent.yaml: line 1, column 11: route_by: 'body' is not field, key or header:NAME"),
             ("scale_out:\n  role: leader\n", "agent.yaml: line 2, column 9: scale_out.role: 'leader' is not one of standalone, member, aggregator"),
-            ("models:\n  - {name: m, reference: r.json, segment_by: field}\n", "agent.yaml: line 2, column 46: models.[0].segment_by: 'field' is not key, header:NAME or field:NAME"),
+            ("models:\n  - {name: m, reference: r.json, segment_by: field}\n", "agent.yaml: line 2, column 46: models.[0].segment_by: 'field' is not key, header:NAME, field:NAME or metadata:NAME"),
         ])
     func wrongType(yaml: String, expected: String) {
         let text = message(yaml)

@@ -104,6 +104,9 @@ struct ConfigurationTests {
         try valid.validate()
         #expect(try valid.segmentSource() == .header("model-version"))
         #expect(valid.models[0].maxSegments == 5)
+        let metadata = try load("models:\n  - name: m\n    reference: r.json\n    segment_by: metadata:X-Tenant\n")
+        try metadata.validate()
+        #expect(try metadata.segmentSource() == .field && metadata.decodedJSONFields.segmentMetadata == "X-Tenant")
     }
 
     @Test(

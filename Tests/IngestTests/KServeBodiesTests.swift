@@ -82,6 +82,32 @@ struct KServeBodiesTests {
         }
     }
 
+    @Test("Segments from the logger's metadata: the first value of the named header, its name without case, in both modes")
+    func metadataSegments() throws {
+        var space = FeatureSpace()
+        try space.declare([Feature(name: "x", kind: .numeric)])
+        var fields = JSONFields()
+        fields.segmentMetadata = "X-Tenant"
+        var decoder = RecordDecoder(space: space, fields: fields)
+        func segment(_ message: InferenceMessage) throws -> String {
+            var payload = InferencePayload(space: decoder.space)
+            try message.decode(.kserve, with: &decoder, into: &payload)
+            return String(decoding: payload.segment, as: UTF8.self)
+        }
+        var binary = Self.headers(contentType: "application/json")
+        binary["ce_metadata"] = #"{"User-Agent":["curl"],"X-Tenant":["gold","silver"]}"#
+        #expect(try segment(InferenceMessage(headers: binary, text: #"{"instances":[{"x":1}]}"#)) == "gold")
+        binary["ce_metadata"] = #"{"x-tenant":"t\u00e9"}"#
+        #expect(try segment(InferenceMessage(headers: binary, text: #"{"instances":[{"x":1}]}"#)) == "té")
+        binary["ce_metadata"] = "{}"
+        #expect(try segment(InferenceMessage(headers: binary, text: #"{"instances":[{"x":1}]}"#)) == "")
+        binary["ce_metadata"] = "[1]"
+        #expect(throws: DecodeError.self) { try segment(InferenceMessage(headers: binary, text: #"{"instances":[{"x":1}]}"#)) }
+        // Structured mode: the attribute is a string holding the JSON.
+        let event = #"{"specversion":"1.0","id":"e2","type":"org.kubeflow.serving.inference.request","metadata":"{\"X-TENANT\":[\"bronze\"]}","data":{"instances":[{"x":1}]}}"#
+        #expect(try segment(InferenceMessage(headers: ["content-type": "application/cloudevents+json"], text: event)) == "bronze")
+    }
+
     @Test("Components: a predictor keeps the service's name and id, a transformer gets its own", arguments: [
         (nil, "m", "e1"), ("predictor", "m", "e1"), ("transformer", "m/transformer", "e1#transformer"), ("explainer", "m/explainer", "e1#explainer"),
     ] as [(String?, String, String)])

@@ -191,6 +191,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
     public var decodedJSONFields: JSONFields {
         var fields = jsonFields
         fields.segment = models.lazy.compactMap { if case .field(let name) = $0.segmentBy { name } else { nil } }.first
+        fields.segmentMetadata = models.lazy.compactMap { if case .metadata(let name) = $0.segmentBy { name } else { nil } }.first
         return fields
     }
 

@@ -39,21 +39,25 @@ public enum SegmentSource: Sendable, Hashable {
     case header(String)
     /// A top-level field of JSON records.
     case field(String)
+    /// A header the KServe logger keeps in its events' metadata (``JSONFields/segmentMetadata``).
+    case metadata(String)
 
-    /// `key`, `header:NAME` or `field:NAME`.
+    /// `key`, `header:NAME`, `field:NAME` or `metadata:NAME`.
     static func parse(_ text: String) -> Result<SegmentSource, ConfigurationError> {
         if text == "key" { return .success(.key) }
         if let name = named(text, "header:") { return .success(.header(name)) }
         if let name = named(text, "field:") { return .success(.field(name)) }
-        return .failure(ConfigurationError(description: "'\(text)' is not key, header:NAME or field:NAME"))
+        if let name = named(text, "metadata:") { return .success(.metadata(name)) }
+        return .failure(ConfigurationError(description: "'\(text)' is not key, header:NAME, field:NAME or metadata:NAME"))
     }
 
-    /// Where the pipeline reads it: a field is the decoder's (``JSONFields/segment``).
+    /// Where the pipeline reads it: a field or metadata is the decoder's (``JSONFields/segment``,
+    /// ``JSONFields/segmentMetadata``).
     var routing: Routing {
         switch self {
         case .key: .key
         case .header(let name): .header(name)
-        case .field: .field
+        case .field, .metadata: .field
         }
     }
 }
@@ -64,6 +68,7 @@ extension SegmentSource: CustomStringConvertible {
         case .key: "key"
         case .header(let name): "header:\(name)"
         case .field(let name): "field:\(name)"
+        case .metadata(let name): "metadata:\(name)"
         }
     }
 }

@@ -53,6 +53,9 @@ public struct RecordDecoder {
     var rawRanges: [Range<Int>] = []
     /// The tensors of a JSON body whose values follow it as binary data, in order; reused.
     var binaryTensors: [BinaryTensor] = []
+    /// ``JSONFields/segmentMetadata`` in lower case, and a buffer for the metadata's text.
+    let segmentMetadata: [UInt8]?
+    var metadataText: [UInt8] = []
 
     /// - Parameters:
     ///   - tensors: for inference tensors of shape [batch, n], the feature each column is
@@ -70,6 +73,7 @@ public struct RecordDecoder {
         self.maximumDepth = maximumDepth
         self.maximumBatchRows = maximumBatchRows
         labelSlot = space.slot(of: "label")
+        segmentMetadata = fields.segmentMetadata.map { Array($0.lowercased().utf8) }
         for feature in space.features { _ = featureNames.code(for: feature.name) }
         for name in ignoredFields { _ = featureNames.code(for: name) }
         // Codes 0-4 are the roles decodeReservedKey reads; a key never written stands in for no segment.

@@ -14,6 +14,8 @@ public struct MessageEnvelope {
     public var serviceName: UnsafeRawBufferPointer?
     /// KServe's component: `predictor`, `transformer` or `explainer`.
     public var component: UnsafeRawBufferPointer?
+    /// `ce_metadata`: the logger's metadata headers, a JSON object of lists of strings.
+    public var metadata: UnsafeRawBufferPointer?
     /// `seldon-infer-type`: `json/inferModelRequest`, `proto/InferModelResponse`, ...
     public var seldonInferType: UnsafeRawBufferPointer?
     /// `seldon-pipeline-errors`: the model whose error a message of Seldon's errors topic is.
@@ -26,7 +28,7 @@ public struct MessageEnvelope {
     /// The headers an envelope reads, by name.
     public static let headerNames = [
         "content-type", "ce_type", "ce_id", "ce_time", "ce_inferenceservicename", "seldon-infer-type", "seldon-pipeline-errors",
-        "ce_component",
+        "ce_component", "ce_metadata",
     ]
 
     /// Sets the attribute of a header named in ``headerNames``.
@@ -40,6 +42,7 @@ public struct MessageEnvelope {
         case 5: seldonInferType = value
         case 6: seldonErroredModel = value
         case 7: component = value
+        case 8: metadata = value
         default: break
         }
     }

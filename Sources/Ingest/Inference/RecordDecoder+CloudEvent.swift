@@ -39,6 +39,7 @@ extension RecordDecoder {
         if let service = envelope.serviceName { payload.model.append(contentsOf: service) }
         if let time = envelope.eventTime { payload.timestampMilliseconds = RFC3339.milliseconds(time) }
         Self.separate(component: envelope.component, of: &payload)
+        if segmentMetadata != nil, let metadata = envelope.metadata { try segment(fromMetadata: metadata, into: &payload) }
         try decodeLoggedBody(record, contentType: envelope.contentType, into: &payload)
     }
 
@@ -95,6 +96,7 @@ extension RecordDecoder {
         var base64: Range<Int>?
         var contentType: Range<Int>?
         var component: Range<Int>?
+        var metadata: JSONScanner.StringToken?
         var specversion = false
         try scanner.members { (key, scanner) throws(DecodeError) in
             let isString = scanner.peek() == UInt8(ascii: "\"")
@@ -116,6 +118,8 @@ extension RecordDecoder {
                 contentType = try scanner.string().range
             } else if isString && scanner.matches(key, "component") {
                 component = try scanner.string().range
+            } else if isString && segmentMetadata != nil && scanner.matches(key, "metadata") {
+                metadata = try scanner.string()
             } else {
                 try scanner.skipValue()
             }
@@ -130,6 +134,14 @@ extension RecordDecoder {
         payload.role = Self.role(ofEventType: UnsafeRawBufferPointer(rebasing: bytes[type]))
         payload.id.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[id]))
         Self.separate(component: component.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }, of: &payload)
+        if let metadata {
+            var text = metadataText
+            try scanner.unescape(metadata, into: &text)
+            metadataText = text
+            try text.withUnsafeBufferPointer { (text) throws(DecodeError) in
+                try segment(fromMetadata: UnsafeRawBufferPointer(text), into: &payload)
+            }
+        }
         if var data {
             guard data.peek() == UInt8(ascii: "{") else {
                 throw DecodeError(.malformedCloudEvent, at: data.position, "\"data\" is not a JSON object")
@@ -184,5 +196,40 @@ extension RecordDecoder {
             }
         }
         return padding <= 2 ? output : nil
+    }
+}
+
+extension RecordDecoder {
+    /// The segment from the logger's metadata (kserve pkg/logger/handler.go keeps the
+    /// configured request headers as `{"Header-Name": ["value", ...]}`): the first value of the
+    /// header named by ``JSONFields/segmentMetadata``, its name matched without case. A message
+    /// without that header has no segment.
+    mutating func segment(fromMetadata text: UnsafeRawBufferPointer, into payload: inout InferencePayload) throws(DecodeError) {
+        guard let wanted = segmentMetadata else { return }
+        var scanner = JSONScanner(text.assumingMemoryBound(to: UInt8.self), maximumDepth: 4)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "{") else {
+            throw DecodeError(.malformedCloudEvent, at: 0, "the metadata attribute is not a JSON object of header values")
+        }
+        var value: JSONScanner.StringToken?
+        try scanner.members { (key, scanner) throws(DecodeError) in
+            let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])
+            guard value == nil, !key.hasEscapes, name.count == wanted.count,
+                zip(name, wanted).allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 })
+            else { return try scanner.skipValue() }
+            if scanner.peek() == UInt8(ascii: "\"") {
+                value = try scanner.string()
+            } else if scanner.peek() == UInt8(ascii: "[") {
+                try scanner.elements { (index, scanner) throws(DecodeError) in
+                    if index == 0 && scanner.peek() == UInt8(ascii: "\"") { value = try scanner.string() } else { try scanner.skipValue() }
+                }
+            } else {
+                try scanner.skipValue()
+            }
+        }
+        guard let value else { return }
+        var segment = payload.segment
+        try scanner.unescape(value, into: &segment)
+        payload.segment = segment
     }
 }

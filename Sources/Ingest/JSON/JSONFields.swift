@@ -14,6 +14,9 @@ public struct JSONFields: Sendable, Hashable {
     /// The key whose value (a string or number) names the record's segment, when models are
     /// segmented by a field (`segment_by: field:NAME`); not a feature then.
     public var segment: String?
+    /// The KServe logger's metadata header (its InferenceService's `logger.metadataHeaders`)
+    /// whose first value names the segment (`segment_by: metadata:NAME`); matched without case.
+    public var segmentMetadata: String?
 
     public init() {}
 
