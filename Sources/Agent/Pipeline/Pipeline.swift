@@ -225,6 +225,7 @@ public final class Pipeline {
     func closeWindow(_ target: Watched) throws(PipelineError) {
         let closing = ContinuousClock.now
         target.countRecords()
+        catalogue.noteCategoryValuesCut(total: intake.space.dictionaries.reduce(0) { $0 + $1.valuesCut })
         if case .member(let topic, let member) = settings.scaleOut {
             try publishContribution(of: target, topic: topic, member: member)
             return

@@ -7,27 +7,35 @@ import Darwin
 /// Codes for the distinct values of a categorical feature, looked up by their bytes without
 /// allocating. Codes are dense and stable: the first value seen gets 0.
 ///
-/// At most ``capacity`` values get their own code; every later new value shares
-/// ``overflowCode``, so a high-cardinality field cannot grow memory without bound.
+/// At most ``capacity`` values get their own code, each at most ``maximumValueBytes`` long and
+/// all together at most ``byteCapacity``; every other new value shares ``overflowCode``, so a
+/// high-cardinality field, or one of huge values, cannot grow memory without bound. The values
+/// are kept once, as bytes; ``name(of:)`` makes their strings.
 public struct CategoryDictionary: Sendable {
     public static let overflowName = "__overflow__"
     public let capacity: Int
-    /// The value of each code.
-    public private(set) var names: [String] = []
+    public let maximumValueBytes: Int
+    public let byteCapacity: Int
+    /// Values that went to the overflow code for their length or for the byte capacity.
+    public private(set) var valuesCut = 0
     private var arena: [UInt8] = []
     private var spans: [(start: Int32, count: Int32, hash: UInt32)] = []
     private var slots: [Int32]  // open addressing, -1 = empty
     private var mask: Int
 
-    public init(capacity: Int = 4096) {
+    public init(capacity: Int = 4096, maximumValueBytes: Int = 256, byteCapacity: Int = 256 << 10) {
         self.capacity = capacity
+        self.maximumValueBytes = maximumValueBytes
+        self.byteCapacity = byteCapacity
         slots = [Int32](repeating: -1, count: 64)
         mask = 63
     }
 
     /// The code shared by values beyond ``capacity``.
     public var overflowCode: Int32 { Int32(capacity) }
-    public var count: Int { names.count }
+    public var count: Int { spans.count }
+    /// Bytes of the values kept.
+    public var storedBytes: Int { arena.count }
 
     /// The code of `bytes` if they have one.
     public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
@@ -57,14 +65,17 @@ public struct CategoryDictionary: Sendable {
         let hash = Self.hash(bytes)
         let (found, slot) = find(bytes, hash: hash)
         if let found { return found }
-        guard names.count < capacity else { return overflowCode }
-        guard let name = String(validating: bytes, as: UTF8.self) else { return nil }
-        let code = Int32(names.count)
-        names.append(name)
+        guard spans.count < capacity else { return overflowCode }
+        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        guard bytes.count <= maximumValueBytes, arena.count + bytes.count <= byteCapacity else {
+            valuesCut += 1
+            return overflowCode
+        }
+        let code = Int32(spans.count)
         spans.append((Int32(arena.count), Int32(bytes.count), hash))
         arena.append(contentsOf: bytes)
         slots[slot] = code
-        if names.count * 2 > slots.count { grow() }
+        if spans.count * 2 > slots.count { grow() }
         return code
     }
 
@@ -76,8 +87,13 @@ public struct CategoryDictionary: Sendable {
 
     /// The value of a code (``overflowName`` for the overflow code).
     public func name(of code: Int32) -> String {
-        Int(code) < names.count ? names[Int(code)] : Self.overflowName
+        guard code >= 0, Int(code) < spans.count else { return Self.overflowName }
+        let span = spans[Int(code)]
+        return String(decoding: arena[Int(span.start)..<Int(span.start + span.count)], as: UTF8.self)
     }
+
+    /// Every value, by code.
+    public var names: [String] { (0..<Int32(spans.count)).map(name(of:)) }
 
     private mutating func grow() {
         slots = [Int32](repeating: -1, count: slots.count * 2)

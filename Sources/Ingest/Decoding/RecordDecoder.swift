@@ -34,11 +34,11 @@ public struct RecordDecoder {
     public var maximumBatchRows: Int
     /// Feature names by bytes; the code of a name is its slot. Ignored fields follow, with
     /// codes from ``FeatureSpace/features`` count on.
-    var featureNames = CategoryDictionary(capacity: 1 << 20)
+    var featureNames = CategoryDictionary(capacity: 1 << 20, maximumValueBytes: .max, byteCapacity: .max)
     /// ``JSONFields`` as codes: 0 features, 1 model, 2 timestamp, 3 request id, then metadata.
-    var reservedNames = CategoryDictionary(capacity: 1 << 12)
+    var reservedNames = CategoryDictionary(capacity: 1 << 12, maximumValueBytes: .max, byteCapacity: .max)
     /// Tensor names with a column mapping; the code of a name indexes ``tensorColumnSlots``.
-    var tensorNames = CategoryDictionary(capacity: 1 << 16)
+    var tensorNames = CategoryDictionary(capacity: 1 << 16, maximumValueBytes: .max, byteCapacity: .max)
     /// For each mapped tensor, the slot of each column (-1: not monitored).
     var tensorColumnSlots: [[Int]] = []
     var scratch: [UInt8] = []

@@ -24,6 +24,8 @@ public final class MetricCatalogue: ExpositionSource {
     private let modelsWithSeries = Mutex(0)
     private let overflowModels: Counter
     private let overflowFeatures: Counter
+    private let categoryValuesCut: Counter
+    private let categoryValuesCutSoFar = Mutex(0)
 
     public init(
         version: String, limits: CardinalityLimits = CardinalityLimits(), registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
@@ -39,6 +41,10 @@ public final class MetricCatalogue: ExpositionSource {
             "cardinality_overflow_total", "Models, or features of a model, left without series by the cardinality limits.")
         overflowModels = registry.makeCounter(descriptor: overflow, labels: [("kind", "model")])
         overflowFeatures = registry.makeCounter(descriptor: overflow, labels: [("kind", "feature")])
+        categoryValuesCut = registry.makeCounter(
+            descriptor: Self.descriptor(
+                "category_values_cut_total",
+                "New category values counted as __overflow__ for their length (over 256 bytes) or past a feature's 256 KiB of values."))
         process = ProcessStatistics(registry: registry)
     }
 
@@ -69,6 +75,15 @@ public final class MetricCatalogue: ExpositionSource {
     }
 
     public func countUnrouted() { unrouted.increment() }
+
+    /// Brings `driftwatch_category_values_cut_total` up to `total`, the decoder's running count.
+    public func noteCategoryValuesCut(total: Int) {
+        let added = categoryValuesCutSoFar.withLock { counted in
+            defer { counted = max(counted, total) }
+            return total - counted
+        }
+        if added > 0 { categoryValuesCut.increment(by: Int64(added)) }
+    }
 
     /// Counts an inference request or response leaving the request-response join, by outcome
     /// (`joined`, `request_only`, `response_only`); series created on first use.

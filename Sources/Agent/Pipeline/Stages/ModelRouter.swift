@@ -13,7 +13,7 @@ final class ModelRouter {
     /// The configured models' monitors, then their segments' in the order they appeared.
     private(set) var watched: [Watched]
     /// Routing names, and the index in `watched` of each name's code.
-    private var names = CategoryDictionary(capacity: 4096)
+    private var names = CategoryDictionary(capacity: 4096, maximumValueBytes: .max, byteCapacity: .max)
     private var watchedOfName: [Int] = []
     /// The checkpoints read at the first assignment, for segments that appear later.
     private var restoredCheckpoints: [String: Monitor.Checkpoint] = [:]
