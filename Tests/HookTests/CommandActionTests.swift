@@ -1,5 +1,8 @@
 import DriftMonitor
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Hook
 import Testing
 
@@ -25,6 +28,18 @@ struct CommandActionTests {
     ])
     func statuses(script: String, expected: ActionResult) {
         #expect(run(script) == expected)
+    }
+
+    @Test("The command inherits no descriptor but standard input, output and error")
+    func descriptors() throws {
+        // Not close-on-exec, as librdkafka's and NIO's own descriptors are not all.
+        let open = Glibc.open("/dev/null", O_RDONLY)
+        try #require(open > 2)
+        defer { close(open) }
+        #expect(run(#"ls /proc/self/fd > "$1/descriptors""#) == .succeeded)
+        let listed = try String(contentsOf: directory.appendingPathComponent("descriptors"), encoding: .utf8).split(separator: "\n")
+        // ls's own: 0-2, and the directory it lists.
+        #expect(listed == ["0", "1", "2", "3"])
     }
 
     @Test("A program that is not there fails without starting")

@@ -1,10 +1,18 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A program run to its end with its output captured, for the tests that ask a real tool
-/// (numpy/scipy, promtool, the Prometheus client, Chromium) for the expected answer.
+/// (numpy/scipy, promtool, the Prometheus client, Chromium, Go, the model servers' clients)
+/// for the expected answer.
 ///
 /// Standard input and standard error go through files, so that the child never blocks on a
-/// full pipe while the test waits for it on another.
+/// full pipe while the test waits for it on another. Started with `posix_spawn` and every
+/// descriptor above standard error closed in the child: Foundation's `Process` lets children
+/// inherit the test process's sockets, and a program that leaves something running (the `go`
+/// command does) then holds other tests' connections open long after their close.
 public enum ChildProcess {
     public struct Result: Sendable {
         public var status: Int32
@@ -14,7 +22,8 @@ public enum ChildProcess {
         public var text: String { String(decoding: output, as: UTF8.self) }
     }
 
-    /// Runs `arguments` (the program looked up in PATH) with `input` on standard input.
+    /// Runs `arguments` (the program looked up in PATH, after optional `NAME=VALUE`
+    /// environment settings, as `env` reads them) with `input` on standard input.
     public static func run(_ arguments: [String], input: String = "") throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-child-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -23,17 +32,46 @@ public enum ChildProcess {
         let errorFile = directory.appendingPathComponent("stderr")
         try Data(input.utf8).write(to: inputFile)
         try Data().write(to: errorFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardInput = try FileHandle(forReadingFrom: inputFile)
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+
+        var pipe: [Int32] = [-1, -1]
+        guard Glibc.pipe(&pipe) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inputFile.path, O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, errorFile.path, O_WRONLY | O_TRUNC, 0)
+        _ = closeFrom?(&actions, 3)
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
+        close(pipe[1])
+        defer { close(pipe[0]) }
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(pipe[0], &buffer, buffer.count)
+            if count > 0 {
+                output.append(contentsOf: buffer[..<count])
+            } else if count == 0 || errno != EINTR {
+                break
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS, and 128 + the signal otherwise, as shells report it.
+        let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        return Result(status: process.terminationStatus, output: data, errors: errors)
+        return Result(status: exitStatus, output: output, errors: errors)
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not declare.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 }

@@ -81,6 +81,9 @@ struct CommandAction {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        // Nothing but standard input, output and error: the command must not hold the hook's
+        // sockets (its metrics connections, Kafka's) open past their close.
+        _ = Self.closeFrom?(&actions, 3)
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -92,6 +95,13 @@ struct CommandAction {
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         return (pid, result)
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not declare; nil where the C library lacks it.
+    static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// The program's path: as given when it names a directory, else the first match in `PATH`.
     static func resolve(_ name: String, path: String?) -> String? {
