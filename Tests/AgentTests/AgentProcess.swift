@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 /// The `driftwatch` executable run as a child process, its log lines collected as they come.
 final class AgentProcess: Sendable {
-    private let process: Process
-    private let errors = Pipe()
+    private let process: SpawnedProcess
+    private let errors: FileHandle
     private let output = Output()
 
     /// Complete lines, and the bytes of the line still being written.
@@ -29,17 +30,12 @@ final class AgentProcess: Sendable {
     }
 
     init(arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        self.process = process
-        errors.fileHandleForReading.readabilityHandler = { [output] handle in
+        process = try SpawnedProcess(Self.executable.path, arguments, output: .null, error: .pipe)
+        errors = process.standardError!
+        errors.readabilityHandler = { [output] handle in
             let data = handle.availableData
             if !data.isEmpty { output.append(data) }
         }
-        try process.run()
     }
 
     /// Starts `driftwatch run --config configuration` and waits until it serves HTTP; returns its port.
@@ -73,18 +69,18 @@ final class AgentProcess: Sendable {
     }
 
     deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        errors.fileHandleForReading.readabilityHandler = nil
+        process.send(SIGKILL)
+        errors.readabilityHandler = nil
     }
 
     /// Sends `signal` and returns.
     func send(_ signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
+        process.send(signal)
     }
 
     /// Sends `signal` and waits for the process to end.
     func kill(_ signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
+        process.send(signal)
         process.waitUntilExit()
         drain()
     }
@@ -92,8 +88,8 @@ final class AgentProcess: Sendable {
     /// Stops watching the pipe (a handler left on a closed pipe is a use after free in
     /// Foundation) and keeps what is left in it.
     private func drain() {
-        errors.fileHandleForReading.readabilityHandler = nil
-        let rest = errors.fileHandleForReading.readDataToEndOfFile()
+        errors.readabilityHandler = nil
+        let rest = errors.readDataToEndOfFile()
         if !rest.isEmpty { output.append(rest + Data("\n".utf8)) }
     }
 

@@ -165,7 +165,7 @@ extension AgentOnKafka {
 /// Debian's Prometheus server on loopback, scraping one agent every second.
 final class Prometheus: Sendable {
     let port: Int
-    private let process: Process
+    private let process: SpawnedProcess
 
     init(directory: URL, target: Int, rules: URL) throws {
         port = try freePort()
@@ -180,16 +180,12 @@ final class Prometheus: Sendable {
             static_configs:
               - targets: ["127.0.0.1:\(target)"]
         """.write(to: configuration, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
-        process.arguments = [
-            "--config.file=\(configuration.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
-            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        process = try SpawnedProcess(
+            "/usr/bin/prometheus",
+            [
+                "--config.file=\(configuration.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+            ], output: .null, error: .null)
     }
 
     func stop() {

@@ -8,7 +8,7 @@ import TestSupport
 struct WebhookActionTests {
     /// Python's http.server as the webhook, answering the status its path names.
     final class Receiver {
-        let process = Process()
+        let process: SpawnedProcess
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-webhook-\(UUID())")
         let log: URL
         let port: Int
@@ -28,9 +28,8 @@ struct WebhookActionTests {
                 let made = try SelfSignedCertificate.make(in: directory, commonName: "localhost", alternativeNames: ["DNS:localhost", "IP:127.0.0.1"])
                 tls = [made.certificate.path, made.key.path]
             }
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script.path, portFile.path, log.path] + tls
-            try process.run()
+            let process = try SpawnedProcess("python3", [script.path, portFile.path, log.path] + tls)
+            self.process = process
             let deadline = ContinuousClock.now + .seconds(20)
             var port: Int?
             while port == nil && ContinuousClock.now < deadline && process.isRunning {
@@ -42,8 +41,7 @@ struct WebhookActionTests {
         }
 
         deinit {
-            // SIGKILL: a child of Foundation's Process inherits the test thread's blocked SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
+            process.send(SIGKILL)
             process.waitUntilExit()
             try? FileManager.default.removeItem(at: directory)
         }

@@ -9,10 +9,8 @@ import Glibc
 /// for the expected answer.
 ///
 /// Standard input and standard error go through files, so that the child never blocks on a
-/// full pipe while the test waits for it on another. Started with `posix_spawn` and every
-/// descriptor above standard error closed in the child: Foundation's `Process` lets children
-/// inherit the test process's sockets, and a program that leaves something running (the `go`
-/// command does) then holds other tests' connections open long after their close.
+/// full pipe while the test waits for it on another. Started as ``SpawnedProcess`` starts its
+/// children, with no descriptor of the test process.
 public enum ChildProcess {
     public struct Result: Sendable {
         public var status: Int32
@@ -35,20 +33,20 @@ public enum ChildProcess {
 
         var pipe: [Int32] = [-1, -1]
         guard Glibc.pipe(&pipe) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, inputFile.path, O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, errorFile.path, O_WRONLY | O_TRUNC, 0)
-        _ = closeFrom?(&actions, 3)
-        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
+        let pid: pid_t
+        do {
+            pid = try SpawnedProcess.spawn("/usr/bin/env", arguments) { actions in
+                posix_spawn_file_actions_addopen(&actions, 0, inputFile.path, O_RDONLY, 0)
+                posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+                posix_spawn_file_actions_addopen(&actions, 2, errorFile.path, O_WRONLY | O_TRUNC, 0)
+            }
+        } catch {
+            close(pipe[0])
+            close(pipe[1])
+            throw error
+        }
         close(pipe[1])
         defer { close(pipe[0]) }
-        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
 
         var output = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -67,11 +65,4 @@ public enum ChildProcess {
         let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
         return Result(status: exitStatus, output: output, errors: errors)
     }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
-    /// module does not declare.
-    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
 }
