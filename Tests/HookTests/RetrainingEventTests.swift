@@ -68,6 +68,14 @@ struct RetrainingEventTests {
             (#"{"id":7,"type":"t","source":"s","data":{"model":"m"}}"#, "wrong_type", "id is not a non-empty string"),
             (#"{"id":"1","type":"t","source":"s","data":{"model":"m","window":{"records":1.5}}}"#, "wrong_type", "data.window.records is not an integer"),
             (#"{"id":"1","type":"t","source":"s","data":{"model":"m","features":[3]}}"#, "wrong_type", "data.features[0] is not an object"),
+            // Hostile fields (issue 23): an id that splits the stored list or overflows it, a model
+            // that forges a log line, a feature name that cuts DRIFTWATCH_FEATURES.
+            (#"{"id":"a\nb","type":"t","source":"s","data":{"model":"m"}}"#, "invalid_field", "id holds a control character"),
+            (#"{"id":"\#(String(repeating: "i", count: 257))","type":"t","source":"s","data":{"model":"m"}}"#, "invalid_field", "id has 257 bytes, more than 256"),
+            (#"{"id":"1","type":"t","source":"s","data":{"model":"m\r\nlevel=critical"}}"#, "invalid_field", "data.model holds a control character"),
+            (#"{"id":"1","type":"t","source":"s","data":{"model":"m","features":[{"name":"a\u0000b"}]}}"#, "invalid_field", "data.features[0].name holds a control character"),
+            (#"{"id":"1","type":"t","source":"s","data":{"model":"m","features":[\#(Array(repeating: #"{"name":"\#(String(repeating: "f", count: 255))"}"#, count: 300).joined(separator: ","))]}}"#,
+             "invalid_field", "data.features names more than 65536 bytes"),
         ])
     func malformed(value: String, reason: String, message: String) {
         do {
@@ -103,6 +111,11 @@ struct RecentEventIDsTests {
         let restored = RecentEventIDs(capacity: 1_000, metadata: metadata)
         #expect(restored.ids.last == String(format: "%016x", 999))
         #expect(restored.ids.count == (RecentEventIDs.maximumMetadataBytes - RecentEventIDs.header.utf8.count) / 17)
+        // The longest id an event may have is always stored, with others beside it.
+        var long = RecentEventIDs(capacity: 100)
+        for i in 0..<100 { long.insert(String(format: "%0256d", i)) }
+        let kept = RecentEventIDs(capacity: 100, metadata: long.metadata)
+        #expect(kept.ids.count == 15 && kept.ids.last == String(format: "%0256d", 99))
     }
 }
 

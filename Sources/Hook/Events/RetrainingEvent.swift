@@ -21,8 +21,16 @@ public struct RetrainingEvent: Sendable, Hashable {
     /// event rebuilt from its headers and data.
     public var json: [UInt8]
 
+    /// The most bytes of a string field (id, type, model, a feature name, ...): the hook stores
+    /// ids in the commit's metadata, logs the fields and passes them as environment variables.
+    public static let maximumFieldBytes = 256
+    /// The most bytes of the feature list a command gets (`DRIFTWATCH_FEATURES`), well under
+    /// Linux's 128 KiB for one environment string.
+    public static let maximumFeatureListBytes = 65_536
+
     /// Reads an event from a Kafka message's value and headers.
-    /// - Throws: ``EventError`` naming the field that is missing or of the wrong type.
+    /// - Throws: ``EventError`` naming the field that is missing, of the wrong type, too long
+    ///   or holding a control character.
     public init(value: [UInt8], headers: [String: String]) throws(EventError) {
         let object: [String: Any]
         do {
@@ -75,7 +83,10 @@ public struct RetrainingEvent: Sendable, Hashable {
             guard let list = evidence as? [Any] else { throw .wrongType("data.features", expected: "an array") }
             for (index, item) in list.enumerated() {
                 guard let entry = item as? [String: Any] else { throw .wrongType("data.features[\(index)]", expected: "an object") }
-                if let name = entry["name"] as? String { features.append(name) }
+                if let name = entry["name"] as? String { features.append(try Self.checked(name, "data.features[\(index)].name")) }
+            }
+            guard features.reduce(0, { $0 + $1.utf8.count + 1 }) <= Self.maximumFeatureListBytes else {
+                throw .invalid("data.features", "names more than \(Self.maximumFeatureListBytes) bytes of features")
             }
         }
     }
@@ -105,6 +116,17 @@ public struct RetrainingEvent: Sendable, Hashable {
     private static func optionalString(_ key: String, in object: [String: Any], path: String = "") throws(EventError) -> String? {
         guard let value = object[key], !(value is NSNull) else { return nil }
         guard let text = value as? String, !text.isEmpty else { throw .wrongType(path + key, expected: "a non-empty string") }
+        return try checked(text, path + key)
+    }
+
+    /// `text`, if it is short enough to store and log and holds no control character (a
+    /// newline would forge a log line or split the stored ids, a NUL cut an environment value).
+    private static func checked(_ text: String, _ field: String) throws(EventError) -> String {
+        let bytes = text.utf8.count
+        guard bytes <= maximumFieldBytes else { throw .invalid(field, "has \(bytes) bytes, more than \(maximumFieldBytes)") }
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .invalid(field, "holds a control character")
+        }
         return text
     }
 }
@@ -115,6 +137,7 @@ public enum EventError: Error, Sendable, Hashable, CustomStringConvertible {
     case notAnObject
     case missing(String)
     case wrongType(String, expected: String)
+    case invalid(String, String)
 
     /// A short label for metrics and the failed-events topic.
     public var reason: String {
@@ -123,6 +146,7 @@ public enum EventError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notAnObject: "not_an_object"
         case .missing: "missing_field"
         case .wrongType: "wrong_type"
+        case .invalid: "invalid_field"
         }
     }
 
@@ -132,6 +156,7 @@ public enum EventError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notAnObject: "not a JSON object"
         case .missing(let field): "no \(field)"
         case .wrongType(let field, let expected): "\(field) is not \(expected)"
+        case .invalid(let field, let why): "\(field) \(why)"
         }
     }
 }

@@ -10,8 +10,9 @@ import Logging
 /// pipelines (Loki, Elasticsearch, Cloud Logging) that index fields rather than parse text:
 /// `{"time":"…","level":"info","logger":"driftwatch","message":"window closed","model":"…",…}`.
 ///
-/// Metadata values become strings, lists arrays and dictionaries objects. Each line goes out
-/// in one `write(2)`, so lines from several threads never interleave.
+/// Metadata values become strings, lists arrays and dictionaries objects, each string cut at
+/// ``TextLogHandler/maximumValueBytes``. Each line goes out in one `write(2)`, so lines from
+/// several threads never interleave.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
@@ -38,8 +39,8 @@ public struct JSONLogHandler: LogHandler {
         writer.field("time", RFC3339.format(milliseconds: Self.now()))
         writer.field("level", event.level.rawValue)
         writer.field("logger", label)
-        writer.field("message", event.message.description)
-        if let error = event.error { writer.field("error", "\(error)") }
+        writer.field("message", TextLogHandler.cut(event.message.description))
+        if let error = event.error { writer.field("error", TextLogHandler.cut("\(error)")) }
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !Self.reserved.contains(key) {
             writer.key(key)
             Self.write(value, into: &writer)
@@ -55,8 +56,8 @@ public struct JSONLogHandler: LogHandler {
 
     private static func write(_ value: Logger.Metadata.Value, into writer: inout JSONWriter) {
         switch value {
-        case .string(let text): writer.value(text)
-        case .stringConvertible(let convertible): writer.value(convertible.description)
+        case .string(let text): writer.value(TextLogHandler.cut(text))
+        case .stringConvertible(let convertible): writer.value(TextLogHandler.cut(convertible.description))
         case .array(let values):
             writer.beginArray()
             for value in values { write(value, into: &writer) }

@@ -2,7 +2,7 @@ import Logging
 
 /// How log lines are written.
 public enum LogFormat: String, Sendable, Hashable, Codable, CaseIterable {
-    /// swift-log's `key=value` lines.
+    /// swift-log's `key=value` lines, control characters escaped (``TextLogHandler``).
     case text
     /// One JSON object per line, for Loki or Elasticsearch.
     case json
@@ -13,7 +13,7 @@ extension Logger {
     public static func driftwatch(level: Logger.Level, format: LogFormat) -> Logger {
         var logger =
             switch format {
-            case .text: Logger(label: "driftwatch")
+            case .text: Logger(label: "driftwatch") { TextLogHandler(label: $0) }
             case .json: Logger(label: "driftwatch") { JSONLogHandler(label: $0) }
             }
         logger.logLevel = level
