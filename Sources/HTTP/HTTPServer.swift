@@ -43,25 +43,17 @@ public struct HTTPServer: Service {
     let serving: String
     /// The port actually bound, set once listening.
     public let boundPort = BoundPort()
-    /// The event loops of its sockets.
-    let eventLoops: any EventLoopGroup
 
-    /// - Parameter eventLoops: NIO's shared group unless given (tests give one of their own, so
-    ///   that other tests' sockets cannot hold theirs up).
-    public init(
-        configuration: Configuration, serving: String, logger: Logger, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        responder: @escaping Responder
-    ) {
+    public init(configuration: Configuration, serving: String, logger: Logger, responder: @escaping Responder) {
         self.configuration = configuration
         self.serving = serving
         self.logger = logger
-        self.eventLoops = eventLoops
         self.responder = responder
     }
 
     public func run() async throws {
         let tls = configuration.tls
-        let server = try await ServerBootstrap(group: eventLoops)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -3,7 +3,6 @@ import Glibc
 import HTTP
 import Logging
 import NIOHTTP1
-import NIOPosix
 import ServiceLifecycle
 import Testing
 
@@ -11,10 +10,6 @@ import Testing
 /// HTTP/1.1's connection rules.
 @Suite("HTTP server", .serialized)
 struct HTTPServerTests {
-    /// Event loops of the servers here alone: in the full suite other tests' sockets share
-    /// NIO's singleton group, and a deadline test must not wait on them.
-    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-
     /// A raw TCP client, so that requests can be malformed, trickled or left unfinished. Its
     /// reads block, so they run on a thread of their own: on the cooperative pool they would
     /// starve the server's tasks. (Unchecked: it only wraps a socket descriptor, used by one
@@ -93,7 +88,7 @@ struct HTTPServerTests {
         configure(&configuration)
         var logger = Logger(label: "http")
         logger.logLevel = .critical
-        let server = HTTPServer(configuration: configuration, serving: "serving", logger: logger, eventLoops: Self.eventLoops) { request in
+        let server = HTTPServer(configuration: configuration, serving: "serving", logger: logger) { request in
             HTTPResponse(.ok, "ok \(request.method) \(request.path) \(request.body.count)\n")
         }
         let group = ServiceGroup(services: [server], logger: logger)
