@@ -93,50 +93,48 @@ public struct HTTPServer: Service {
     /// connection when a request is not complete by its deadline.
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async throws {
         let deadline = RequestDeadline(after: configuration.requestTimeout)
-        Self.watch(connection.channel, deadline)
-        try await connection.executeThenClose { requests, responses in
-            var head: HTTPRequestHead?
-            var body: [UInt8] = []
-            var tooLarge = false
-            for try await part in requests.cancelOnGracefulShutdown() {
-                switch part {
-                case .head(let requestHead):
-                    head = requestHead
-                    body.removeAll(keepingCapacity: true)
-                    tooLarge = false
-                case .body(let buffer):
-                    if body.count + buffer.readableBytes > configuration.maximumBodyBytes {
-                        tooLarge = true
-                    } else {
-                        body += buffer.readableBytesView
+        let channel = connection.channel
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while let due = deadline.next() {
+                    try await Task.sleep(until: due, clock: .continuous)
+                    if deadline.hasPassed {
+                        try? await channel.close()
+                        return
                     }
-                case .end:
-                    guard let requestHead = head else { continue }
-                    head = nil
-                    deadline.pause()
-                    let close = !requestHead.isKeepAlive || tooLarge
-                    let response =
-                        tooLarge
-                        ? HTTPResponse(.payloadTooLarge, "request body larger than \(configuration.maximumBodyBytes) bytes\n")
-                        : await responder(Self.request(requestHead, body: body))
-                    try await responses.write(response, version: requestHead.version, headOnly: requestHead.method == .HEAD, close: close)
-                    if close { return }
-                    deadline.restart()
                 }
             }
-        }
-    }
-
-    /// Closes `channel` once `deadline` has passed. The check runs on the channel's event loop,
-    /// not in a task: a cooperative pool held by blocking work must not keep idle connections open.
-    private static func watch(_ channel: any Channel, _ deadline: RequestDeadline) {
-        guard channel.isActive else { return }
-        let (seconds, attoseconds) = max(ContinuousClock.now.duration(to: deadline.next()), .zero).components
-        channel.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
-            if deadline.hasPassed {
-                channel.close(promise: nil)
-            } else {
-                watch(channel, deadline)
+            defer { group.cancelAll() }
+            try await connection.executeThenClose { requests, responses in
+                var head: HTTPRequestHead?
+                var body: [UInt8] = []
+                var tooLarge = false
+                for try await part in requests.cancelOnGracefulShutdown() {
+                    switch part {
+                    case .head(let requestHead):
+                        head = requestHead
+                        body.removeAll(keepingCapacity: true)
+                        tooLarge = false
+                    case .body(let buffer):
+                        if body.count + buffer.readableBytes > configuration.maximumBodyBytes {
+                            tooLarge = true
+                        } else {
+                            body += buffer.readableBytesView
+                        }
+                    case .end:
+                        guard let requestHead = head else { continue }
+                        head = nil
+                        deadline.pause()
+                        let close = !requestHead.isKeepAlive || tooLarge
+                        let response =
+                            tooLarge
+                            ? HTTPResponse(.payloadTooLarge, "request body larger than \(configuration.maximumBodyBytes) bytes\n")
+                            : await responder(Self.request(requestHead, body: body))
+                        try await responses.write(response, version: requestHead.version, headOnly: requestHead.method == .HEAD, close: close)
+                        if close { return }
+                        deadline.restart()
+                    }
+                }
             }
         }
     }
@@ -156,6 +154,7 @@ final class ConnectionCount: Sendable {
 final class RequestDeadline: Sendable {
     private let timeout: Duration
     private let due: Mutex<ContinuousClock.Instant?>
+    private let closed = Atomic<Bool>(false)
 
     init(after timeout: Duration) {
         self.timeout = timeout
@@ -163,8 +162,9 @@ final class RequestDeadline: Sendable {
     }
 
     /// When to look again: the deadline, or a while from now when paused.
-    func next() -> ContinuousClock.Instant {
-        due.withLock { $0 } ?? .now + timeout
+    func next() -> ContinuousClock.Instant? {
+        guard !closed.load(ordering: .relaxed) else { return nil }
+        return due.withLock { $0 } ?? .now + timeout
     }
 
     var hasPassed: Bool { due.withLock { $0.map { ContinuousClock.now >= $0 } ?? false } }
