@@ -72,9 +72,10 @@ kubernetes-check: build
 image-check: build
 	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch
 
-# The HTTP server's tests wait on request deadlines of seconds over loopback; run beside the
-# agent suites (their Python, Go, Chromium and Prometheus children) on two cores, a deadline
-# test has waited a minute for a close (cause not found), so they run first, alone.
+# The HTTP server's tests wait on request deadlines of seconds over loopback, so they run
+# first, alone, the rest after them in parallel. (Their failures in full runs on 2026-12-05 were
+# children inheriting the server's sockets, fixed, and an event-loop watchdog that gave up when
+# a connection was not yet active, reverted.)
 test: deps proto-check dashboards-check alerts-check architecture-check
 	scripts/generate-kubernetes.py --check
 	$(SWIFT) build --build-tests
