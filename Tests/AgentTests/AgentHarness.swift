@@ -225,6 +225,11 @@ enum AgentHarness {
         return messages
     }
 
+    /// `tensors:` of the demo model's tensor mapping, as a YAML line for ``processSetup``.
+    static var demoTensorsLine: String {
+        "tensors: " + String(decoding: (try? JSONSerialization.data(withJSONObject: DemoTraffic.tensors, options: .sortedKeys)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
     /// Runs a traffic writer of Tests/Scripts (a model server's traffic made with its real
     /// clients) with `arguments` and the demo model's features; returns the summary it prints.
     static func writeTraffic(_ script: String, _ arguments: [String]) throws -> [String: Any] {

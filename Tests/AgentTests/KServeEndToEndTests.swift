@@ -29,9 +29,8 @@ extension AgentOnKafka {
             #expect(rows == 1_200 && transformer == 150)
             #expect(summary["encodings"] as? [String: Int] == ["json": 200, "binary": 200, "grpc": 200])
 
-            let tensors = String(decoding: try JSONSerialization.data(withJSONObject: DemoTraffic.tensors, options: .sortedKeys), as: UTF8.self)
             let (directory, configuration, _) = try AgentHarness.processSetup(
-                cluster, windowRecords: 100, extra: "tensors: \(tensors)", kafkaExtra: "  format: kserve")
+                cluster, windowRecords: 100, extra: AgentHarness.demoTensorsLine, kafkaExtra: "  format: kserve")
             defer { try? FileManager.default.removeItem(at: directory) }
             let (agent, port) = try await AgentProcess.run(configuration: configuration)
             let model = DemoTraffic.model

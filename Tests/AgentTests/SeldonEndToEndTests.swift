@@ -31,9 +31,8 @@ extension AgentOnKafka {
             let (rows, errors) = (try #require(summary["rows"] as? Int), try #require(summary["errors"] as? Int))
             #expect(rows == 1_200 && errors == 12 && summary["framed"] as? Int == 300)
 
-            let tensors = String(decoding: try JSONSerialization.data(withJSONObject: DemoTraffic.tensors, options: .sortedKeys), as: UTF8.self)
             let (directory, configuration, _) = try AgentHarness.processSetup(
-                cluster, topics: topics, windowRecords: 100, extra: "join_timeout_ms: 1000\ntensors: \(tensors)", kafkaExtra: "  format: seldon")
+                cluster, topics: topics, windowRecords: 100, extra: "join_timeout_ms: 1000\n" + AgentHarness.demoTensorsLine, kafkaExtra: "  format: seldon")
             defer { try? FileManager.default.removeItem(at: directory) }
             let (agent, port) = try await AgentProcess.run(configuration: configuration)
             let metrics = try await AgentHarness.scrape(port: port) {

@@ -60,9 +60,7 @@ public enum ChildProcess {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS, and 128 + the signal otherwise, as shells report it.
-        let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        return Result(status: exitStatus, output: output, errors: errors)
+        return Result(status: SpawnedProcess.exitStatus(status), output: output, errors: errors)
     }
 }

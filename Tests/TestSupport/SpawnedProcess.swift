@@ -119,7 +119,8 @@ public final class SpawnedProcess: Sendable {
     /// SIGTERM.
     public func terminate() { send(SIGTERM) }
 
-    private static func exitStatus(_ status: Int32) -> Int32 {
+    /// A `waitpid` status as shells report it: the exit status, or 128 + the signal.
+    static func exitStatus(_ status: Int32) -> Int32 {
         status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 }
