@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-decode bench-scrape evidently fuzz clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-decode bench-scrape evidently fuzz soak clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool),
 # Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
@@ -90,9 +90,13 @@ architecture-check: deps
 	scripts/check-architecture.py $(SWIFT)
 
 # libFuzzer on every decoder (JSON, protobuf, KServe, Seldon, CSV) with AddressSanitizer, from
-# the seeds in Fuzz/Corpus; `make test` runs it for 30 s, `make fuzz` for FUZZ_SECONDS (default 600).
+# the seeds in Fuzz/Corpus, then CONSUMER_RUNS consumers created with hostile topic and group
+# names from Fuzz/ConsumerCorpus (the consumer's failure paths under AddressSanitizer).
+# `make test` runs the decoders for 30 s, `make fuzz` for FUZZ_SECONDS (default 600).
 # The build plan is dropped first: SwiftPM keeps a path dependency's file list from the last build.
 FUZZ_SECONDS ?= 600
+# A consumer is created and closed in about a millisecond.
+CONSUMER_RUNS ?= 5000
 fuzz: deps
 	rm -f Fuzz/.build-fuzz/debug.yaml Fuzz/.build-fuzz/build.db
 	$(SWIFT) build -c debug --package-path Fuzz --scratch-path Fuzz/.build-fuzz \
@@ -100,6 +104,18 @@ fuzz: deps
 	mkdir -p Fuzz/.corpus
 	cp Fuzz/Corpus/* Fuzz/.corpus/
 	Fuzz/.build-fuzz/debug/DecoderFuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 Fuzz/.corpus
+	mkdir -p Fuzz/.consumer-corpus
+	cp Fuzz/ConsumerCorpus/* Fuzz/.consumer-corpus/
+	Fuzz/.build-fuzz/debug/ConsumerFuzzer -runs=$(CONSUMER_RUNS) -max_len=512 -print_final_stats=1 Fuzz/.consumer-corpus
+
+# Kills, rebalances and idle-connection floods under traffic for SOAK_SECONDS (default 600):
+# records lost and duplicated, second event ids, peak RSS (Tests/AgentTests/SoakTests.swift).
+# The figures go to README's reliability section.
+SOAK_SECONDS ?= 600
+soak: deps
+	$(SWIFT) build --build-tests
+	DRIFTWATCH_SOAK_SECONDS=$(SOAK_SECONDS) $(SWIFT) test --skip-build --filter SoakTests > .build/soak.log 2>&1; \
+		status=$$?; grep -E "^SOAK|✘|Test run" .build/soak.log; exit $$status
 
 # End to end on the dev broker: kcat, `driftwatch run --until-end` and the Python sidecar of
 # bench/ on the same records, latency, peak RSS, two agents in a group, file-input rates.

@@ -98,6 +98,7 @@ extension Monitor {
                 report.end = Self.start(ofPane: key.saturating(adding: 1), slide: slide)
             }
             report.lateRecords = lateSinceClose
+            report.lineage = lineage
             lateSinceClose = 0
             var offsets: [Int: ClosedRange<Int64>] = [:]
             for index in spanned {

@@ -16,6 +16,11 @@ public final class Monitor {
     public internal(set) var windowsClosed = 0
     /// Records that came for an event-time pane already closed, since the start.
     public internal(set) var lateRecords = 0
+    /// Where this monitor's record-count windows are counted from: with a window's index it
+    /// names the window in event ids, so a replay after a crash names it the same way. Set by
+    /// the pipeline from the offsets the count started at, restored with the checkpoint; nil
+    /// until then.
+    public var lineage: UInt64?
 
     let numericFeatures: [NumericReference]
     let categoricalFeatures: [CategoricalReference]
@@ -68,6 +73,7 @@ public final class Monitor {
     public func takeOver(from old: Monitor) {
         stateMachine = DriftStateMachine(policy: policy, state: old.stateMachine.state)
         windowsClosed = old.windowsClosed
+        lineage = old.lineage
         lateRecords = old.lateRecords
         nextKey = old.nextKey
         closedBefore = old.closedBefore
@@ -279,7 +285,7 @@ public final class Monitor {
             }
         return Checkpoint(
             state: stateMachine.state, windowsClosed: windowsClosed, firstPane: firstKey, firstRetainedPane: firstRetained,
-            lastEvaluatedPane: lastEvaluatedPane)
+            lastEvaluatedPane: lastEvaluatedPane, lineage: lineage)
     }
 
     /// Continues from a checkpoint taken by an earlier run (or by this one before a rebalance):
@@ -290,6 +296,7 @@ public final class Monitor {
         while let pane = panes.popLast() { spare.append(pane) }
         stateMachine = DriftStateMachine(policy: policy, state: checkpoint.state)
         windowsClosed = checkpoint.windowsClosed
+        if let restored = checkpoint.lineage { lineage = restored }
         lastEvaluatedPane = checkpoint.lastEvaluatedPane
         firstKey = checkpoint.firstPane
         newestEventTime = .min
@@ -311,20 +318,23 @@ public final class Monitor {
         public var firstRetainedPane: Int64?
         /// The pane that ended the last evaluated window.
         public var lastEvaluatedPane: Int64?
+        /// See ``Monitor/lineage``.
+        public var lineage: UInt64?
 
         public init(
             state: DriftStateMachine.State, windowsClosed: Int, firstPane: Int64? = nil, firstRetainedPane: Int64? = nil,
-            lastEvaluatedPane: Int64? = nil
+            lastEvaluatedPane: Int64? = nil, lineage: UInt64? = nil
         ) {
             self.state = state
             self.windowsClosed = windowsClosed
             self.firstPane = firstPane
             self.firstRetainedPane = firstRetainedPane
             self.lastEvaluatedPane = lastEvaluatedPane
+            self.lineage = lineage
         }
 
         enum CodingKeys: String, CodingKey {
-            case state, windowsClosed
+            case state, windowsClosed, lineage
             case firstPane = "origin"
             case firstRetainedPane = "resume"
             case lastEvaluatedPane = "last"

@@ -50,7 +50,11 @@ public final class RetrainingHook {
     /// partition is read to its end. An event interrupted by the stop is not committed: it
     /// runs again after a restart.
     public func run(untilEnd: Bool = false, shouldStop: () -> Bool) throws {
-        defer { consumer.close() }
+        defer {
+            consumer.close()
+            // Each failed-topic copy was awaited: nothing is left in flight.
+            producer?.close(timeoutMilliseconds: 0)
+        }
         logger.info(
             "hook started",
             metadata: ["topic": "\(settings.topic)", "group": "\(settings.group)", "action": "\(settings.action.description)"])

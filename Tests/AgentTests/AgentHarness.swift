@@ -175,7 +175,7 @@ enum AgentHarness {
             configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: group, topics: [topic], logger: logger)
         defer { checker.close() }
         let committed = try checker.committed((0..<partitions).map { TopicPartition(topic: topic, partition: Int32($0)) })
-        return (0..<partitions).map { max(0, committed[TopicPartition(topic: topic, partition: Int32($0))] ?? 0) }
+        return (0..<partitions).map { committed[TopicPartition(topic: topic, partition: Int32($0))].flatMap { $0 } ?? 0 }
     }
 
     /// Checks that closed windows took each partition's records exactly once, from offset 0 up

@@ -55,6 +55,7 @@ final class AgentProcess: Sendable {
 
     var log: [String] { output.state.withLock { $0.lines } }
     var isRunning: Bool { process.isRunning }
+    var processIdentifier: pid_t { process.processIdentifier }
     var exitStatus: Int32 { process.terminationStatus }
 
     /// Waits for a log line containing every one of `fragments`; returns it.

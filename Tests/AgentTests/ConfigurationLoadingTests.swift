@@ -58,6 +58,44 @@ struct ConfigurationLoadingTests {
         #expect(text.hasPrefix(expected), "\(text)")
     }
 
+    @Test(
+        "A wrong type says what was expected and what is there",
+        arguments: [
+            ("window_records: 1e18\n", "agent.yaml: line 1, column 17: window_records: expected a whole number (digits, no exponent), found '1e18'"),
+            ("http_port: [1]\n", "agent.yaml: line 1, column 12: http_port: expected a single value, found a list"),
+            ("models:\n  - {name: m, reference: r.json, policy: {drift_threshold: high}}\n", "drift_threshold: expected a number, found 'high'"),
+            ("window_records: \"\(String(repeating: "9", count: 200_000))\"\n", "found '9999999999999999999999999999999999999999…'"),
+        ])
+    func wrongTypeSaid(yaml: String, expected: String) {
+        let text = message(yaml)
+        #expect(text.contains(expected), "\(text.prefix(300))")
+        #expect(text.utf8.count < 300, "no line repeated whole")
+    }
+
+    @Test("A file that cannot be read says why: missing, a directory, not UTF-8 (with the offset), too large")
+    func unreadableFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-files-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func message(_ path: String) -> String {
+            do {
+                _ = try AgentConfiguration.load(path: path, environment: [:])
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let missing = directory.appendingPathComponent("missing.yaml").path
+        #expect(message(missing) == "\(missing): cannot open the file: No such file or directory")
+        #expect(message(directory.path) == "\(directory.path): is a directory, not a configuration file")
+        let latin1 = directory.appendingPathComponent("latin1.yaml")
+        try Data("http_port: 1\n# caf".utf8 + [0xE9] + Data("\n".utf8)).write(to: latin1)
+        #expect(message(latin1.path) == "\(latin1.path): not UTF-8 text (an invalid byte at offset 18)")
+        let large = directory.appendingPathComponent("large.yaml")
+        try Data(repeating: 0x23, count: (16 << 20) + 1).write(to: large)
+        #expect(message(large.path) == "\(large.path): more than 16777216 bytes, more than a configuration may have")
+    }
+
     @Test("metrics: limits and log_format are read, misspelt keys and bad values refused")
     func metricsAndLogs() throws {
         let base = "models: [{name: m, reference: r.json}]\n"

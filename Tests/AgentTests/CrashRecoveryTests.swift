@@ -117,5 +117,77 @@ extension AgentOnKafka {
             }
             #expect(clean.windows.flatMap(\.events).count == 2)
         }
+
+        /// Windows of 400 over four partitions, every record drifted: window 1 declares drift.
+        @Test(
+            "Four partitions, SIGKILL right after a window closed: the replay forms it from other records and publishes it under the same ids",
+            arguments: 1...3)
+        func replayedAcrossPartitions(round: Int) async throws {
+            let partitions = 4
+            let cluster = try AgentHarness.cluster(partitions: partitions)
+            let (directory, configuration, _) = try AgentHarness.processSetup(
+                cluster, windowRecords: Self.window, extra: "log_level: debug",
+                kafkaExtra: """
+                      group: replayed
+                      properties:
+                        session.timeout.ms: "6000"
+                        heartbeat.interval.ms: "500"
+                        max.partition.fetch.bytes: "600"
+                    """)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            // One record a batch, and fetches of 600 bytes a partition: the agent takes the
+            // partitions in turn, a record or two at a time.
+            var producing = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+            producing["batch.num.messages"] = "1"
+            let producer = try KafkaProducer(configuration: producing)
+            var traffic = DemoTraffic(seed: UInt64(40 + round), driftAfter: 0)
+
+            /// Two records in three to partition 0, the third to partition 1: read in turn, partition 1
+            /// runs out first.
+            func produceUnevenly(_ range: Range<Int>) throws {
+                let tickets = try range.map { i in
+                    try producer.send(
+                        topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)),
+                        partition: i % 3 == 2 ? 1 : 0)
+                }
+                try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+            }
+
+            // Run 1: window 0 closes and is committed; window 1 lacks one record.
+            try produceUnevenly(0..<2 * Self.window - 1)
+            let first = try AgentProcess(arguments: ["run", "--config", configuration])
+            let closed0 = try await first.waitForLine(containing: "window closed", " window=0 ")
+            try #require(closed0 != nil, "run 1 closed window 0: \(first.log.suffix(5))")
+            try await Task.sleep(for: .seconds(1))
+            // Its last record closes window 1; the broker refuses the commit after it, and the
+            // process dies right after the window's events were acknowledged.
+            cluster.refuseCommitRequests(count: 1_000, code: 12)
+            try produceUnevenly(2 * Self.window - 1..<2 * Self.window)
+            let closed1 = try await first.waitForLine(containing: "window closed", " window=1 ")
+            first.kill(SIGKILL)
+            try #require(closed1 != nil, "run 1 closed window 1: \(first.log.suffix(5))")
+            cluster.acceptCommitRequests()
+
+            // Run 2: by now every partition has more records; the replay takes partition 1's new
+            // ones once its old ones ran out, before window 1 is full: the window holds other
+            // records than the crashed run's.
+            try AgentHarness.produce(2 * Self.window..<5 * Self.window, of: &traffic, partitions: partitions, producer: producer)
+            let second = try AgentProcess(arguments: ["run", "--config", configuration, "--until-end"])
+            try await second.waitForExit()
+            #expect(!second.isRunning && second.exitStatus == 0, "\(second.log.suffix(5))")
+
+            let crashed = try #require(first.windows.first { $0.index == 1 })
+            #expect(!crashed.events.isEmpty, "window 1 declared drift: \(crashed)")
+            let replayed = try #require(second.windows.first { $0.index == 1 }, "window 1 was not committed, so it is replayed: \(second.log.suffix(5))")
+            #expect(replayed.offsets != crashed.offsets, "the replay read window 1 from other records")
+            #expect(replayed.events == crashed.events, "the replayed window's ids: \(replayed.events) against \(crashed.events)")
+            // Per window and type, one id on the events topic.
+            let published = try AgentHarness.readAll(topic: "events", bootstrap: cluster.bootstrapServers, logger: logger)
+            let ids = try published.map { message in
+                try #require((try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any])?["id"] as? String)
+            }
+            let logged = Set((first.windows + second.windows).flatMap { window in window.events.map { "\(window.index):\($0)" } })
+            #expect(Set(ids).count == logged.count, "distinct ids published \(Set(ids).count), window events logged \(logged.sorted())")
+        }
     }
 }

@@ -166,6 +166,38 @@ final class InjectorTests {
     }
 
     @Test(
+        "An annotation the sidecar or the API server would refuse: admitted unchanged, with a warning naming it",
+        arguments: [
+            ("driftwatch.dev/topic", "^[bad", "is not a Kafka topic name"),
+            ("driftwatch.dev/topic", "logs\n--bootstrap", "\"logs\\n--bootstrap\" is not a Kafka topic name"),
+            ("driftwatch.dev/topic", String(repeating: "t", count: 250), "is not a Kafka topic name"),
+            ("driftwatch.dev/topic", "..", "is not a Kafka topic name"),
+            ("driftwatch.dev/reference-configmap", "Fraud_Reference", "is not a ConfigMap name"),
+            ("driftwatch.dev/config-configmap", "a..b", "is not a ConfigMap name"),
+            ("driftwatch.dev/model", "Fraud_Detector", "set driftwatch.dev/reference-configmap"),
+        ])
+    func refusedAnnotation(key: String, value: String, warning: String) async throws {
+        var review = try #require(JSONSerialization.jsonObject(with: try fixture("review-deployment-pod.json")) as? [String: Any])
+        var request = try #require(review["request"] as? [String: Any])
+        var pod = try #require(request["object"] as? [String: Any])
+        var metadata = try #require(pod["metadata"] as? [String: Any])
+        var annotations = try #require(metadata["annotations"] as? [String: String])
+        annotations[key] = value
+        // The fixture names its reference ConfigMap; without it the name comes from the model.
+        if key == "driftwatch.dev/model" { annotations["driftwatch.dev/reference-configmap"] = nil }
+        metadata["annotations"] = annotations
+        pod["metadata"] = metadata
+        request["object"] = pod
+        review["request"] = request
+        let (response, admitted) = try await admit(try JSONSerialization.data(withJSONObject: review))
+        #expect(response["patch"] == nil)
+        let warnings = response["warnings"] as? [String] ?? []
+        #expect(warnings.count == 1 && warnings[0].contains(warning) && warnings[0].contains(key), "\(warnings)")
+        #expect(warnings.allSatisfy { $0.utf8.count < 400 && !$0.contains("\n") })
+        #expect(Self.containers(admitted).count == 1)
+    }
+
+    @Test(
         "A body that is not an AdmissionReview v1 is refused with 400 and the reason",
         arguments: [
             (#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"kind":{"kind":"Pod"}}}"#, "request.uid is missing"),

@@ -59,7 +59,7 @@ struct MockClusterRoundTripTests {
             configuration: groupConfiguration, groupID: "g1", topics: ["logs"],
             logger: logger)
         let committed = try reader.committedWithMetadata(partitions)
-        #expect(committed.values.map(\.offset).sorted() == [100, 100, 100])
+        #expect(committed.values.compactMap(\.offset).sorted() == [100, 100, 100])
         #expect(committed.values.allSatisfy { $0.metadata == metadata })
         var firstOffsets: [Int32: Int64] = [:]
         let readDeadline = ContinuousClock.now + .seconds(30)

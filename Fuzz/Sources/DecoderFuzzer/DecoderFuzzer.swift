@@ -1,4 +1,5 @@
 import DriftMonitor
+import FuzzerDriver
 import Foundation
 import Ingest
 
@@ -32,19 +33,10 @@ enum DecoderFuzzer {
     ]
 }
 
-/// libFuzzer's driver, from libclang_rt.fuzzer_no_main (linked by `make fuzz`).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
 @main
 struct DecoderFuzzerMain {
     static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, fuzz))
+        runFuzzer(fuzz)
     }
 }
 

@@ -9,10 +9,7 @@ extension AgentConfiguration {
     /// - An unknown key, or a value of the wrong type, is an error naming its line and column.
     /// - Then the environment overrides of ``applyEnvironment(_:)`` apply.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AgentConfiguration {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(description: "\(path): cannot read the file")
-        }
-        return try parse(yaml: text, name: path, environment: environment)
+        try parse(yaml: try ConfigurationFile.text(at: path), name: path, environment: environment)
     }
 
     /// Parses the YAML of a configuration file named `name` (see ``load(path:environment:)``).
@@ -34,8 +31,8 @@ extension AgentConfiguration {
             do {
                 configuration = try YAMLDecoder().decode(AgentConfiguration.self, from: root)
             } catch let error as DecodingError {
-                let location = ConfigurationShape.location(root.descendant(at: ConfigurationError.codingPath(of: error)))
-                throw ConfigurationError(description: "\(name): \(location): \(ConfigurationError.describe(error))")
+                let node = root.descendant(at: ConfigurationError.codingPath(of: error))
+                throw ConfigurationError(description: "\(name): \(ConfigurationShape.location(node)): \(ConfigurationError.describe(error, at: node))")
             }
             if let properties { configuration.kafka.properties = properties }
         }

@@ -325,17 +325,48 @@ public struct ConfigurationError: Error, CustomStringConvertible {
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    /// - Parameter node: the node the error is about, when known: a wrong type is said with
+    ///   what was found there.
+    static func describe(_ error: DecodingError, at node: Node? = nil) -> String {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
         switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+        case .typeMismatch(let type, let context):
+            guard let node, let expected = expectation(of: type) else { return "\(path(context)): \(context.debugDescription)" }
+            return "\(path(context)): expected \(expected), found \(found(node))"
+        case .valueNotFound(_, let context), .dataCorrupted(let context):
             return "\(path(context)): \(context.debugDescription)"
         case .keyNotFound(let key, let context):
             return "\(path(context)): missing key '\(key.stringValue)'"
         @unknown default:
             return "\(error)"
+        }
+    }
+
+    private static func expectation(of type: Any.Type) -> String? {
+        switch type {
+        case is Int.Type, is Int64.Type, is Int32.Type, is UInt.Type, is UInt64.Type, is UInt32.Type: "a whole number (digits, no exponent)"
+        case is Double.Type, is Float.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is String.Type: "a string"
+        case is Node.Scalar.Type: "a single value"
+        case is Node.Sequence.Type: "a list"
+        case is Node.Mapping.Type: "a mapping"
+        default: nil
+        }
+    }
+
+    /// What a node holds, for an error: a scalar's text (cut at 40 characters), or its kind.
+    private static func found(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar):
+            let text = scalar.string
+            let shown = text.unicodeScalars.prefix(40).map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined()
+            return "'\(shown)\(text.unicodeScalars.count > 40 ? "…" : "")'"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        case .alias: return "an alias"
         }
     }
 }

@@ -142,7 +142,7 @@ public enum Demo {
                         producer.poll()
                         sleepMilliseconds(5)
                     }
-                    try? producer.flush(timeoutMilliseconds: 2_000)
+                    producer.close(timeoutMilliseconds: 2_000)
                 }
             } onGracefulShutdown: {
                 stop.set()

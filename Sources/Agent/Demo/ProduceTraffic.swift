@@ -31,6 +31,7 @@ public enum ProduceTraffic {
                 }
             }
             try producer.flush(timeoutMilliseconds: 60_000)
+            producer.close()
         }
         return count
     }

@@ -25,10 +25,16 @@ extension Pipeline {
         do {
             try consumer.commit(offsets, metadata: checkpointMetadata())
             ledger.didCommit(offsets)
+            logger.debug("offsets committed", metadata: ["offsets": "\(Self.describe(offsets))"])
         } catch {
             ledger.commitFailed()
             logger.warning("committing offsets failed; a restart re-reads from the last commit", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// `logs[0]:316,logs[1]:287`, by partition.
+    static func describe(_ offsets: [TopicPartition: Int64]) -> String {
+        offsets.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
     }
 
     func checkpointMetadata() -> [UInt8] {
@@ -48,7 +54,11 @@ extension Pipeline {
         case .revoked(let revoked):
             // Give the next owner the offsets of what this member finished; the open windows
             // started after them, so they are dropped and read again from there.
-            if lifecycle.revoked(safeOffsets: safeOffsets()) == .commitAndDiscard { commit(force: true) }
+            let safe = safeOffsets()
+            if lifecycle.revoked(safeOffsets: safe) == .commitAndDiscard {
+                commit(force: true)
+                revokedAt = safe
+            }
             router.discardOpenWindows()
             clock.forgetEventTimes()
             join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
@@ -59,13 +69,30 @@ extension Pipeline {
         }
     }
 
-    /// Takes up each model's drift state from the newest checkpoint committed with these partitions.
+    /// Partitions given back to this member start where it had accounted for their records,
+    /// when the group's commit is behind that: a commit refused during the rebalance would
+    /// otherwise have it read its own closed windows' records again, counting them twice.
+    func resumeOffsets(of partitions: [TopicPartition]) -> [TopicPartition: Int64] {
+        defer { revokedAt = [:] }
+        let own = revokedAt.filter { partitions.contains($0.key) }
+        guard !own.isEmpty else { return [:] }
+        let committed = (try? consumer.committed(Array(own.keys))) ?? [:]
+        let resumed = own.filter { partition, offset in (committed[partition] ?? nil).map { $0 < offset } ?? true }
+        if !resumed.isEmpty {
+            logger.info("partitions resumed past the last commit", metadata: ["offsets": "\(Self.describe(resumed))"])
+        }
+        return resumed
+    }
+
+    /// Takes up each model's drift state from the newest checkpoint committed with these
+    /// partitions; a model without one starts its count of windows at the offsets reading starts from.
     func restoreCheckpoints(of assigned: [TopicPartition]) {
-        let committed: [TopicPartition: (offset: Int64, metadata: [UInt8])]
+        let committed: [TopicPartition: CommittedOffset]
         do {
             committed = try consumer.committedWithMetadata(assigned)
         } catch {
             logger.warning("reading committed checkpoints failed; models start at ok", metadata: ["error": "\(error)"])
+            router.restore(from: [], lineage: Self.lineage(startingAt: nil))
             return
         }
         var checkpoints: [PipelineCheckpoint] = []
@@ -76,7 +103,34 @@ extension Pipeline {
             }
             checkpoints.append(checkpoint)
         }
-        router.restore(from: checkpoints)
+        let starts = consumer.startOffsets(committed: committed.mapValues(\.offset))
+        if starts == nil { logger.warning("the partitions' start offsets are unknown: record-count windows replayed after a crash get new event ids") }
+        router.restore(from: checkpoints, lineage: Self.lineage(startingAt: starts))
+    }
+
+    /// A digest of where a count of record-count windows starts: each partition and its start
+    /// offset. A replay from the same offsets counts the same windows; reading from elsewhere
+    /// (offsets expired, a checkpoint too large to commit) starts another count. Random when
+    /// the offsets are unknown: then no replay shares it, and no other count either.
+    static func lineage(startingAt starts: [TopicPartition: Int64]?) -> UInt64 {
+        guard let starts else { return UInt64.random(in: .min ... .max) }
+        var hash = StableHash()
+        for (partition, offset) in starts.sorted(by: { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }) {
+            hash.combine(partition.topic)
+            hash.combine(Int(partition.partition))
+            hash.combine(Int(offset))
+        }
+        return hash.value
+    }
+
+    /// A digest of the partitions assigned now (see ``DriftEvent/init(kind:report:policy:partitions:)``).
+    func assignmentDigest() -> UInt64 {
+        var hash = StableHash()
+        for partition in consumer.assignment().sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+            hash.combine(partition.topic)
+            hash.combine(Int(partition.partition))
+        }
+        return hash.value
     }
 
     /// Sends the partitions still assigned back to the first record not accounted for.

@@ -36,6 +36,9 @@ public final class Pipeline {
     let deadLetters: DeadLetterSink
     let health: ConsumerHealth
     var tally = RecordTally()
+    /// At the last revocation, where this member had accounted for each partition's records
+    /// (see ``resumeOffsets(of:)``).
+    var revokedAt: [TopicPartition: Int64] = [:]
 
     /// Records taken from Kafka since the start (valid, invalid and unrouted).
     public var recordsConsumed: Int { tally.records }
@@ -62,6 +65,7 @@ public final class Pipeline {
         deadLetters = DeadLetterSink(producer: producer, topic: settings.dlqTopic, logger: logger)
         health = ConsumerHealth(consumer: consumer, readiness: readiness, catalogue: catalogue, logger: logger)
         consumer.onRebalance { [unowned self] event in rebalance(event) }
+        consumer.onAssignment { [unowned self] partitions in resumeOffsets(of: partitions) }
     }
 
     var catalogue: MetricCatalogue { router.catalogue }
@@ -74,6 +78,8 @@ public final class Pipeline {
         defer {
             health.readiness.set(ready: false, reason: "stopped")
             consumer.close()
+            // Every event and dead letter was acknowledged or given up on: drop what is left.
+            events.producer.close(timeoutMilliseconds: 0)
         }
         // The producer learns its topics' leaders now: the first event would otherwise wait
         // for that lookup (~0.5 s seen) while the window that raised it holds the pipeline.
@@ -234,8 +240,9 @@ public final class Pipeline {
         let (report, actions) = (closed.report, closed.actions)
         let state = target.monitor.stateMachine.state
         target.metrics.record(report, state: state)
+        let partitions = actions.isEmpty ? 0 : assignmentDigest()
         let events = actions.map { action in
-            DriftEvent(kind: action.eventKind, report: report, policy: target.monitor.policy)
+            DriftEvent(kind: action.eventKind, report: report, policy: target.monitor.policy, partitions: partitions)
         }
         try self.events.publish(events, metrics: target.metrics)
         let offsets = Dictionary(uniqueKeysWithValues: closed.offsets.map { (clock[$0.key], $0.value) })

@@ -2,8 +2,11 @@
 public struct WindowReport: Sendable {
     public var model: String
     public var referenceVersion: String
-    /// The window's sequence number for this model since the agent started.
+    /// The window's sequence number for this model: since the agent started, or since the
+    /// count the restored checkpoint continues.
     public var index: Int
+    /// The monitor's ``Monitor/lineage`` when the window closed.
+    public var lineage: UInt64?
     public var records: Int
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?

@@ -19,34 +19,57 @@ public struct DriftEvent: Sendable, Hashable {
         public var pvalue: Double?
     }
 
+    /// A record-count window's place in its count. Its records depend on the order in which
+    /// partitions were fetched, which a replay does not repeat; its place does not.
+    public struct CountedWindow: Sendable, Hashable {
+        /// The monitor's ``Monitor/lineage``, mixed with the partitions the window was read from.
+        public var lineage: UInt64
+        public var index: Int
+    }
+
     public var kind: Kind
     public var model: String
     public var referenceVersion: String
     public var windowStart: Int64
     public var windowEnd: Int64
     public var windowRecords: Int
+    /// nil for an event-time window: its bounds name it.
+    public var countedWindow: CountedWindow?
     public var datasetDriftShare: Double
     public var features: [Evidence]
 
-    /// Deterministic from model, kind and window: a replay after a crash yields the same id,
-    /// so consumers can deduplicate.
+    /// Deterministic from model, kind and window, so a replay after a crash yields the same
+    /// id and consumers can deduplicate: an event-time window is named by its bounds, a
+    /// record-count window by its place in the count (``CountedWindow``).
     public var id: String {
         var hash = StableHash()
         hash.combine(model)
         hash.combine(kind.rawValue)
-        hash.combine(Int(windowStart))
-        hash.combine(Int(windowEnd))
-        hash.combine(windowRecords)
+        if let counted = countedWindow {
+            hash.combine(counted.lineage)
+            hash.combine(counted.index)
+        } else {
+            hash.combine(Int(windowStart))
+            hash.combine(Int(windowEnd))
+        }
         return hash.hexDigest
     }
 
-    public init(kind: Kind, report: WindowReport, policy: DriftPolicy) {
+    /// - Parameter partitions: a digest of the partitions the pipeline reads, for record-count
+    ///   windows: members of one group that took up the same checkpoint count apart.
+    public init(kind: Kind, report: WindowReport, policy: DriftPolicy, partitions: UInt64 = 0) {
         self.kind = kind
         model = report.model
         referenceVersion = report.referenceVersion
         windowStart = report.start ?? report.firstEventTime ?? 0
         windowEnd = report.end ?? report.lastEventTime ?? 0
         windowRecords = report.records
+        if report.start == nil {
+            var lineage = StableHash()
+            lineage.combine(report.lineage ?? 0)
+            lineage.combine(partitions)
+            countedWindow = CountedWindow(lineage: lineage.value, index: report.index)
+        }
         datasetDriftShare = report.datasetDriftShare
         features = report.driftedFeatures.map { feature in
             let score = feature.score(feature.decidingMethod)

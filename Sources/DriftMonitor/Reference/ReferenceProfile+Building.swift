@@ -110,6 +110,9 @@ package struct StableHash {
         withUnsafeBytes(of: value.littleEndian) { combine(bytes: $0) }
     }
 
+    /// 64 bits of the digest.
+    package var value: UInt64 { first ^ second.rotateLeft(32) }
+
     /// 32 hex digits.
     package var hexDigest: String {
         func hex(_ value: UInt64) -> String {

@@ -33,7 +33,55 @@ struct SidecarInjection {
         guard Self.isLabelValue(model) else {
             return .skip("model name \(model) is not a valid label value (63 characters of [A-Za-z0-9._-]); driftwatch not injected", warn: true)
         }
+        // A value the sidecar or the API server would refuse: the pod would start with a
+        // sidecar that exits at once, or not be created at all.
+        if let topic = annotations[PodAnnotations.topic], !Self.isTopicName(topic) {
+            return .skip(
+                "\(PodAnnotations.topic) \(Self.quoted(topic)) is not a Kafka topic name (1-249 characters of [a-zA-Z0-9._-], not . or ..); driftwatch not injected",
+                warn: true)
+        }
+        for key in [PodAnnotations.reference, PodAnnotations.config] {
+            if let name = annotations[key], !Self.isConfigMapName(name) {
+                return .skip(
+                    "\(key) \(Self.quoted(name)) is not a ConfigMap name (a DNS subdomain: 253 characters of [a-z0-9.-]); driftwatch not injected",
+                    warn: true)
+            }
+        }
+        if annotations[PodAnnotations.reference] == nil, !Self.isConfigMapName("\(model)-reference") {
+            return .skip(
+                "the ConfigMap name \(model)-reference derived from the model is not a DNS subdomain; set \(PodAnnotations.reference), or a lowercase \(PodAnnotations.model)",
+                warn: true)
+        }
         return .inject(model: model)
+    }
+
+    /// What Kafka accepts as a topic name (`Topic.validate` in Apache Kafka's clients).
+    static func isTopicName(_ value: String) -> Bool {
+        guard !value.isEmpty, value.utf8.count <= 249, value != ".", value != ".." else { return false }
+        return value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x2E
+                || byte == 0x5F
+        }
+    }
+
+    /// A DNS-1123 subdomain, as the API server checks an object's name.
+    static func isConfigMapName(_ value: String) -> Bool {
+        guard !value.isEmpty, value.utf8.count <= 253 else { return false }
+        return value.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            let bytes = Array(label.utf8)
+            guard let first = bytes.first, let last = bytes.last, bytes.count <= 63 else { return false }
+            let lowerAlphanumeric: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) }
+            return lowerAlphanumeric(first) && lowerAlphanumeric(last) && bytes.allSatisfy { lowerAlphanumeric($0) || $0 == 0x2D }
+        }
+    }
+
+    /// An annotation's value for a warning: control characters escaped, cut at 64 bytes.
+    static func quoted(_ value: String) -> String {
+        var text = ""
+        for scalar in value.unicodeScalars.prefix(64) {
+            text += scalar.properties.generalCategory == .control ? scalar.escaped(asASCII: true) : String(scalar)
+        }
+        return "\"" + text + (value.unicodeScalars.count > 64 ? "…" : "") + "\""
     }
 
     private func model(of metadata: [String: Any], annotations: [String: String]) -> String? {

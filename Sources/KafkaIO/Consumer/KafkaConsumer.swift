@@ -15,6 +15,9 @@ public final class KafkaConsumer {
     /// The subscribed topics; ``ConsumedMessage/topicIndex`` indexes this list.
     public let topics: [String]
     public let groupID: String
+    /// `auto.offset.reset` is `latest` (or a synonym): a partition with no committed offset is
+    /// read from its end.
+    let resetsToEnd: Bool
     let handle: OpaquePointer
     private let queue: OpaquePointer
     private let context: Unmanaged<ConsumerContext>
@@ -22,7 +25,7 @@ public final class KafkaConsumer {
     private var shared: ConsumerContext { context.takeUnretainedValue() }
     private var topicHandles: [(pointer: OpaquePointer, index: Int)] = []
     private var batch: [UnsafeMutablePointer<rd_kafka_message_t>?]
-    private var closed = false
+    private var lifecycle = Lifecycle.open
     private var lastWake = ContinuousClock.now - .seconds(1)
     /// Partitions whose end was reached and which have had no message since.
     public private(set) var partitionsAtEnd: Set<TopicPartition> = []
@@ -53,6 +56,7 @@ public final class KafkaConsumer {
         configuration["enable.auto.offset.store"] = "false"
         configuration["enable.partition.eof"] = "true"
         configuration["auto.offset.reset"] = configuration["auto.offset.reset"] ?? "earliest"
+        resetsToEnd = ["latest", "largest", "end"].contains(configuration["auto.offset.reset"])
         configuration["queued.max.messages.kbytes"] = configuration["queued.max.messages.kbytes"] ?? String(prefetchKilobytes)
         // A fetch response stays in memory until its last message is processed: librdkafka's
         // 50 MiB (1 MiB a partition) would be most of the agent's memory. Small fetches keep
@@ -83,12 +87,8 @@ public final class KafkaConsumer {
         self.queue = queue
         batch = Array(repeating: nil, count: maxBatch)
 
-        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for topic in topics {
-            rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
-        }
-        let error = rd_kafka_subscribe(handle, list)
+        let subscription = PartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
+        let error = rd_kafka_subscribe(handle, subscription.pointer)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             // Every stored property is set, so a throw from here runs deinit, which frees the
             // queue, the handle and the context: freeing them here too was a double free.
@@ -111,11 +111,18 @@ public final class KafkaConsumer {
         shared.onRebalance = handler
     }
 
+    /// Asked inside the rebalance callback, after ``onRebalance(_:)`` heard of an assignment:
+    /// where to start reading some of these partitions instead of their committed offsets.
+    public func onAssignment(startOffsets: @escaping ([TopicPartition]) -> [TopicPartition: Int64]) {
+        shared.startOffsets = startOffsets
+    }
+
     /// Waits up to `timeoutMilliseconds` for messages and hands each to `body`, in order per
     /// partition. Rebalance callbacks run inside this call.
     /// - Returns: the number of messages handed to `body`.
     @discardableResult
     public func poll(maxMessages: Int? = nil, timeoutMilliseconds: Int32, _ body: (borrowing ConsumedMessage) -> Void) -> Int {
+        guard lifecycle == .open else { return 0 }
         let limit = min(maxMessages ?? batch.count, batch.count)
         func takeQueued(from start: Int) -> Int {
             batch.withUnsafeMutableBufferPointer { buffer in
@@ -213,8 +220,7 @@ public final class KafkaConsumer {
     public func assignment() -> [TopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        return TopicPartitionList.partitions(of: list)
+        return PartitionList(adopting: list).partitions
     }
 
     /// True once at least one partition is assigned and every assigned partition was read to its end.
@@ -226,33 +232,26 @@ public final class KafkaConsumer {
     /// Commits these offsets (the *next* offset to read per partition) and waits for the
     /// broker's answer. `metadata` goes with every partition's offset.
     public func commit(_ offsets: [TopicPartition: Int64], metadata: [UInt8] = []) throws(KafkaError) {
+        guard lifecycle == .open else { throw .client("the consumer is closed", while: "committing offsets") }
         guard !offsets.isEmpty else { return }
-        let list = TopicPartitionList.make(offsets, metadata: metadata)
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        let error = rd_kafka_commit(handle, list, 0)
+        let list = PartitionList(offsets, metadata: metadata)
+        let error = rd_kafka_commit(handle, list.pointer, 0)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
             throw .rdKafka(error, while: "committing offsets")
         }
-        for i in 0..<Int(list.pointee.cnt) where list.pointee.elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let entry = list.pointee.elems[i]
-            throw .rdKafka(entry.err, while: "committing the offset of \(String(cString: entry.topic))[\(entry.partition)]")
-        }
+        if let failure = list.firstError(while: "committing the offset of") { throw failure }
     }
 
     /// Moves the next read of assigned partitions to these offsets.
     public func seek(_ offsets: [TopicPartition: Int64], timeoutMilliseconds: Int32 = 5000) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
-        let list = TopicPartitionList.make(offsets)
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        if let failure = rd_kafka_seek_partitions(handle, list, timeoutMilliseconds) {
+        let list = PartitionList(offsets)
+        if let failure = rd_kafka_seek_partitions(handle, list.pointer, timeoutMilliseconds) {
             let text = String(cString: rd_kafka_error_string(failure))
             rd_kafka_error_destroy(failure)
             throw .client(text, while: "seeking \(offsets.keys.sorted { $0.description < $1.description })")
         }
-        for i in 0..<Int(list.pointee.cnt) where list.pointee.elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let entry = list.pointee.elems[i]
-            throw .rdKafka(entry.err, while: "seeking \(String(cString: entry.topic))[\(entry.partition)]")
-        }
+        if let failure = list.firstError(while: "seeking") { throw failure }
         for (partition, offset) in offsets {
             positions[partition] = offset
             partitionsAtEnd.remove(partition)
@@ -272,27 +271,44 @@ public final class KafkaConsumer {
         return true
     }
 
-    /// The group's committed offsets for these partitions (-1001 where none).
-    public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000) throws(KafkaError) -> [TopicPartition: Int64] {
+    /// The group's committed offsets for these partitions (nil where none).
+    public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000) throws(KafkaError) -> [TopicPartition: Int64?] {
         try committedWithMetadata(partitions, timeoutMilliseconds: timeoutMilliseconds).mapValues(\.offset)
     }
 
-    /// The group's committed offsets for these partitions (-1001 where none), each with the
-    /// metadata committed with it.
+    /// The group's committed offsets for these partitions, each with the metadata committed with it.
     public func committedWithMetadata(
         _ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000
-    ) throws(KafkaError) -> [TopicPartition: (offset: Int64, metadata: [UInt8])] {
-        let list = TopicPartitionList.make(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        let error = rd_kafka_committed(handle, list, Int32(timeoutMilliseconds))
+    ) throws(KafkaError) -> [TopicPartition: CommittedOffset] {
+        let list = PartitionList(partitions)
+        let error = rd_kafka_committed(handle, list.pointer, Int32(timeoutMilliseconds))
         if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "reading committed offsets") }
-        var result: [TopicPartition: (offset: Int64, metadata: [UInt8])] = [:]
-        for i in 0..<Int(list.pointee.cnt) {
-            let entry = list.pointee.elems[i]
+        var result: [TopicPartition: CommittedOffset] = [:]
+        for entry in list.entries {
             let metadata = entry.metadata.map { Array(UnsafeRawBufferPointer(start: $0, count: entry.metadata_size)) } ?? []
-            result[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] = (entry.offset, metadata)
+            result[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] = CommittedOffset(
+                offset: entry.offset >= 0 ? entry.offset : nil, metadata: metadata)
         }
         return result
+    }
+
+    /// Where reading these partitions starts: the committed offset, or for a partition with
+    /// none, the watermark `auto.offset.reset` picks (asked of its leader). nil if a leader
+    /// did not answer.
+    public func startOffsets(committed: [TopicPartition: Int64?], timeoutMilliseconds: Int32 = 5000) -> [TopicPartition: Int64]? {
+        var starts: [TopicPartition: Int64] = [:]
+        for (partition, offset) in committed {
+            if let offset {
+                starts[partition] = offset
+                continue
+            }
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let error = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+            starts[partition] = resetsToEnd ? high : low
+        }
+        return starts
     }
 
     /// The cached low and high watermarks of a partition (from the last fetch), if known.
@@ -306,8 +322,8 @@ public final class KafkaConsumer {
 
     /// Leaves the group and gives up the assignment (commit first: nothing is committed here). Idempotent.
     public func close() {
-        guard !closed else { return }
-        closed = true
+        guard lifecycle == .open else { return }
+        lifecycle = .closed
         let error = rd_kafka_consumer_close(handle)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("closing the consumer failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
@@ -322,10 +338,33 @@ public final class KafkaConsumer {
     }
 }
 
+/// What a group committed for a partition.
+public struct CommittedOffset: Sendable, Hashable {
+    /// The next offset to read; nil when the group committed none.
+    public var offset: Int64?
+    /// What was committed with it.
+    public var metadata: [UInt8]
+
+    public init(offset: Int64?, metadata: [UInt8]) {
+        self.offset = offset
+        self.metadata = metadata
+    }
+}
+
+extension KafkaConsumer {
+    /// Open until ``close()``; the handle itself is freed by `deinit`.
+    enum Lifecycle {
+        case open
+        /// Left the group: no poll, commit or close does anything more.
+        case closed
+    }
+}
+
 /// What the C rebalance callback reaches through librdkafka's opaque pointer.
 final class ConsumerContext {
     let logger: Logger
     var onRebalance: (RebalanceEvent) -> Void = { _ in }
+    var startOffsets: ([TopicPartition]) -> [TopicPartition: Int64] = { _ in [:] }
     /// What librdkafka said when it found every broker down; nil once one answers.
     var brokersDown: String?
     /// A rebalance happened during the current poll.
@@ -343,13 +382,20 @@ private func rebalanceCallback(
 ) {
     guard let handle, let list, let opaque else { return }
     let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
-    let partitions = TopicPartitionList.partitions(of: list)
+    let partitions = PartitionList.partitions(of: list)
     context.rebalanced = true
     let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
     switch error {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
         context.logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
         context.onRebalance(.assigned(partitions))
+        let starts = context.startOffsets(partitions)
+        for i in 0..<Int(list.pointee.cnt) {
+            let entry = list.pointee.elems[i]
+            if let start = starts[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] {
+                list.pointee.elems[i].offset = start
+            }
+        }
         if cooperative {
             if let failure = rd_kafka_incremental_assign(handle, list) { rd_kafka_error_destroy(failure) }
         } else {
@@ -379,28 +425,4 @@ private func errorCallback(_ handle: OpaquePointer?, _ error: Int32, _ reason: U
         context.brokersDown = text
     }
     context.logger.warning("kafka client error", metadata: ["error": "\(text)"])
-}
-
-enum TopicPartitionList {
-    static func make(_ offsets: [TopicPartition: Int64], metadata: [UInt8] = []) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
-        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
-        for (partition, offset) in offsets {
-            let entry = rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)!
-            entry.pointee.offset = offset
-            if !metadata.isEmpty {
-                // The list owns its metadata and frees it with free().
-                let copy = malloc(metadata.count)!
-                metadata.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: metadata.count) }
-                entry.pointee.metadata = copy
-                entry.pointee.metadata_size = metadata.count
-            }
-        }
-        return list
-    }
-
-    static func partitions(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
-        (0..<Int(list.pointee.cnt)).map { i in
-            TopicPartition(topic: String(cString: list.pointee.elems[i].topic), partition: list.pointee.elems[i].partition)
-        }
-    }
 }

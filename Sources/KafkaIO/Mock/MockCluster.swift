@@ -56,13 +56,28 @@ public final class MockCluster: Sendable {
     /// Answers the next `count` produce requests, to whichever broker, with the Kafka error
     /// `code` (19, not enough replicas, is one a producer retries until its message times out).
     public func refuseProduceRequests(count: Int, code: Int32) {
-        let errors = [rd_kafka_resp_err_t](repeating: rd_kafka_resp_err_t(rawValue: code), count: count)
-        // Produce is Kafka API key 0.
-        errors.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(cluster.pointer, 0, count, $0.baseAddress) }
+        refuse(apiKey: 0, count: count, code: code)
     }
 
     /// Forgets the produce-request errors not yet used.
     public func acceptProduceRequests() {
         rd_kafka_mock_clear_request_errors(cluster.pointer, 0)
+    }
+
+    /// Answers the next `count` offset commits with the Kafka error `code`, committing
+    /// nothing (12, offset metadata too large, is one librdkafka hands to the caller).
+    public func refuseCommitRequests(count: Int, code: Int32) {
+        refuse(apiKey: 8, count: count, code: code)
+    }
+
+    /// Forgets the offset-commit errors not yet used.
+    public func acceptCommitRequests() {
+        rd_kafka_mock_clear_request_errors(cluster.pointer, 8)
+    }
+
+    /// `apiKey`: the Kafka protocol's request type (Produce 0, OffsetCommit 8).
+    private func refuse(apiKey: Int16, count: Int, code: Int32) {
+        let errors = [rd_kafka_resp_err_t](repeating: rd_kafka_resp_err_t(rawValue: code), count: count)
+        errors.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(cluster.pointer, apiKey, count, $0.baseAddress) }
     }
 }

@@ -11,6 +11,7 @@ public final class KafkaProducer: Sendable {
     let handle: NativeHandle
     private let reports: Unmanaged<DeliveryReports>
     private let nextTicket = Atomic<UInt64>(1)
+    private let closed = Atomic<Bool>(false)
 
     /// - Parameter configuration: client properties; idempotence is switched on unless set.
     public init(configuration: KafkaConfiguration) throws(KafkaError) {
@@ -31,10 +32,22 @@ public final class KafkaProducer: Sendable {
         self.reports = reports
     }
 
+    /// Frees the client without waiting: what ``close(timeoutMilliseconds:)`` did not deliver is dropped.
     deinit {
-        rd_kafka_flush(handle.pointer, 5000)
+        if !closed.load(ordering: .relaxed) { purge() }
         rd_kafka_destroy(handle.pointer)
         reports.release()
+    }
+
+    /// Waits up to `timeoutMilliseconds` for the messages in flight, then drops the rest (their
+    /// tickets fail). Call it once the last message was sent; sending after it is an error.
+    /// - Returns: whether everything sent was delivered in time.
+    @discardableResult
+    public func close(timeoutMilliseconds: Int32 = 5_000) -> Bool {
+        guard !closed.exchange(true, ordering: .relaxed) else { return true }
+        let delivered = rd_kafka_flush(handle.pointer, timeoutMilliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR
+        if !delivered { purge() }
+        return delivered
     }
 
     /// `partition` for a message the topic's partitioner places.
@@ -61,6 +74,7 @@ public final class KafkaProducer: Sendable {
         topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: [MessageHeader] = [],
         partition: Int32 = RD_KAFKA_PARTITION_UA
     ) throws(KafkaError) -> Ticket {
+        guard !closed.load(ordering: .relaxed) else { throw .client("the producer is closed", while: "producing to \(topic)") }
         let ticket = Ticket(number: nextTicket.add(1, ordering: .relaxed).oldValue)
         reports.takeUnretainedValue().expect(ticket.number)
         while true {
@@ -104,9 +118,10 @@ public final class KafkaProducer: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
         let numbers = tickets.map(\.number)
         while true {
-            if let outcome = reports.takeUnretainedValue().collect(numbers) {
-                if let failure = outcome { throw failure }
-                return .acknowledged
+            switch reports.takeUnretainedValue().collect(numbers) {
+            case .pending: break
+            case .acknowledged: return .acknowledged
+            case .failed(let failure): throw failure
             }
             if abandon() { return .abandoned }
             if ContinuousClock.now >= deadline {
@@ -174,19 +189,27 @@ final class DeliveryReports: Sendable {
         }
     }
 
-    /// `nil` while any ticket is pending; otherwise removes them and gives the first failure.
-    func collect(_ tickets: [UInt64]) -> KafkaError?? {
+    enum Collected {
+        /// A ticket is still waiting for its report.
+        case pending
+        case acknowledged
+        /// The first refusal among the tickets.
+        case failed(KafkaError)
+    }
+
+    /// Once no ticket is pending, removes them and says how they ended.
+    func collect(_ tickets: [UInt64]) -> Collected {
         slots.withLock { slots in
             var failure: KafkaError?
             for ticket in tickets {
                 switch slots[ticket] {
-                case .pending: return nil
+                case .pending: return .pending
                 case .failed(let error): failure = failure ?? error
                 case .delivered, nil: break
                 }
             }
             for ticket in tickets { slots.removeValue(forKey: ticket) }
-            return .some(failure)
+            return failure.map { .failed($0) } ?? .acknowledged
         }
     }
 }

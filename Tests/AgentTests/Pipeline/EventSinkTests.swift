@@ -49,6 +49,7 @@ struct EventSinkTests {
         }
 
         func purge() { purged += 1 }
+        func close(timeoutMilliseconds: Int32) -> Bool { true }
         func partitionCount(of topic: String, timeoutMilliseconds: Int32) -> Int? { 3 }
     }
 

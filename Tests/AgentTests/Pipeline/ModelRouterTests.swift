@@ -55,14 +55,35 @@ struct ModelRouterTests {
         #expect(unlimited.target(model: Array("churn-v1".utf8), segment: Array("eu".utf8), space: space)?.monitor.model == "churn", "not segmented")
     }
 
-    @Test("Restoring takes each model's newest checkpoint by windows closed")
+    @Test("Restoring takes each model's newest checkpoint by windows closed, with the lineage of its count")
     func restore() throws {
         let (router, _) = try router()
-        let older = Monitor.Checkpoint(state: .warning(breachedStreak: 1), windowsClosed: 3)
-        let newer = Monitor.Checkpoint(state: .ok, windowsClosed: 9)
-        router.restore(from: [PipelineCheckpoint(models: ["fraud": newer]), PipelineCheckpoint(models: ["fraud": older, "churn": older])])
+        let older = Monitor.Checkpoint(state: .warning(breachedStreak: 1), windowsClosed: 3, lineage: 11)
+        let newer = Monitor.Checkpoint(state: .ok, windowsClosed: 9, lineage: 12)
+        router.restore(from: [PipelineCheckpoint(models: ["fraud": newer]), PipelineCheckpoint(models: ["fraud": older, "churn": older])], lineage: 99)
         #expect(router.configured("fraud")?.monitor.windowsClosed == 9)
         #expect(router.configured("churn")?.monitor.windowsClosed == 3)
         #expect(router.checkpoints["churn"]?.state == older.state)
+        #expect(router.configured("fraud")?.monitor.lineage == 12)
+        #expect(router.checkpoints["churn"]?.lineage == 11)
+    }
+
+    @Test("A model without a checkpoint counts from the start offsets' lineage; one committed before its first window keeps its count's")
+    func lineage() throws {
+        let (fresh, _) = try router()
+        fresh.restore(from: [], lineage: 99)
+        #expect(fresh.configured("fraud")?.monitor.lineage == 99)
+        // A restart before the first window's commit: the periodic commit carried the count's lineage.
+        let (restarted, _) = try router()
+        restarted.restore(from: [PipelineCheckpoint(models: ["fraud": Monitor.Checkpoint(state: .ok, windowsClosed: 0, lineage: 7)])], lineage: 99)
+        #expect(restarted.configured("fraud")?.monitor.lineage == 7)
+        #expect(restarted.configured("churn")?.monitor.lineage == 99)
+        // A later assignment does not move a count already begun.
+        restarted.restore(from: [], lineage: 100)
+        #expect(restarted.configured("fraud")?.monitor.lineage == 7)
+        // The lineage survives the round trip through the committed metadata.
+        let decoded = try #require(PipelineCheckpoint(decoding: PipelineCheckpoint(models: restarted.checkpoints).encoded()))
+        #expect(decoded.models["fraud"]?.lineage == 7)
+        #expect(decoded.models["churn"]?.lineage == 99)
     }
 }

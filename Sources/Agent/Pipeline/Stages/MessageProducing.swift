@@ -8,6 +8,9 @@ protocol MessageProducing: AnyObject {
     ) throws(KafkaError) -> KafkaProducer.DeliveryOutcome
     /// Drops what is not acknowledged, so that closing does not wait for it.
     func purge()
+    /// Waits up to `timeoutMilliseconds` for what is in flight, drops the rest, sends nothing more.
+    @discardableResult
+    func close(timeoutMilliseconds: Int32) -> Bool
     func partitionCount(of topic: String, timeoutMilliseconds: Int32) -> Int?
 }
 

@@ -17,6 +17,8 @@ final class ModelRouter {
     private var watchedOfName: [Int] = []
     /// The checkpoints read at the first assignment, for segments that appear later.
     private var restoredCheckpoints: [String: Monitor.Checkpoint] = [:]
+    /// Where the count of windows starts for a model without a checkpoint (``Monitor/lineage``).
+    private var lineage: UInt64?
 
     /// - Parameters:
     ///   - routes: per model, the names that route to it (by default its own).
@@ -78,8 +80,9 @@ final class ModelRouter {
         Dictionary(uniqueKeysWithValues: watched.map { ($0.monitor.model, $0.monitor.checkpoint) })
     }
 
-    /// Takes up each model's drift state from the newest of the committed checkpoints.
-    func restore(from committed: [PipelineCheckpoint]) {
+    /// Takes up each model's drift state from the newest of the committed checkpoints; a
+    /// model that never counted a window and has none starts its count at `lineage`.
+    func restore(from committed: [PipelineCheckpoint], lineage: UInt64) {
         var newest: [String: Monitor.Checkpoint] = [:]
         for checkpoint in committed {
             for (model, state) in checkpoint.models where state.windowsClosed > newest[model]?.windowsClosed ?? -1 {
@@ -87,17 +90,25 @@ final class ModelRouter {
             }
         }
         restoredCheckpoints = newest
+        self.lineage = lineage
         for target in watched { restore(target) }
     }
 
     /// Takes up a monitor's drift state from the checkpoint read at the first assignment.
+    /// A checkpoint of no window counts too while the monitor has not begun its count: a
+    /// crash before the first window's commit must replay it in the same count.
     func restore(_ target: Watched) {
-        guard let checkpoint = restoredCheckpoints[target.monitor.model], checkpoint.windowsClosed > target.monitor.windowsClosed else { return }
-        target.monitor.restore(checkpoint)
-        target.metrics.setState(checkpoint.state.gauge)
-        logger.info(
-            "drift state restored from the committed checkpoint",
-            metadata: ["model": "\(target.monitor.model)", "state": "\(checkpoint.state.gauge)", "windows": "\(checkpoint.windowsClosed)"])
+        let monitor = target.monitor
+        if let checkpoint = restoredCheckpoints[monitor.model],
+            checkpoint.windowsClosed > monitor.windowsClosed || (monitor.windowsClosed == 0 && monitor.lineage == nil)
+        {
+            monitor.restore(checkpoint)
+            target.metrics.setState(checkpoint.state.gauge)
+            logger.info(
+                "drift state restored from the committed checkpoint",
+                metadata: ["model": "\(monitor.model)", "state": "\(checkpoint.state.gauge)", "windows": "\(checkpoint.windowsClosed)"])
+        }
+        if monitor.lineage == nil { monitor.lineage = lineage }
     }
 
     /// After a revocation: every open window is dropped, to be read again by the partitions' next owner.

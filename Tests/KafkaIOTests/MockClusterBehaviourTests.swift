@@ -1,0 +1,139 @@
+import KafkaIO
+import Logging
+import Testing
+
+/// The consumer and producer against the mock cluster's own behaviour: a group that
+/// rebalances, a seek, the end of a partition, a refused produce request, and what is left
+/// after `close()`. (Every broker down: `DeliveryTests.brokerOutage`, through the agent.)
+@Suite("KafkaIO: rebalance, seek, end of partition, refusals")
+struct MockClusterBehaviourTests {
+    let logger = Logger(label: "test")
+
+    func groupConfiguration(_ cluster: MockCluster) -> KafkaConfiguration {
+        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration["session.timeout.ms"] = "6000"
+        configuration["heartbeat.interval.ms"] = "500"
+        return configuration
+    }
+
+    func produce(_ count: Int, to cluster: MockCluster, partitions: Int) throws {
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let tickets = try (0..<count).map { i in
+            try producer.send(topic: "logs", key: nil, value: Array("\(i)".utf8), partition: Int32(i % partitions))
+        }
+        try producer.waitForDelivery(of: tickets)
+        #expect(producer.close())
+    }
+
+    /// Polls each consumer in turn, 50 ms each, until `done` or 30 s.
+    func poll(_ consumers: [KafkaConsumer], until done: () -> Bool) {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !done() && ContinuousClock.now < deadline {
+            for consumer in consumers { consumer.poll(timeoutMilliseconds: 50) { _ in } }
+        }
+    }
+
+    @Test("A second member takes half the partitions, each member hears revoke then assign; when it leaves, the first takes all back")
+    func rebalance() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: 4)
+        try produce(40, to: cluster, partitions: 4)
+        let first = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        var heard: [RebalanceEvent] = []
+        first.onRebalance { heard.append($0) }
+        poll([first]) { first.assignment().count == 4 }
+        #expect(first.assignment().count == 4)
+        #expect(heard.count == 1)
+
+        let second = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        poll([first, second]) { first.assignment().count == 2 && second.assignment().count == 2 }
+        #expect(Set(first.assignment()).union(second.assignment()).count == 4)
+        #expect(Set(first.assignment()).isDisjoint(with: second.assignment()))
+        guard heard.count >= 3, case .revoked(let revoked) = heard[1], case .assigned(let assigned) = heard[2] else {
+            Issue.record("heard \(heard)")
+            return
+        }
+        #expect(revoked.count == 4)
+        #expect(Set(assigned) == Set(first.assignment()))
+        // Positions of partitions given up are forgotten.
+        #expect(first.positions.keys.allSatisfy { Set(first.assignment()).contains($0) })
+
+        second.close()
+        poll([first]) { first.assignment().count == 4 }
+        #expect(first.assignment().count == 4)
+        first.close()
+    }
+
+    @Test("A seek moves the next read back; the end of each partition is noted, and forgotten when a record comes")
+    func seekAndEnd() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: 2)
+        try produce(100, to: cluster, partitions: 2)
+        let consumer = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        var offsets: [Int32: [Int64]] = [:]
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !consumer.isAtEndOfAssignment && ContinuousClock.now < deadline {
+            consumer.poll(timeoutMilliseconds: 50) { offsets[$0.partition, default: []].append($0.offset) }
+        }
+        #expect(offsets[0] == Array(0..<50) && offsets[1] == Array(0..<50))
+        let zero = TopicPartition(topic: "logs", partition: 0)
+        let one = TopicPartition(topic: "logs", partition: 1)
+        #expect(consumer.partitionsAtEnd == [zero, one])
+        #expect(consumer.positions == [zero: 50, one: 50])
+
+        try consumer.seek([zero: 40])
+        #expect(consumer.positions[zero] == 40)
+        #expect(!consumer.isAtEndOfAssignment)
+        var again: [Int64] = []
+        let readDeadline = ContinuousClock.now + .seconds(30)
+        while again.count < 10 && ContinuousClock.now < readDeadline {
+            consumer.poll(timeoutMilliseconds: 50) { if $0.partition == 0 { again.append($0.offset) } }
+        }
+        #expect(again == Array(40..<50))
+
+        try produce(1, to: cluster, partitions: 1)
+        var more: [Int64] = []
+        let moreDeadline = ContinuousClock.now + .seconds(30)
+        while more.isEmpty && ContinuousClock.now < moreDeadline {
+            consumer.poll(timeoutMilliseconds: 50) { more.append($0.offset) }
+        }
+        #expect(more == [50])
+        consumer.close()
+    }
+
+    @Test("A produce request the broker keeps refusing fails its ticket once the message times out")
+    func refusedProduce() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: 1)
+        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration["message.timeout.ms"] = "1500"
+        let producer = try KafkaProducer(configuration: configuration)
+        cluster.refuseProduceRequests(count: 1_000, code: 19)
+        let ticket = try producer.send(topic: "logs", key: nil, value: Array("refused".utf8), partition: 0)
+        #expect(throws: KafkaError.self) { try producer.waitForDelivery(of: [ticket], timeoutMilliseconds: 10_000) }
+        cluster.acceptProduceRequests()
+        try producer.waitForDelivery(of: [try producer.send(topic: "logs", key: nil, value: Array("accepted".utf8), partition: 0)])
+        #expect(producer.close())
+        #expect(throws: KafkaError.self) { try producer.send(topic: "logs", key: nil, value: Array("late".utf8), partition: 0) }
+    }
+
+    @Test("Committed offsets are nil where the group committed none; a closed consumer polls nothing and commits nothing")
+    func committedAndClosed() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: 2)
+        try produce(10, to: cluster, partitions: 2)
+        let consumer = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        poll([consumer]) { consumer.isAtEndOfAssignment }
+        let zero = TopicPartition(topic: "logs", partition: 0)
+        let one = TopicPartition(topic: "logs", partition: 1)
+        try consumer.commit([zero: 3], metadata: Array("m".utf8))
+        let committed = try consumer.committedWithMetadata([zero, one])
+        #expect(committed[zero] == CommittedOffset(offset: 3, metadata: Array("m".utf8)))
+        #expect(committed[one] == CommittedOffset(offset: nil, metadata: []))
+        #expect(consumer.startOffsets(committed: committed.mapValues(\.offset)) == [zero: 3, one: 0])
+        consumer.close()
+        #expect(consumer.poll(timeoutMilliseconds: 10) { _ in } == 0)
+        #expect(throws: KafkaError.self) { try consumer.commit([zero: 4]) }
+        consumer.close()
+    }
+}
