@@ -158,7 +158,9 @@ extension AgentOnKafka {
             let first = try AgentProcess(arguments: ["run", "--config", configuration])
             let closed0 = try await first.waitForLine(containing: "window closed", " window=0 ")
             try #require(closed0 != nil, "run 1 closed window 0: \(first.log.suffix(5))")
-            try await Task.sleep(for: .seconds(1))
+            try await AgentHarness.wait(for: .seconds(30)) {
+                first.log.drop { !$0.contains(" window=0 ") }.contains { $0.contains("offsets committed") }
+            }
             // Its last record closes window 1; the broker refuses the commit after it, and the
             // process dies right after the window's events were acknowledged.
             cluster.refuseCommitRequests(count: 1_000, code: 12)

@@ -8,6 +8,9 @@ struct SoakLedger {
         /// Per partition (`logs[3]`), the first and last offset the window held.
         var ranges: [String: ClosedRange<Int64>]
         var events: [String]
+        /// A commit after it was refused before one succeeded (the mock broker refuses commits
+        /// while the group rebalances, where a real broker takes the outgoing generation's).
+        var commitRefused = false
     }
 
     private(set) var windows: [Window] = []
@@ -20,6 +23,8 @@ struct SoakLedger {
     private(set) var committedAtEnd: [String: Int64] = [:]
 
     init(logs: [[String]]) {
+        var leftovers: [(window: Int, partition: String, range: ClosedRange<Int64>, process: Int)] = []
+        var keptCount: [Int: Int] = [:]
         for (process, lines) in logs.enumerated() {
             // Ranges not yet passed by a commit: (window, partition, range).
             var pending: [(window: Int, partition: String, range: ClosedRange<Int64>)] = []
@@ -41,14 +46,29 @@ struct SoakLedger {
                         return true
                     }
                     if process == logs.count - 1 { committedAtEnd = committed }
+                } else if line.contains("committing offsets failed") {
+                    for item in pending { windows[item.window].commitRefused = true }
                 } else if line.contains("partitions assigned") {
                     // A partition that moved away before its commit is read again by its next owner.
                     let assigned = Set(Self.partitionNames(in: line))
                     pending.removeAll { !assigned.contains($0.partition) }
                 }
             }
-            for (window, count) in keptRanges where count == windows[window].ranges.count { windowsKept += 1 }
+            leftovers += pending.map { ($0.window, $0.partition, $0.range, process) }
+            for (window, count) in keptRanges { keptCount[window, default: 0] += count }
         }
+        // A process killed right after a commit may not have logged it: what it left pending
+        // was committed unless a later process read those records again.
+        for item in leftovers {
+            let readAgain = windows.contains { window in
+                window.process > item.process && window.ranges[item.partition]?.overlaps(item.range) ?? false
+            }
+            if !readAgain {
+                kept[item.partition, default: []].append(item.range)
+                keptCount[item.window, default: 0] += 1
+            }
+        }
+        windowsKept = keptCount.filter { $0.value == windows[$0.key].ranges.count }.count
     }
 
     /// Offsets below the end's commit that no kept window holds, and offsets two kept windows hold.
@@ -69,19 +89,23 @@ struct SoakLedger {
     }
 
     /// Pairs of windows holding some of the same records that published an event type under
-    /// two ids.
-    func secondIDs(typeOf: [String: String]) -> Int {
+    /// two ids: `second` in all, `afterRefusedCommit` of them where the first window's commit
+    /// was refused and another process read its records again (in its own count).
+    func secondIDs(typeOf: [String: String]) -> (second: Int, afterRefusedCommit: Int) {
         let published = windows.filter { !$0.events.isEmpty }
-        var count = 0
+        var second = 0
+        var afterRefusedCommit = 0
         for (i, first) in published.enumerated() {
-            for second in published[(i + 1)...] where Self.overlap(first, second) {
+            for later in published[(i + 1)...] where Self.overlap(first, later) {
                 let types = Dictionary(first.events.compactMap { id in typeOf[id].map { ($0, id) } }, uniquingKeysWith: { a, _ in a })
-                for id in second.events {
-                    if let type = typeOf[id], let earlier = types[type], earlier != id { count += 1 }
+                for id in later.events {
+                    guard let type = typeOf[id], let earlier = types[type], earlier != id else { continue }
+                    second += 1
+                    if first.commitRefused && later.process != first.process { afterRefusedCommit += 1 }
                 }
             }
         }
-        return count
+        return (second, afterRefusedCommit)
     }
 
     static func overlap(_ a: Window, _ b: Window) -> Bool {
