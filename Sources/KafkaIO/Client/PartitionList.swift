@@ -4,8 +4,11 @@ import Glibc
 #endif
 
 /// A librdkafka topic-partition list, owned: freed once, when the last reference goes.
+///
+/// The list is reached only through ``withList(_:)``: Swift may free an object right after
+/// its last use, so a bare pointer read from it could outlive the list in an optimised build.
 final class PartitionList {
-    let pointer: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+    private let pointer: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
 
     /// Takes ownership of a list librdkafka created for the caller.
     init(adopting pointer: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
@@ -15,7 +18,8 @@ final class PartitionList {
     /// A list of these partitions at these offsets; `metadata` goes with every entry.
     convenience init(_ offsets: [TopicPartition: Int64], metadata: [UInt8] = []) {
         // rd_kafka_topic_partition_list_new aborts rather than return NULL.
-        self.init(adopting: rd_kafka_topic_partition_list_new(Int32(offsets.count))!)
+        let pointer = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        self.init(adopting: pointer)
         for (partition, offset) in offsets {
             let entry = rd_kafka_topic_partition_list_add(pointer, partition.topic, partition.partition)!
             entry.pointee.offset = offset
@@ -38,11 +42,21 @@ final class PartitionList {
         rd_kafka_topic_partition_list_destroy(pointer)
     }
 
-    var entries: UnsafeMutableBufferPointer<rd_kafka_topic_partition_t> {
-        UnsafeMutableBufferPointer(start: pointer.pointee.elems, count: Int(pointer.pointee.cnt))
+    /// Runs `body` with the list, which lives at least until `body` returns.
+    func withList<Result, Failure: Error>(
+        _ body: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        defer { withExtendedLifetime(self) {} }
+        return try body(pointer)
     }
 
-    var partitions: [TopicPartition] { Self.partitions(of: pointer) }
+    /// Runs `body` with the list's entries, which live at least until `body` returns.
+    func withEntries<Result>(_ body: (UnsafeMutableBufferPointer<rd_kafka_topic_partition_t>) -> Result) -> Result {
+        defer { withExtendedLifetime(self) {} }
+        return body(UnsafeMutableBufferPointer(start: pointer.pointee.elems, count: Int(pointer.pointee.cnt)))
+    }
+
+    var partitions: [TopicPartition] { withEntries { $0.map { TopicPartition(topic: String(cString: $0.topic), partition: $0.partition) } } }
 
     /// The partitions of a list this code does not own (one a callback lends).
     static func partitions(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
@@ -53,7 +67,9 @@ final class PartitionList {
 
     /// The first entry librdkafka marked with an error, as one naming `what` and the partition.
     func firstError(while what: String) -> KafkaError? {
-        guard let entry = entries.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }) else { return nil }
-        return .rdKafka(entry.err, while: "\(what) \(String(cString: entry.topic))[\(entry.partition)]")
+        withEntries { entries in
+            guard let entry = entries.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }) else { return nil }
+            return .rdKafka(entry.err, while: "\(what) \(String(cString: entry.topic))[\(entry.partition)]")
+        }
     }
 }

@@ -88,7 +88,7 @@ public final class KafkaConsumer {
         batch = Array(repeating: nil, count: maxBatch)
 
         let subscription = PartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
-        let error = rd_kafka_subscribe(handle, subscription.pointer)
+        let error = subscription.withList { rd_kafka_subscribe(handle, $0) }
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             // Every stored property is set, so a throw from here runs deinit, which frees the
             // queue, the handle and the context: freeing them here too was a double free.
@@ -235,7 +235,7 @@ public final class KafkaConsumer {
         guard lifecycle == .open else { throw .client("the consumer is closed", while: "committing offsets") }
         guard !offsets.isEmpty else { return }
         let list = PartitionList(offsets, metadata: metadata)
-        let error = rd_kafka_commit(handle, list.pointer, 0)
+        let error = list.withList { rd_kafka_commit(handle, $0, 0) }
         if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
             throw .rdKafka(error, while: "committing offsets")
         }
@@ -246,7 +246,7 @@ public final class KafkaConsumer {
     public func seek(_ offsets: [TopicPartition: Int64], timeoutMilliseconds: Int32 = 5000) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let list = PartitionList(offsets)
-        if let failure = rd_kafka_seek_partitions(handle, list.pointer, timeoutMilliseconds) {
+        if let failure = list.withList({ rd_kafka_seek_partitions(handle, $0, timeoutMilliseconds) }) {
             let text = String(cString: rd_kafka_error_string(failure))
             rd_kafka_error_destroy(failure)
             throw .client(text, while: "seeking \(offsets.keys.sorted { $0.description < $1.description })")
@@ -281,15 +281,17 @@ public final class KafkaConsumer {
         _ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000
     ) throws(KafkaError) -> [TopicPartition: CommittedOffset] {
         let list = PartitionList(partitions)
-        let error = rd_kafka_committed(handle, list.pointer, Int32(timeoutMilliseconds))
+        let error = list.withList { rd_kafka_committed(handle, $0, Int32(timeoutMilliseconds)) }
         if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "reading committed offsets") }
-        var result: [TopicPartition: CommittedOffset] = [:]
-        for entry in list.entries {
-            let metadata = entry.metadata.map { Array(UnsafeRawBufferPointer(start: $0, count: entry.metadata_size)) } ?? []
-            result[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] = CommittedOffset(
-                offset: entry.offset >= 0 ? entry.offset : nil, metadata: metadata)
+        return list.withEntries { entries in
+            var result: [TopicPartition: CommittedOffset] = [:]
+            for entry in entries {
+                let metadata = entry.metadata.map { Array(UnsafeRawBufferPointer(start: $0, count: entry.metadata_size)) } ?? []
+                result[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] = CommittedOffset(
+                    offset: entry.offset >= 0 ? entry.offset : nil, metadata: metadata)
+            }
+            return result
         }
-        return result
     }
 
     /// Where reading these partitions starts: the committed offset, or for a partition with
