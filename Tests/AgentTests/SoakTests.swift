@@ -2,6 +2,7 @@ import Agent
 import Foundation
 import KafkaIO
 import Logging
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -152,22 +153,7 @@ extension AgentOnKafka {
 
         /// TCP connections to the agent that send nothing.
         static func openIdleConnections(_ count: Int, port: Int) -> [Int32] {
-            (0..<count).compactMap { _ in
-                let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                guard descriptor >= 0 else { return nil }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                guard connected == 0 else {
-                    close(descriptor)
-                    return nil
-                }
-                return descriptor
-            }
+            (0..<count).compactMap { _ in LoopbackSocket.connect(port: port) }
         }
     }
 }

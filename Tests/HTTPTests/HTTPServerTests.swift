@@ -4,6 +4,7 @@ import HTTP
 import Logging
 import NIOHTTP1
 import ServiceLifecycle
+import TestSupport
 import Testing
 
 /// The one HTTP server over real loopback sockets: the limits a hostile client meets, and
@@ -18,15 +19,7 @@ struct HTTPServerTests {
         let socket: Int32
 
         init(port: Int) throws {
-            socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(connected == 0, "connect: errno \(errno)")
+            socket = try #require(LoopbackSocket.connect(port: port), "connect: errno \(errno)")
             var timeout = timeval(tv_sec: 60, tv_usec: 0)
             setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }

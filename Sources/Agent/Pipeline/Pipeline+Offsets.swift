@@ -34,7 +34,7 @@ extension Pipeline {
 
     /// `logs[0]:316,logs[1]:287`, by partition.
     static func describe(_ offsets: [TopicPartition: Int64]) -> String {
-        offsets.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+        offsets.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
     }
 
     func checkpointMetadata() -> [UInt8] {
@@ -114,21 +114,21 @@ extension Pipeline {
     /// the offsets are unknown: then no replay shares it, and no other count either.
     static func lineage(startingAt starts: [TopicPartition: Int64]?) -> UInt64 {
         guard let starts else { return UInt64.random(in: .min ... .max) }
-        var hash = StableHash()
-        for (partition, offset) in starts.sorted(by: { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }) {
-            hash.combine(partition.topic)
-            hash.combine(Int(partition.partition))
-            hash.combine(Int(offset))
-        }
-        return hash.value
+        return digest(of: starts.keys, offsets: starts)
     }
 
     /// A digest of the partitions assigned now (see ``DriftEvent/init(kind:report:policy:partitions:)``).
     func assignmentDigest() -> UInt64 {
+        Self.digest(of: consumer.assignment(), offsets: [:])
+    }
+
+    /// A digest of partitions in order, each with its offset when `offsets` has one.
+    private static func digest(of partitions: some Sequence<TopicPartition>, offsets: [TopicPartition: Int64]) -> UInt64 {
         var hash = StableHash()
-        for partition in consumer.assignment().sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+        for partition in partitions.sorted() {
             hash.combine(partition.topic)
             hash.combine(Int(partition.partition))
+            if let offset = offsets[partition] { hash.combine(Int(offset)) }
         }
         return hash.value
     }

@@ -55,7 +55,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
 }
 
 /// A topic and partition.
-public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
+public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var topic: String
     public var partition: Int32
 
@@ -65,6 +65,11 @@ public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(topic)[\(partition)]" }
+
+    /// By topic, then partition.
+    public static func < (lhs: TopicPartition, rhs: TopicPartition) -> Bool {
+        (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
+    }
 }
 
 /// Raw pointer to a librdkafka handle. librdkafka handles are thread-safe, so sharing the

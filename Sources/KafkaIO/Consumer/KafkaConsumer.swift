@@ -249,7 +249,7 @@ public final class KafkaConsumer {
         if let failure = list.withList({ rd_kafka_seek_partitions(handle, $0, timeoutMilliseconds) }) {
             let text = String(cString: rd_kafka_error_string(failure))
             rd_kafka_error_destroy(failure)
-            throw .client(text, while: "seeking \(offsets.keys.sorted { $0.description < $1.description })")
+            throw .client(text, while: "seeking \(offsets.keys.sorted())")
         }
         if let failure = list.firstError(while: "seeking") { throw failure }
         for (partition, offset) in offsets {

@@ -31,9 +31,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let own = event.metadata { fields.merge(own) { _, new in new } }
+        let fields = mergedMetadata(of: event)
         var writer = JSONWriter()
         writer.beginObject()
         writer.field("time", RFC3339.format(milliseconds: Self.now()))

@@ -29,9 +29,7 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let own = event.metadata { fields.merge(own) { _, new in new } }
+        var fields = mergedMetadata(of: event)
         if let error = event.error { fields["error"] = "\(error)" }
         var line = "\(Self.timestamp()) \(event.level)\(label.isEmpty ? "" : " ")\(label):"
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
