@@ -10,10 +10,6 @@ import Telemetry
 import TestSupport
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// The suites that run agents on mock clusters, one test at a time: run side by side on two
 /// cores, their group joins and deadlines starve each other.
 @Suite("Agent on the mock Kafka cluster", .serialized)
@@ -148,6 +144,13 @@ enum AgentHarness {
         func get(_ path: String) async throws -> (status: Int, body: String) {
             try await AgentHarness.get(port: try await http.boundPort.wait(), path)
         }
+
+        /// The partitions the group assigns this agent now (`driftwatch_kafka_assigned_partitions`).
+        func assignedPartitions() async throws -> Int {
+            let metrics = try await get("/metrics").body
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("driftwatch_kafka_assigned_partitions ") }
+            return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
+        }
     }
 
     /// Scrapes `/metrics` on `port` until `done` holds for the exposition, or `timeout`
@@ -165,8 +168,7 @@ enum AgentHarness {
 
     /// The status and body of a GET on a local HTTP port.
     static func get(port: Int, _ path: String) async throws -> (status: Int, body: String) {
-        let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: body, as: UTF8.self))
+        try await LocalHTTP.get(port: port, path)
     }
 
     /// Committed offsets of the agents' group.

@@ -3,6 +3,7 @@ import DriftMonitor
 import Foundation
 import KafkaIO
 import Logging
+import TestSupport
 import Testing
 
 extension AgentOnKafka {
@@ -61,16 +62,23 @@ extension AgentOnKafka {
             let first = try AgentProcess(arguments: ["run", "--config", crashy])
             let closed8 = try await first.waitForLine(containing: "window closed", " window=8 ")
             try #require(closed8 != nil, "run 1 closed window 8: \(first.log.suffix(5))")
-            try await Task.sleep(for: .seconds(1))
+            try await eventually("run 1 committed window 8") {
+                try AgentHarness.committed(cluster, partitions: 1, group: "crashy", logger: logger) == [Int64(9 * Self.window)]
+            }
             first.kill(SIGKILL)
 
             // Run 2: takes up the committed drift state, then is killed while publishing window 9's events.
             try AgentHarness.produce(9 * Self.window + 200..<10 * Self.window - 1, of: &traffic, partitions: 1, producer: producer)
-            let second = try AgentProcess(arguments: ["run", "--config", crashy])
+            let (second, secondPort) = try await AgentProcess.run(configuration: crashy)
             let restored = try await second.waitForLine(containing: "drift state restored")
             #expect(restored.flatMap { AgentProcess.value(of: "windows", in: $0) } == "9", "\(second.log.suffix(5))")
             #expect(restored.flatMap { AgentProcess.value(of: "state", in: $0) } == "1", "warning, one breached window")
-            try await Task.sleep(for: .seconds(2))
+            // Run 2 reads what was produced before the broker slows down.
+            let waiting = 10 * Self.window - 1 - (9 * Self.window)
+            try await eventually("run 2 read window 9's first \(waiting) records") {
+                let metrics = try await LocalHTTP.get(port: secondPort, "/metrics").body
+                return Exposition.sample("driftwatch_records_total{model=\"\(DemoTraffic.model)\"}", in: metrics) == Double(waiting)
+            }
             try cluster.setRoundTripTime(3_000)
             try AgentHarness.produce(10 * Self.window - 1..<10 * Self.window, of: &traffic, partitions: 1, producer: producer)
             let publishing = try await second.waitForLine(containing: "publishing event")

@@ -9,10 +9,6 @@ import Telemetry
 import Testing
 import TestSupport
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 extension AgentOnKafka {
     /// Data quality through the whole agent: defects injected into one window of a clean stream
     /// are measured, exported on /metrics, and breach the policy's quality limits.

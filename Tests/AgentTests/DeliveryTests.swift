@@ -6,6 +6,7 @@ import KafkaIO
 import Logging
 import ServiceLifecycle
 import Telemetry
+import TestSupport
 import Testing
 
 extension AgentOnKafka {
@@ -39,10 +40,12 @@ extension AgentOnKafka {
             // produced once the group is stable: the mock broker refuses a commit while the group
             // rebalances, where a real one takes the commit of the outgoing generation.)
             let second = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
-            try await AgentHarness.wait { second.readiness.state.ready }
-            // The join's rebalance took over a second once in CI under the full suite's load;
-            // a window closed inside it would be counted again by the next owner.
-            try await Task.sleep(for: .seconds(3))
+            // Traffic only once the join's rebalance is over (it took over a second once in CI
+            // under the full suite's load): a window closed inside it would be counted again.
+            try await eventually("the partitions split between the two members") {
+                let (a, b) = (try await first.assignedPartitions(), try await second.assignedPartitions())
+                return a > 0 && b > 0 && a + b == partitions
+            }
             var produced = 6_500
             for _ in 0..<10 {
                 try AgentHarness.produce(produced..<produced + 1_000, of: &traffic, partitions: partitions, producer: producer)
@@ -57,12 +60,14 @@ extension AgentOnKafka {
             func closed() -> Int { (first.windows.all + second.windows.all).map(\.report.records).reduce(0, +) }
             let producedBeforeLeaving = produced
             try await AgentHarness.wait { closed() > producedBeforeLeaving - 2 * window }
-            try await Task.sleep(for: .seconds(1))
+            try await eventually("every closed window committed") {
+                try AgentHarness.committed(cluster, partitions: partitions, logger: logger).reduce(0, +) == Int64(closed())
+            }
             let firstBeforeLeaving = first.windows.count
 
             // Phase 3: A leaves; once its session expires, B takes A's partitions from A's commits.
             try await first.stop()
-            try await Task.sleep(for: .seconds(9))
+            try await eventually("B owns every partition") { try await second.assignedPartitions() == partitions }
             for _ in 0..<10 {
                 try AgentHarness.produce(produced..<produced + 1_000, of: &traffic, partitions: partitions, producer: producer)
                 produced += 1_000

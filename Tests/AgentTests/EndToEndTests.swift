@@ -10,10 +10,6 @@ import Telemetry
 import Testing
 import TestSupport
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 extension AgentOnKafka {
     /// The agent against librdkafka's mock cluster over TCP: real consumer group, real
     /// producer acknowledgements, real HTTP scrape.

@@ -1,11 +1,8 @@
 import Agent
 import Foundation
 import KafkaIO
+import TestSupport
 import Testing
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `kafka.security`: TLS and SASL settings become librdkafka properties, secrets come from
 /// files or the environment, and no secret reaches a log line or an error message.
@@ -126,9 +123,9 @@ extension AgentOnKafka {
             let (agent, port) = try await AgentProcess.run(configuration: configuration)
             let refused = try await agent.waitForLine(containing: "SASL", "mechanism PLAIN", timeout: .seconds(30))
             #expect(refused != nil, "\(agent.log.suffix(5))")
-            try await Task.sleep(for: .seconds(2))
-            let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/readyz")!)
-            #expect((response as? HTTPURLResponse)?.statusCode == 503, "\(String(decoding: body, as: UTF8.self))")
+            // Refused by the broker: never assigned partitions, never ready.
+            let ready = try await LocalHTTP.get(port: port, "/readyz")
+            #expect(ready.status == 503, "\(ready.body)")
             agent.kill(SIGTERM)
             #expect(!agent.log.isEmpty)
             #expect(!agent.log.contains { $0.contains(KafkaSecurityTests.secret) })

@@ -5,10 +5,6 @@ import KafkaIO
 import TestSupport
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 extension AgentOnKafka {
     /// The `driftwatch` process fed drifting traffic, seen the way users see it: through a real
     /// Prometheus (Debian's) scraping it, every dashboard panel's query, the alert rules, and
@@ -131,8 +127,8 @@ extension AgentOnKafka {
             try AgentHarness.produce(0..<3_000, of: &traffic, partitions: 1, producer: producer)
             // Six windows: two clean, four drifted; the page then holds still.
             try #require(try await agent.waitForLine(containing: "window closed", " window=5 ") != nil, "\(agent.log.suffix(5))")
-            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-            let drifted = Set(String(decoding: body, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
+            let body = try await LocalHTTP.get(port: port, "/metrics").body
+            let drifted = Set(body.split(separator: "\n").compactMap { line -> String? in
                 guard line.hasPrefix("driftwatch_feature_drifted{"), line.hasSuffix(" 1.0"), let range = line.range(of: "feature=\"") else { return nil }
                 return String(line[range.upperBound...].prefix { $0 != "\"" })
             })
@@ -196,24 +192,16 @@ final class Prometheus: Sendable {
     func waitUntilReady() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/-/ready")!),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return
-            }
+            if (try? await LocalHTTP.get(port: port, "/-/ready"))?.status == 200 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw Failure(description: "Prometheus did not get ready on port \(port)")
     }
 
     func get(_ path: String, query: [URLQueryItem] = []) async throws -> [String: Any] {
-        var components = URLComponents(string: "http://127.0.0.1:\(port)\(path)")!
-        if !query.isEmpty { components.queryItems = query }
-        // URLComponents leaves '+' alone, which a query string reads as a space.
-        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        let (body, _) = try await URLSession.shared.data(from: components.url!)
-        guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any], object["status"] as? String == "success" else {
-            throw Failure(description: "\(path) \(query): \(String(decoding: body, as: UTF8.self))")
+        let body = try await LocalHTTP.get(port: port, path, query: query).body
+        guard let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], object["status"] as? String == "success" else {
+            throw Failure(description: "\(path) \(query): \(body)")
         }
         return object
     }

@@ -3,11 +3,8 @@ import DriftMonitor
 import Foundation
 import KafkaIO
 import Logging
+import TestSupport
 import Testing
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension AgentOnKafka {
     /// The `driftwatch` process takes a new reference on SIGHUP, from the next window on.
@@ -42,8 +39,7 @@ extension AgentOnKafka {
             let switched = try #require(agent.log.first { $0.contains("reference switched") })
             #expect(AgentProcess.value(of: "from", in: switched) == clean.version)
             #expect(AgentProcess.value(of: "to", in: switched) == shifted.version)
-            let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-            let metrics = String(decoding: body, as: UTF8.self)
+            let metrics = try await LocalHTTP.get(port: port, "/metrics").body
             #expect(metrics.contains("driftwatch_reference_info{model=\"\(DemoTraffic.model)\",version=\"\(shifted.version)\"} 1"))
             #expect(!metrics.contains("version=\"\(clean.version)\""))
             agent.kill(SIGTERM)

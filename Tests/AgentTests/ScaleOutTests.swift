@@ -35,7 +35,10 @@ extension AgentOnKafka {
             let b = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
             try await AgentHarness.wait { b.readiness.state.ready }
             // The join's rebalance: each member ends up with two of the four partitions.
-            try await Task.sleep(for: .seconds(3))
+            try await eventually("two partitions for each member") {
+                let (assignedA, assignedB) = (try await a.assignedPartitions(), try await b.assignedPartitions())
+                return assignedA == 2 && assignedB == 2
+            }
             var aggregatorConfiguration = memberConfiguration
             aggregatorConfiguration.scaleOut.role = .aggregator
             let aggregator = try AgentHarness.RunningAgent(configuration: aggregatorConfiguration, logger: logger)

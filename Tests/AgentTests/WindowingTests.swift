@@ -31,7 +31,8 @@ extension AgentOnKafka {
             // Every partition read to its end: the newest event (5999 ms) closes the panes
             // ending by 5799 ms, so the windows end at 1000, 1500, ... 5500 ms.
             try await AgentHarness.wait { agent.windows.count >= 10 }
-            try await Task.sleep(for: .milliseconds(500))
+            // Everything read before the late records come, or they would not be late.
+            _ = try await agent.scrape { Exposition.sample("driftwatch_records_total{model=\"fraud-detector\"}", in: $0) == 6_000 }
 
             // Four records 5.9 s behind the stream: their panes closed long ago.
             let base: Int64 = 1_764_000_000_000

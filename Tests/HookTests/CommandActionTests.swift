@@ -63,9 +63,13 @@ struct CommandActionTests {
         #expect(signals.last.map { $0 & ~(UInt64(3) << 31) } == 0, "ignored signals")
         // The shell's own child (sleep) went with the group.
         let child = try #require(Int32(try String(contentsOf: directory.appendingPathComponent("child"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        usleep(200_000)
-        // Gone, or a zombie waiting for whoever adopted it to reap it.
-        let state = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first
+        // Gone, or a zombie waiting for whoever adopted it to reap it: the kill takes a moment to land.
+        func state() -> Substring? {
+            (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first
+        }
+        let gone = ContinuousClock.now + .seconds(5)
+        while let now = state(), now != "Z", ContinuousClock.now < gone { usleep(10_000) }
+        let state = state()
         #expect(state == nil || state == "Z", "sleep is still \(state ?? "?")")
     }
 

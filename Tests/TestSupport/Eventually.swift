@@ -6,14 +6,14 @@ import Testing
 @discardableResult
 public func eventually(
     _ what: @autoclosure () -> String, timeout: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () throws -> Bool
+    _ condition: () async throws -> Bool
 ) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(50))
     }
-    if try condition() { return true }
+    if try await condition() { return true }
     Issue.record("not within \(timeout): \(what())", sourceLocation: sourceLocation)
     return false
 }

@@ -57,27 +57,24 @@ extension Pipeline {
             let safe = safeOffsets()
             if lifecycle.revoked(safeOffsets: safe) == .commitAndDiscard {
                 commit(force: true)
-                revokedAt = safe
+                ledger.revoke(safe: safe)
             }
+            catalogue.setAssignment([])
             router.discardOpenWindows()
             clock.forgetEventTimes()
             join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
             logger.info("partitions revoked: open windows discarded", metadata: ["partitions": "\(revoked)"])
         case .assigned(let assigned):
+            catalogue.setAssignment(assigned.map { ($0.topic, $0.partition) })
             guard lifecycle.assigned() == .restoreCheckpoints else { return }
             restoreCheckpoints(of: assigned)
         }
     }
 
-    /// Partitions given back to this member start where it had accounted for their records,
-    /// when the group's commit is behind that: a commit refused during the rebalance would
-    /// otherwise have it read its own closed windows' records again, counting them twice.
+    /// Partitions given back to this member start where it had accounted for their records
+    /// (see ``OffsetLedger/resumeOffsets(of:committed:)``).
     func resumeOffsets(of partitions: [TopicPartition]) -> [TopicPartition: Int64] {
-        defer { revokedAt = [:] }
-        let own = revokedAt.filter { partitions.contains($0.key) }
-        guard !own.isEmpty else { return [:] }
-        let committed = (try? consumer.committed(Array(own.keys))) ?? [:]
-        let resumed = own.filter { partition, offset in (committed[partition] ?? nil).map { $0 < offset } ?? true }
+        let resumed = ledger.resumeOffsets(of: partitions) { own in (try? consumer.committed(own)) ?? [:] }
         if !resumed.isEmpty {
             logger.info("partitions resumed past the last commit", metadata: ["offsets": "\(Self.describe(resumed))"])
         }

@@ -36,9 +36,6 @@ public final class Pipeline {
     let deadLetters: DeadLetterSink
     let health: ConsumerHealth
     var tally = RecordTally()
-    /// At the last revocation, where this member had accounted for each partition's records
-    /// (see ``resumeOffsets(of:)``).
-    var revokedAt: [TopicPartition: Int64] = [:]
 
     /// Records taken from Kafka since the start (valid, invalid and unrouted).
     public var recordsConsumed: Int { tally.records }

@@ -19,6 +19,7 @@ public final class MetricCatalogue: ExpositionSource {
     let overflowRegistry = PrometheusCollectorRegistry()
     private let process: ProcessStatistics
     private let lag = Mutex<[String: Gauge]>([:])
+    private let assignedPartitions: Gauge
     private let unrouted: Counter
     private let joins = Mutex<[String: Counter]>([:])
     private let modelsWithSeries = Mutex(0)
@@ -45,6 +46,8 @@ public final class MetricCatalogue: ExpositionSource {
             descriptor: Self.descriptor(
                 "category_values_cut_total",
                 "New category values counted as __overflow__ for their length (over 256 bytes) or past a feature's 256 KiB of values."))
+        assignedPartitions = registry.makeGauge(
+            descriptor: Self.descriptor("kafka_assigned_partitions", "Partitions of the log topics assigned to this member of the group."))
         process = ProcessStatistics(registry: registry)
     }
 
@@ -111,6 +114,20 @@ public final class MetricCatalogue: ExpositionSource {
             return gauge
         }
         gauge.set(Double(records))
+    }
+
+    /// Records the partitions assigned to this member now: the assigned count, and the lag
+    /// series of partitions given up removed, so that a sum over the group's members counts
+    /// each partition once.
+    public func setAssignment(_ partitions: [(topic: String, partition: Int32)]) {
+        assignedPartitions.set(Double(partitions.count))
+        let kept = Set(partitions.map { "\($0.topic)/\($0.partition)" })
+        lag.withLock { cache in
+            for (key, gauge) in cache where !kept.contains(key) {
+                registry.unregisterGauge(gauge)
+                cache[key] = nil
+            }
+        }
     }
 
     /// The exposition in `format`, with the process series read just before.

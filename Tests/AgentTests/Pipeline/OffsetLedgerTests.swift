@@ -46,4 +46,21 @@ struct OffsetLedgerTests {
         #expect(ledger.due(safe: [p0: 20], assigned: assigned, force: false, now: start + .seconds(13)) == nil)
         #expect(ledger.due(safe: [p0: 20], assigned: assigned, force: false, now: start + .seconds(17)) == [p0: 20])
     }
+
+    @Test("Resume: a partition assigned again starts where this member accounted for it, if the group's commit is behind")
+    func resume() {
+        var ledger = OffsetLedger()
+        ledger.revoke(safe: [p0: 300, p1: 80, p2: 5])
+        var asked: [TopicPartition] = []
+        let resumed = ledger.resumeOffsets(of: [p0, p1]) { partitions in
+            asked = partitions
+            return [p0: 200, p1: 80]
+        }
+        #expect(Set(asked) == [p0, p1], "the group's commits are read for the own partitions only")
+        #expect(resumed == [p0: 300], "p0's commit was refused; p1's went through")
+        #expect(ledger.resumeOffsets(of: [p0]) { _ in [p0: nil] } == [:], "the revocation is forgotten once used")
+
+        ledger.revoke(safe: [p2: 5])
+        #expect(ledger.resumeOffsets(of: [p2]) { _ in [p2: nil] } == [p2: 5], "no commit at all: resumed")
+    }
 }

@@ -19,6 +19,8 @@ struct OffsetLedger {
     private(set) var pacing = Pacing.idle
     private(set) var committed: [TopicPartition: Int64] = [:]
     private var lastAttempt: ContinuousClock.Instant
+    /// At the last revocation, where this member had accounted for each partition's records.
+    private var revoked: [TopicPartition: Int64] = [:]
 
     static let idleInterval = Duration.seconds(5)
     static let retryInterval = Duration.seconds(1)
@@ -70,5 +72,24 @@ struct OffsetLedger {
     /// A failed periodic commit waits for the next period; a window's is retried sooner.
     mutating func commitFailed() {
         if pacing == .windowClosed { pacing = .retrying }
+    }
+
+    /// Partitions are given up: `safe` is where this member accounted for their records.
+    mutating func revoke(safe: [TopicPartition: Int64]) {
+        revoked = safe
+    }
+
+    /// Where the partitions assigned again start, when the group's commit (`committed` reads
+    /// it) is behind what this member accounted for before the revocation: a commit refused
+    /// during the rebalance would otherwise have it count its own closed windows' records twice.
+    /// Forgets the revocation.
+    mutating func resumeOffsets(
+        of partitions: [TopicPartition], committed: ([TopicPartition]) -> [TopicPartition: Int64?]
+    ) -> [TopicPartition: Int64] {
+        defer { revoked = [:] }
+        let own = revoked.filter { partitions.contains($0.key) }
+        guard !own.isEmpty else { return [:] }
+        let group = committed(Array(own.keys))
+        return own.filter { partition, offset in (group[partition] ?? nil).map { $0 < offset } ?? true }
     }
 }
