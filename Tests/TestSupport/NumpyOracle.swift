@@ -10,10 +10,11 @@ public enum NumpyOracle {
         public var description: String
     }
 
-    static let script = Repository.path("Tests/Scripts/oracle.py").path
-
-    /// Calls `oracle.py COMMAND [sample files...] [arguments...]` and returns its JSON output.
-    public static func run(_ command: String, samples: [[Double]] = [], arguments: [String] = []) throws -> [String: Any] {
+    /// Calls `oracle.py COMMAND [sample files...] [arguments...]` (or another script of
+    /// Tests/Scripts that reads samples the same way) and returns its JSON output.
+    public static func run(
+        _ command: String, samples: [[Double]] = [], arguments: [String] = [], script: String = "oracle.py"
+    ) throws -> [String: Any] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-oracle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -23,12 +24,12 @@ public enum NumpyOracle {
             try sample.withUnsafeBytes { Data($0) }.write(to: url)
             paths.append(url.path)
         }
-        let result = try ChildProcess.run(["python3", script, command] + paths + arguments)
+        let result = try ChildProcess.run(["python3", Repository.path("Tests/Scripts/\(script)").path, command] + paths + arguments)
         guard result.status == 0 else {
-            throw Failure(description: "oracle.py \(command) failed (\(result.status)): \(result.errors)")
+            throw Failure(description: "\(script) \(command) failed (\(result.status)): \(result.errors)")
         }
         guard let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any] else {
-            throw Failure(description: "oracle.py \(command) printed no JSON object")
+            throw Failure(description: "\(script) \(command) printed no JSON object")
         }
         return object
     }

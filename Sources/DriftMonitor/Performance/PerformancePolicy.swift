@@ -1,0 +1,56 @@
+/// When a window's performance counts as degraded: per metric, a rule giving the worst value
+/// still accepted. Without a rule of its own a metric uses ``defaultRule``.
+public struct PerformancePolicy: Sendable, Hashable, Codable {
+    public enum Rule: Sendable, Hashable, Codable {
+        /// Worse than the reference chunks' mean by more than this many of their standard deviations.
+        case standardDeviations(Double)
+        /// Worse than this value.
+        case absolute(Double)
+        /// Worse than the reference value by more than this fraction of it.
+        case relative(Double)
+    }
+
+    public var defaultRule = Rule.standardDeviations(3)
+    public var rules: [PerformanceMetric: Rule] = [:]
+
+    public init(defaultRule: Rule = .standardDeviations(3), rules: [PerformanceMetric: Rule] = [:]) {
+        self.defaultRule = defaultRule
+        self.rules = rules
+    }
+
+    /// The worst accepted value of `metric`, kept in the metric's range; nil when the rule
+    /// needs what the baseline lacks (a spread from fewer than two chunks, a reference value).
+    public func threshold(of metric: PerformanceMetric, baseline: PerformanceBaseline) -> Double? {
+        let sign = metric.higherIsBetter ? -1.0 : 1.0
+        let bound: Double
+        switch rules[metric] ?? defaultRule {
+        case .standardDeviations(let k):
+            guard let spread = baseline.spreads[metric] else { return nil }
+            bound = spread.mean + sign * k * spread.standardDeviation
+        case .absolute(let value):
+            bound = value
+        case .relative(let fraction):
+            guard let reference = baseline.values[metric], reference.isFinite else { return nil }
+            bound = reference + sign * fraction * abs(reference)
+        }
+        guard bound.isFinite else { return nil }
+        return min(max(bound, metric.range.lowerBound), metric.range.upperBound)
+    }
+
+    /// The metrics of `values` worse than their thresholds.
+    public func breaches(of values: [PerformanceMetric: Double], baseline: PerformanceBaseline) -> [PerformanceBreach] {
+        values.keys.sorted().compactMap { metric in
+            guard let value = values[metric], !value.isNaN, let threshold = threshold(of: metric, baseline: baseline) else { return nil }
+            let worse = metric.higherIsBetter ? value < threshold : value > threshold
+            return worse ? PerformanceBreach(metric: metric, value: value, reference: baseline.values[metric] ?? .nan, threshold: threshold) : nil
+        }
+    }
+}
+
+/// A metric worse than its threshold: the evidence of a `performance.degraded` event.
+public struct PerformanceBreach: Sendable, Hashable, Codable {
+    public var metric: PerformanceMetric
+    public var value: Double
+    public var reference: Double
+    public var threshold: Double
+}
