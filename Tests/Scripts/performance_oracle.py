@@ -9,6 +9,7 @@ as hex strings so the Swift side reads the very same doubles.
     performance_oracle.py regression LABELS PREDICTIONS
     performance_oracle.py cbpe REF_LABELS REF_SCORES ANALYSIS_SCORES CHUNK THRESHOLD
     performance_oracle.py thresholds REF_LABELS REF_SCORES CHUNK THRESHOLD
+    performance_oracle.py files TASK REFERENCE.jsonl CURRENT.jsonl THRESHOLD
 """
 import json
 import sys
@@ -53,6 +54,73 @@ def frame(labels, scores, threshold):
     if labels is not None:
         frame["y"] = labels.astype(int)
     return frame
+
+
+def files(task, reference_path, current_path, threshold):
+    """What `compare --task` should print, from the JSON lines files themselves."""
+    import nannyml
+    import pandas as pd
+    from nannyml.calibration import NoopCalibrator
+
+    def read(path):
+        with open(path) as lines:
+            return [json.loads(line) for line in lines if line.strip()]
+
+    reference, current = read(reference_path), read(current_path)
+    labelled = [r for r in current if "label" in r]
+    out = {"current": {}, "estimated": {}, "thresholds": {}}
+    if task == "binary":
+        def scores(records):
+            return np.array([r["prediction"] for r in records], dtype=float)
+
+        def labels(records):
+            return np.array([r["label"] for r in records], dtype=int)
+
+        if labelled:
+            y, p = labels(labelled), scores(labelled)
+            yhat = (p >= threshold).astype(int)
+            out["current"] = {
+                "accuracy": metrics.accuracy_score(y, yhat),
+                "precision": metrics.precision_score(y, yhat, zero_division=0),
+                "recall": metrics.recall_score(y, yhat, zero_division=0),
+                "f1": metrics.f1_score(y, yhat, zero_division=0),
+                "roc_auc": metrics.roc_auc_score(y, p),
+                "log_loss": metrics.log_loss(y, p),
+                "ece": expected_calibration_error(y, p),
+            }
+        ref = frame(labels(reference), scores(reference), threshold)
+        cur = frame(None, scores(current), threshold)
+        estimator = nannyml.CBPE(
+            y_pred_proba="p", y_pred="yhat", y_true="y", problem_type="classification_binary",
+            metrics=BINARY, chunk_size=len(current), calibrator=NoopCalibrator())
+        estimator.fit(ref)
+        estimate = estimator.estimate(cur).filter(period="analysis").to_df()
+        out["estimated"] = {m: float(estimate[(m, "value")].iloc[0]) for m in BINARY}
+        calculator = nannyml.PerformanceCalculator(
+            y_pred_proba="p", y_pred="yhat", y_true="y", problem_type="classification_binary",
+            metrics=["accuracy", "precision", "recall", "f1"], chunk_size=len(current))
+        calculator.fit(ref)
+        thresholds = calculator.calculate(ref).filter(period="reference").to_df()
+        out["thresholds"] = {m: float(thresholds[(m, "lower_threshold")].iloc[0]) for m in ["accuracy", "precision", "recall", "f1"]}
+    elif task == "multiclass":
+        y = [str(r["label"]) for r in labelled]
+        yhat = [str(r["prediction"]) for r in labelled]
+        out["current"] = {
+            "accuracy": metrics.accuracy_score(y, yhat),
+            "precision": metrics.precision_score(y, yhat, average="macro", zero_division=0),
+            "recall": metrics.recall_score(y, yhat, average="macro", zero_division=0),
+            "f1": metrics.f1_score(y, yhat, average="macro", zero_division=0),
+        }
+    else:
+        y = np.array([r["label"] for r in labelled], dtype=float)
+        yhat = np.array([r["prediction"] for r in labelled], dtype=float)
+        out["current"] = {
+            "mae": metrics.mean_absolute_error(y, yhat),
+            "rmse": metrics.root_mean_squared_error(y, yhat),
+            "mape": metrics.mean_absolute_percentage_error(y, yhat),
+            "r2": metrics.r2_score(y, yhat),
+        }
+    return out
 
 
 def main():
@@ -116,6 +184,8 @@ def main():
             }
             for metric in BINARY
         }
+    elif command == "files":
+        out = files(args[0], args[1], args[2], float(args[3]))
     else:
         sys.exit(f"unknown command {command}")
     print(json.dumps(exact(out)))

@@ -70,6 +70,10 @@ extension Comparison {
             json.null()
         }
         if let multivariateSkipped { json.field("multivariate_skipped", multivariateSkipped) }
+        if let performance {
+            json.key("performance")
+            performance.write(into: &json)
+        }
         json.endObject()
         return String(decoding: json.bytes, as: UTF8.self)
     }
@@ -112,6 +116,7 @@ extension Comparison {
         } else if let multivariateSkipped {
             text += multivariateSkipped + "\n"
         }
+        if let performance { text += performance.table() }
         return text
     }
 }

@@ -14,6 +14,8 @@ public struct Comparison: Sendable {
     public var policy: DriftPolicy
     /// Why the reference has no multivariate baseline, when its fit failed.
     public var multivariateSkipped: String?
+    /// The model's performance, when the comparison was asked for it (`compare --task`).
+    public var performance: PerformanceComparison?
 
     /// - Parameters: both batches hold `features` in order (numeric columns, then categorical),
     ///   categorical codes from their own dictionaries.

@@ -15,6 +15,20 @@ public struct JSONLinesFile: RecordFile {
         data = try Self.contents(of: path)
     }
 
+    /// The same records read with `names` as features rather than metadata (the label and
+    /// the prediction, for performance); the file is not read again.
+    public func reading(asFeatures names: Set<String>) -> JSONLinesFile {
+        var fields = fields
+        fields.metadata.removeAll { names.contains($0) }
+        return JSONLinesFile(path: path, fields: fields, data: data)
+    }
+
+    private init(path: String, fields: JSONFields, data: Data) {
+        self.path = path
+        self.fields = fields
+        self.data = data
+    }
+
     /// Keys that describe the record rather than the model's inputs (``JSONFields``' defaults).
     public static let reservedKeys: Set<String> = JSONFields().reserved
 

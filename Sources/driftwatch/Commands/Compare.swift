@@ -4,14 +4,18 @@ import Foundation
 import Ingest
 import Synchronization
 
+extension ModelTask: ExpressibleByArgument {}
+
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare current data with reference data, offline, with the engine 'run' uses.",
         discussion: """
             Both files are JSON lines (flat objects, or with a "features" object) or CSV with a header \
             (by extension). The schema is inferred from the reference, with --feature declarations over it. \
-            Exit status 0, or 3 with \
-            --fail-on-drift when a feature drifted.
+            With --task, the model's performance too: the reference's records carry labels; the current \
+            ones may (realised performance) or not (estimated, for binary models); the label field is \
+            then not a feature. Exit status 0, or 3 with --fail-on-drift when a feature drifted or the \
+            performance degraded.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -23,7 +27,11 @@ struct Compare: ParsableCommand {
     @Option(help: "Output format.") var format: Format = .table
     @Option(help: "PSI bins (reference quantiles).") var bins = 10
     @Option(help: "PSI drift threshold.") var psiThreshold: Double?
-    @Flag(help: "Exit with status 3 when any feature drifted.") var failOnDrift = false
+    @Flag(help: "Exit with status 3 when any feature drifted (or, with --task, the performance degraded).") var failOnDrift = false
+    @Option(help: "What the model predicts, to compare its performance: binary, multiclass or regression.") var task: ModelTask?
+    @Option(help: "Field of the true label (with --task).") var labelField = "label"
+    @Option(help: "Field of the prediction: the positive class's probability (binary), the class, or the value.") var predictionField = "prediction"
+    @Option(help: "Binary: a score at or above it predicts the positive class.") var decisionThreshold = 0.5
     @OptionGroup var featureDeclarations: FeatureDeclarations
 
     func run() throws {
@@ -34,7 +42,10 @@ struct Compare: ParsableCommand {
             policy.warnThreshold = min(policy.warnThreshold, psiThreshold)
         }
         try policy.validate()
-        let schema = try featureDeclarations.schema()
+        guard (0...1).contains(decisionThreshold) else { throw ValidationError("--decision-threshold must be within 0...1") }
+        var schema = try featureDeclarations.schema()
+        // The label is what the model is judged by, not an input whose drift is watched.
+        if task != nil, schema.kinds[labelField] == nil { schema.kinds[labelField] = .ignored }
         let referenceFile = try RecordFormat.open(path: reference)
         let features = schema.applied(to: try referenceFile.inferSchema())
         // The two files decode on two threads.
@@ -52,14 +63,25 @@ struct Compare: ParsableCommand {
             }
         }
         guard currentContents.batch.count > 0 else { throw ValidationError("\(current): no record to compare") }
-        let comparison = try Comparison(
+        var comparison = try Comparison(
             features: features, reference: referenceContents.batch, referenceDictionaries: referenceContents.dictionaries,
             current: currentContents.batch, currentDictionaries: currentContents.dictionaries, policy: policy)
+        if let task {
+            var classes = ClassIndex()
+            let labelled = try referenceFile.labelledPredictions(
+                task: task, labelField: labelField, predictionField: predictionField, classes: &classes)
+            guard labelled.labelled > 0 else { throw ValidationError("\(reference): no record has both '\(labelField)' and '\(predictionField)'") }
+            let now = try RecordFormat.open(path: current).labelledPredictions(
+                task: task, labelField: labelField, predictionField: predictionField, classes: &classes)
+            comparison.performance = PerformanceComparison(
+                task: task, referenceLabels: labelled.labels, referencePredictions: labelled.predictions, currentLabels: now.labels,
+                currentPredictions: now.predictions, decisionThreshold: decisionThreshold)
+        }
         switch format {
         case .json: print(comparison.json())
         case .table: print(comparison.table(), terminator: "")
         }
-        if failOnDrift && !comparison.report.driftedFeatures.isEmpty { throw ExitCode(3) }
+        if failOnDrift && (!comparison.report.driftedFeatures.isEmpty || comparison.performance?.degraded == true) { throw ExitCode(3) }
     }
 
     static func readBoth(
