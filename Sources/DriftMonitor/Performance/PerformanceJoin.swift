@@ -1,0 +1,195 @@
+import DriftKernels
+
+/// One model's predictions joined with labels that come later, and the performance of each
+/// window of predictions: estimated (CBPE) when the window closes, realised once every
+/// prediction of it is joined or has waited ``maxDelayMilliseconds``.
+///
+/// Kafka-native recovery: ``heldOffsets()`` gives, per partition, the lowest offset still
+/// needed (a prediction or label of a window not finished, a label waiting for its
+/// prediction), and the pipeline commits nothing past it, so a restart reads them again and
+/// rebuilds the same joins. Windows finished after that offset are listed in the
+/// checkpoint (``finishedAfterFloor``): their predictions, read again, are not joined twice.
+public struct PerformanceJoin {
+    /// A window whose realised performance is final.
+    public struct FinishedWindow {
+        public var window: Int
+        public var tally: PerformanceTally
+        /// Predictions of the window that got no label in time.
+        public var expired: Int
+    }
+
+    /// Joins, expiries and unmatched labels since the last ``takeCounts()``.
+    public struct Counts: Equatable {
+        public var joined = 0
+        public var expired = 0
+        /// Labels that found no prediction in time.
+        public var unmatched = 0
+
+        public init(joined: Int = 0, expired: Int = 0, unmatched: Int = 0) {
+            self.joined = joined
+            self.expired = expired
+            self.unmatched = unmatched
+        }
+    }
+
+    struct Window {
+        var tally: PerformanceTally
+        var estimated: ExpectedConfusion
+        var waiting = 0
+        var expired = 0
+        /// When the drift window closed (wall milliseconds); nil while open.
+        var closedAt: Int64?
+        /// Per partition, the lowest offset of a prediction or a label of this window.
+        var lowestOffsets: [Int32: Int64] = [:]
+
+        mutating func hold(partition: Int32, offset: Int64) {
+            lowestOffsets[partition] = min(lowestOffsets[partition] ?? .max, offset)
+        }
+    }
+
+    public let task: ModelTask
+    public let decisionThreshold: Double
+    public let maxDelayMilliseconds: Int64
+    /// Most predictions waiting at once; past it the oldest window's waiting ones expire.
+    public let capacity: Int
+    private var predictions = WaitingArena()
+    private var labels = WaitingArena()
+    private var windows: [Int: Window] = [:]
+    private(set) public var finishedAfterFloor: Set<Int> = []
+    private var counts = Counts()
+    /// Wall second the label arrival tags count from.
+    private let epochSeconds: Int64
+
+    public init(task: ModelTask, decisionThreshold: Double = 0.5, maxDelayMilliseconds: Int64, capacity: Int = 1_000_000, now: Int64) {
+        self.task = task
+        self.decisionThreshold = decisionThreshold
+        self.maxDelayMilliseconds = max(0, maxDelayMilliseconds)
+        self.capacity = max(1, capacity)
+        epochSeconds = now / 1_000
+    }
+
+    public var waitingPredictions: Int { predictions.count }
+    public var waitingLabels: Int { labels.count }
+    /// Bytes of the waiting predictions and labels.
+    public var waitingBytes: Int { predictions.bytes + labels.bytes }
+
+    /// Windows already finished when the checkpoint was taken: their predictions, read again
+    /// after a restart, are neither joined nor counted.
+    public mutating func restore(finished: Set<Int>) {
+        finishedAfterFloor = finished
+    }
+
+    /// A prediction counted in window `window`; joined at once with a label that came first.
+    public mutating func prediction(id: UInt64, value: Double, window: Int, partition: Int32, offset: Int64) {
+        guard !value.isNaN, !finishedAfterFloor.contains(window) else { return }
+        var current = windows[window] ?? Window(tally: PerformanceTally(task: task, threshold: decisionThreshold), estimated: ExpectedConfusion(threshold: decisionThreshold))
+        current.hold(partition: partition, offset: offset)
+        if task == .binary, (0...1).contains(value) { current.estimated.add(probability: value) }
+        if let label = labels.take(id) {
+            current.hold(partition: label.partition, offset: label.offset)
+            if current.tally.add(label: label.value, prediction: value) { counts.joined += 1 }
+        } else {
+            current.waiting += 1
+            // A request id seen again: the newer prediction waits instead of the older one.
+            let tag = Int32(truncatingIfNeeded: window)
+            if let replaced = predictions.add(.init(id: id, value: value, offset: offset, partition: partition, tag: tag)) {
+                if replaced.tag == tag { current.waiting -= 1 } else { windows[Int(replaced.tag)]?.waiting -= 1 }
+            }
+        }
+        windows[window] = current
+        if predictions.count > capacity { expireOldestWindow() }
+    }
+
+    /// A label; joined with its waiting prediction, or kept until it comes.
+    public mutating func label(id: UInt64, value: Double, partition: Int32, offset: Int64, now: Int64) {
+        guard !value.isNaN else { return }
+        if let prediction = predictions.take(id) {
+            let window = Int(prediction.tag)
+            guard var current = windows[window] else { return }
+            current.waiting -= 1
+            current.hold(partition: partition, offset: offset)
+            if current.tally.add(label: value, prediction: prediction.value) { counts.joined += 1 }
+            windows[window] = current
+            return
+        }
+        let second = Int32(clamping: now / 1_000 - epochSeconds)
+        if labels.add(.init(id: id, value: value, offset: offset, partition: partition, tag: second)) != nil { counts.unmatched += 1 }
+        if labels.count > capacity { expireLabels(before: .max) }
+    }
+
+    /// The drift window `window` closed: its estimate is final (nil for a window without a
+    /// prediction, or a model that is not binary).
+    public mutating func windowClosed(_ window: Int, now: Int64) -> ExpectedConfusion? {
+        guard var current = windows[window] else { return nil }
+        current.closedAt = now
+        windows[window] = current
+        return task == .binary && current.estimated.count > 0 ? current.estimated : nil
+    }
+
+    /// Expires what waited longer than the delay after its window closed, and returns the
+    /// windows now finished, oldest first.
+    public mutating func finish(now: Int64) -> [FinishedWindow] {
+        let deadline = now - maxDelayMilliseconds
+        for (index, window) in windows where window.waiting > 0 && window.closedAt.map({ $0 <= deadline }) ?? false {
+            expireWaiting(of: index)
+        }
+        expireLabels(before: deadline / 1_000 - epochSeconds)
+        var finished: [FinishedWindow] = []
+        for index in windows.keys.sorted() {
+            let window = windows[index]!
+            guard window.closedAt != nil, window.waiting == 0 else { continue }
+            finished.append(FinishedWindow(window: index, tally: window.tally, expired: window.expired))
+            windows[index] = nil
+            finishedAfterFloor.insert(index)
+        }
+        // Only windows above the oldest one not finished need remembering.
+        if let floor = windows.keys.min() { finishedAfterFloor = finishedAfterFloor.filter { $0 > floor } } else { finishedAfterFloor = [] }
+        return finished
+    }
+
+    /// Per partition, the lowest offset a restart must read again.
+    public func heldOffsets() -> [Int32: Int64] {
+        var held = labels.lowestOffsets()
+        for window in windows.values {
+            for (partition, offset) in window.lowestOffsets { held[partition] = min(held[partition] ?? .max, offset) }
+        }
+        return held
+    }
+
+    public mutating func takeCounts() -> Counts {
+        defer { counts = Counts() }
+        return counts
+    }
+
+    /// Expires the predictions of window `index` still waiting.
+    private mutating func expireWaiting(of index: Int) {
+        var expired = 0
+        let tag = Int32(truncatingIfNeeded: index)
+        // Usually the oldest entries: from the front; a window's predictions may also sit
+        // behind a younger window's, so the rest by a scan.
+        predictions.expireFront(while: { $0.tag == tag }) { _ in expired += 1 }
+        if expired < windows[index]?.waiting ?? 0 {
+            predictions.expireAll(where: { $0.tag == tag }) { _ in expired += 1 }
+        }
+        windows[index]?.waiting -= expired
+        windows[index]?.expired += expired
+        counts.expired += expired
+    }
+
+    private mutating func expireOldestWindow() {
+        guard let oldest = windows.filter({ $0.value.waiting > 0 }).keys.min() else { return }
+        expireWaiting(of: oldest)
+    }
+
+    /// Labels that came before the second `second` (or past the capacity) are unmatched.
+    private mutating func expireLabels(before second: Int64) {
+        let limit = Int32(clamping: second)
+        var excess = labels.count - capacity
+        var unmatched = 0
+        labels.expireFront(while: { entry in
+            excess -= 1
+            return excess >= 0 || entry.tag < limit
+        }) { _ in unmatched += 1 }
+        counts.unmatched += unmatched
+    }
+}
