@@ -48,12 +48,43 @@ public enum AgentRuntime {
         }
     }
 
+    /// What each model with labels starts from: its settings and the labels and predictions
+    /// of its reference records (`reference` must be a `.jsonl` or `.csv` file of records
+    /// carrying the label under `labels.label_field` and the prediction under `prediction_field`).
+    static func performanceInputs(of configuration: AgentConfiguration) throws -> [String: PerformanceTracker.Input] {
+        var inputs: [String: PerformanceTracker.Input] = [:]
+        for model in configuration.models {
+            guard let task = model.task, let labels = model.labels else { continue }
+            let path = model.reference
+            guard path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".csv") else {
+                throw ConfigurationError(description: "model \(model.name): labels need reference records with labels (.jsonl or .csv), not \(path)")
+            }
+            var classes = ClassIndex()
+            let reference = try RecordFormat.open(path: path, fields: configuration.jsonFields)
+                .labelledPredictions(task: task, labelField: labels.labelField, predictionField: model.predictionField, classes: &classes)
+            guard reference.labelled > 0 else {
+                throw ConfigurationError(description: "model \(model.name): no record of \(path) has both '\(labels.labelField)' and '\(model.predictionField)'")
+            }
+            var labelFields = JSONFields()
+            labelFields.requestID = labels.idField
+            labelFields.label = labels.labelField
+            labelFields.metadata = []
+            let settings = PerformanceTracker.Settings(
+                task: task, decisionThreshold: model.decisionThreshold, labelsTopic: labels.topic, labelFields: labelFields,
+                maxDelayMilliseconds: try labels.maxDelayMilliseconds, windowMilliseconds: try labels.windowMilliseconds,
+                maxWaiting: labels.maxWaiting, policy: model.policy ?? DriftPolicy())
+            inputs[model.name] = PerformanceTracker.Input(settings: settings, reference: reference, classes: classes)
+        }
+        return inputs
+    }
+
     /// The services of a running agent, in start order (HTTP first, so it stops last).
     public static func makeServices(
         configuration: AgentConfiguration, references: [String: ReferenceProfile], catalogue: MetricCatalogue,
         readiness: Readiness, logger: Logger, referenceUpdates: ReferenceUpdates? = nil,
         observer: @escaping @Sendable (Pipeline.WindowOutcome) -> Void = { _ in }
     ) throws -> (http: HTTPServer, pipeline: PipelineService) {
+        let performance = try performanceInputs(of: configuration)
         var space = FeatureSpace()
         var references = references
         var booleans: [String] = []
@@ -89,7 +120,9 @@ public enum AgentRuntime {
             }
             let client = try configuration.kafka.clientConfiguration()
             let subscription = configuration.scaleOut.subscription(of: configuration.kafka)
-            let consumer = try KafkaConsumer(configuration: client, groupID: subscription.group, topics: subscription.topics, logger: logger)
+            let labelTopics = Set(performance.values.map(\.settings.labelsTopic)).subtracting(subscription.topics).sorted()
+            let consumer = try KafkaConsumer(
+                configuration: client, groupID: subscription.group, topics: subscription.topics + labelTopics, logger: logger)
             let producer = try KafkaProducer(configuration: client)
             var settings = Pipeline.Settings(
                 eventsTopic: configuration.kafka.eventsTopic, dlqTopic: configuration.kafka.dlqTopic, untilEnd: configuration.untilEnd)
@@ -103,6 +136,7 @@ public enum AgentRuntime {
             settings.routes = Dictionary(uniqueKeysWithValues: configuration.models.filter { !$0.match.isEmpty }.map { ($0.name, $0.match) })
             settings.scaleOut = configuration.scaleOut.pipelineRole(topics: configuration.kafka.topics)
             settings.segmentSource = try configuration.segmentSource()
+            settings.performance = performance
             settings.segmentLimits = Dictionary(
                 uniqueKeysWithValues: configuration.models.filter { $0.segmentBy != nil }.map { ($0.name, $0.maxSegments) })
             return Pipeline(

@@ -83,6 +83,14 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         public var segmentBy: SegmentSource?
         /// The most segments with their own monitor; records of later ones stay with the model's.
         public var maxSegments: Int = 20
+        /// What the model predicts; with ``labels``, its performance is watched too.
+        public var task: ModelTask?
+        /// The record's key holding the prediction: the positive class's probability
+        /// (binary), the class (multiclass) or the value (regression).
+        public var predictionField = "prediction"
+        /// Binary: a score at or above it predicts the positive class.
+        public var decisionThreshold = 0.5
+        public var labels: LabelSettings?
 
         public init(
             name: String, reference: String, policy: DriftPolicy? = nil, schema: [String: DeclaredKind] = [:], window: WindowSettings? = nil,
@@ -101,6 +109,10 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             case bootstrapRecords = "bootstrap_records"
             case segmentBy = "segment_by"
             case maxSegments = "max_segments"
+            case task
+            case predictionField = "prediction_field"
+            case decisionThreshold = "decision_threshold"
+            case labels
         }
 
         public init(from decoder: any Decoder) throws {
@@ -114,6 +126,10 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             bootstrapRecords = try container.decodeIfPresent(Int.self, forKey: .bootstrapRecords)
             segmentBy = try container.decodeParsed(forKey: .segmentBy, SegmentSource.parse)
             maxSegments = try container.decodeIfPresent(Int.self, forKey: .maxSegments) ?? 20
+            task = try container.decodeChoice(ModelTask.self, forKey: .task)
+            predictionField = try container.decodeIfPresent(String.self, forKey: .predictionField) ?? "prediction"
+            decisionThreshold = try container.decodeIfPresent(Double.self, forKey: .decisionThreshold) ?? 0.5
+            labels = try container.decodeIfPresent(LabelSettings.self, forKey: .labels)
         }
 
         /// The model's windows, with the agent's `window_records` as the default size.
@@ -192,6 +208,11 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
         var fields = jsonFields
         fields.segment = models.lazy.compactMap { if case .field(let name) = $0.segmentBy { name } else { nil } }.first
         fields.segmentMetadata = models.lazy.compactMap { if case .metadata(let name) = $0.segmentBy { name } else { nil } }.first
+        // Models with labels: the prediction, and a label a later copy of the record may carry.
+        if let model = models.first(where: { $0.labels != nil }) {
+            fields.prediction = model.predictionField
+            fields.label = model.labels?.labelField
+        }
         return fields
     }
 
@@ -285,6 +306,21 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             }
         } catch {
             problems.append("\(error)")
+        }
+        for model in models {
+            switch (model.task, model.labels) {
+            case (nil, _?): problems.append("model \(model.name): labels need task (binary, multiclass or regression)")
+            case (_?, let labels?):
+                problems += labels.problems(model: model.name)
+                if !(0...1).contains(model.decisionThreshold) { problems.append("model \(model.name): decision_threshold must be within 0...1") }
+                if model.segmentBy != nil { problems.append("model \(model.name): labels and segment_by do not go together yet") }
+                if scaleOut.role != .standalone { problems.append("model \(model.name): labels are joined by standalone agents only, not scale_out.role \(scaleOut.role)") }
+            default: break
+            }
+        }
+        let predictionFields = Set(models.filter { $0.labels != nil }.map(\.predictionField))
+        if predictionFields.count > 1 {
+            problems.append("models with labels read their predictions from one key: prediction_field differs (\(predictionFields.sorted().joined(separator: ", ")))")
         }
         for model in models where model.segmentBy != nil && model.maxSegments < 1 {
             problems.append("model \(model.name): max_segments must be at least 1")

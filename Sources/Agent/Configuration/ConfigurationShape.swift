@@ -25,9 +25,11 @@ indirect enum ConfigurationShape: Sendable {
                     keys(AgentConfiguration.Model.CodingKeys.self, [
                         .schema: .map(.scalar), .match: .list(.scalar),
                         .window: .object(keys(WindowSettings.CodingKeys.self, [:])),
+                        .labels: .object(keys(LabelSettings.CodingKeys.self, [:])),
                         .policy: .object(
                             keys(DriftPolicy.CodingKeys.self, [
-                                .quality: .object(Dictionary(uniqueKeysWithValues: QualityCheck.allCases.map { ($0.rawValue, .scalar) }))
+                                .quality: .object(Dictionary(uniqueKeysWithValues: QualityCheck.allCases.map { ($0.rawValue, .scalar) })),
+                                .performance: .map(.object(keys(PerformancePolicy.RuleKey.self, [:]))),
                             ])),
                     ]))),
             .tensors: .map(.list(.scalar)),

@@ -9,12 +9,15 @@ import Telemetry
 extension Pipeline {
     /// Per assigned partition: the offset before which every record is accounted for (in a
     /// closed window, dead-lettered, or routed nowhere).
-    func safeOffsets() -> [TopicPartition: Int64] {
+    /// With `performance` false, the offsets the drift windows alone would commit: where they
+    /// resume when predictions still waiting for labels hold the commit further back.
+    func safeOffsets(performance: Bool = true) -> [TopicPartition: Int64] {
         OffsetLedger.safeOffsets(partitions: clock.partitions, positions: consumer.positions) { id in
             var held = join.lowestWaitingOffset(partition: id)
             for target in router.watched {
                 if let offset = target.monitor.lowestHeldOffset(partition: id) { held = min(held ?? offset, offset) }
             }
+            if performance, let offset = performanceHeld(partition: id) { held = min(held ?? offset, offset) }
             return held
         }
     }
@@ -38,7 +41,22 @@ extension Pipeline {
     }
 
     func checkpointMetadata() -> [UInt8] {
-        let bytes = PipelineCheckpoint(models: router.checkpoints).encoded()
+        var checkpoint = PipelineCheckpoint(models: router.checkpoints)
+        let trackers = router.watched.compactMap { target in target.performance.map { (target.model, $0) } }
+        if !trackers.isEmpty {
+            // Where the drift windows resume, for partitions whose commit the labels hold back.
+            let committed = safeOffsets()
+            var resume: [String: Int64] = [:]
+            for (partition, offset) in safeOffsets(performance: false) where offset > committed[partition] ?? offset {
+                resume["\(partition.topic)/\(partition.partition)"] = offset
+            }
+            checkpoint.performance = Dictionary(uniqueKeysWithValues: trackers.map { model, tracker in
+                var state = tracker.checkpoint
+                state.resume = resume
+                return (model, state)
+            })
+        }
+        let bytes = checkpoint.encoded()
         guard bytes.count <= PipelineCheckpoint.maximumBytes else {
             logger.warning(
                 "the drift state of every model is too large to commit with the offsets; a restart starts each model at ok",
@@ -61,6 +79,7 @@ extension Pipeline {
             }
             catalogue.setAssignment([])
             router.discardOpenWindows()
+            resetPerformance()
             clock.forgetEventTimes()
             join = InferenceJoin(timeoutMilliseconds: settings.joinTimeoutMilliseconds, capacity: settings.joinCapacity)
             logger.info("partitions revoked: open windows discarded", metadata: ["partitions": "\(revoked)"])
@@ -103,6 +122,27 @@ extension Pipeline {
         let starts = consumer.startOffsets(committed: committed.mapValues(\.offset))
         if starts == nil { logger.warning("the partitions' start offsets are unknown: record-count windows replayed after a crash get new event ids") }
         router.restore(from: checkpoints, lineage: Self.lineage(startingAt: starts))
+        restorePerformance(from: checkpoints)
+    }
+
+    /// Takes up each tracker's performance state, and where its drift windows resume.
+    func restorePerformance(from checkpoints: [PipelineCheckpoint]) {
+        for target in router.watched {
+            guard let tracker = target.performance,
+                let state = checkpoints.lazy.compactMap({ $0.performance?[target.model] }).first
+            else { continue }
+            var resume: [Int: Int64] = [:]
+            for (key, offset) in state.resume {
+                guard let slash = key.lastIndex(of: "/"), let number = Int32(key[key.index(after: slash)...]),
+                    let topicIndex = consumer.topics.firstIndex(of: String(key[..<slash]))
+                else { continue }
+                resume[clock.id(topicIndex: topicIndex, partition: number, topic: consumer.topics[topicIndex])] = offset
+            }
+            tracker.restore(state, resume: resume)
+            logger.info(
+                "performance state restored from the committed checkpoint",
+                metadata: ["model": "\(target.model)", "state": "\(state.state.gauge)", "finished": "\(state.finished.count)", "resume": "\(state.resume)"])
+        }
     }
 
     /// A digest of where a count of record-count windows starts: each partition and its start

@@ -41,6 +41,8 @@ extension Pipeline {
         public var segmentSource: Routing?
         /// Per segmented model: the most segments with a monitor of their own.
         public var segmentLimits: [String: Int] = [:]
+        /// Per model with labels: what its performance tracker starts from.
+        var performance: [String: PerformanceTracker.Input] = [:]
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic

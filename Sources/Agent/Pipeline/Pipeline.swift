@@ -61,6 +61,7 @@ public final class Pipeline {
         events = EventSink(producer: producer, topic: settings.eventsTopic, attempts: settings.publishAttempts, readiness: readiness, logger: logger)
         deadLetters = DeadLetterSink(producer: producer, topic: settings.dlqTopic, logger: logger)
         health = ConsumerHealth(consumer: consumer, readiness: readiness, catalogue: catalogue, logger: logger)
+        startPerformance(now: wallMilliseconds())
         consumer.onRebalance { [unowned self] event in rebalance(event) }
         consumer.onAssignment { [unowned self] partitions in resumeOffsets(of: partitions) }
     }
@@ -140,6 +141,7 @@ public final class Pipeline {
         guard action == .process else { return }
         tally.count()
         let partition = clock.id(topicIndex: topicIndex, partition: partitionNumber, topic: consumer.topics[topicIndex])
+        if processLabel(message, partition: partition) { return }
         if case .aggregator = settings.scaleOut {
             mergeContribution(message, partition: partition)
             return
@@ -173,6 +175,7 @@ public final class Pipeline {
             catalogue.countUnrouted()
             return
         }
+        guard trackPerformance(of: payload, target: target, origins: origins) else { return }
         var flags: Monitor.RecordFlags = []
         // A response alone shares its id with a request already counted.
         if !payload.id.isEmpty && payload.role != .response
@@ -257,6 +260,7 @@ public final class Pipeline {
                 // From the window's last record to its events acknowledged by Kafka.
                 "close_ms": "\((ContinuousClock.now - closing).inSeconds * 1_000)",
             ])
+        performanceDriftWindowClosed(target)
         observer(WindowOutcome(report: report, state: state, events: events, offsets: offsets))
         if target.pendingReference != nil { router.switchReferenceIfIdle(target, space: intake.space) }
     }
@@ -291,6 +295,7 @@ public final class Pipeline {
             target.monitor.foldBatch()
             target.countRecords()
         }
+        try finishPerformance()
         try deadLetters.awaitAcknowledgements(shouldStop: { grace.isOver })
         commit(force: false)
         health.updateLag()

@@ -11,6 +11,8 @@ struct PipelineCheckpoint: Codable, Hashable {
 
     var format = PipelineCheckpoint.format
     var models: [String: Monitor.Checkpoint]
+    /// Models with labels: their performance state (absent in checkpoints of other agents).
+    var performance: [String: PerformanceCheckpoint]?
 
     init(models: [String: Monitor.Checkpoint]) {
         self.models = models

@@ -22,6 +22,11 @@ public struct DecodedRow: Sendable {
     public var firstUnknownField: Range<Int> = 0..<0
     /// Event time in milliseconds since the epoch, if the record had one.
     public var timestampMilliseconds: Int64?
+    /// The model's prediction and the true label (``JSONFields/prediction`` and
+    /// ``JSONFields/label``), as bytes into the decoder's input: a string's characters or a
+    /// number's text; empty if none.
+    public var prediction: Range<Int> = 0..<0
+    public var label: Range<Int> = 0..<0
 
     public init(space: FeatureSpace) {
         numeric = [Double](repeating: .nan, count: space.numericCount)
@@ -41,6 +46,8 @@ public struct DecodedRow: Sendable {
         unknownFields = 0
         firstUnknownField = 0..<0
         timestampMilliseconds = nil
+        prediction = 0..<0
+        label = 0..<0
     }
 
     /// Sets a numeric value; NaN and infinities are counted in ``nonFinite`` and left missing,

@@ -5,6 +5,7 @@ public struct DriftEvent: Sendable, Hashable {
         case driftDetected = "dev.driftwatch.drift.detected"
         case retrainingRequested = "dev.driftwatch.retraining.requested"
         case driftResolved = "dev.driftwatch.drift.resolved"
+        case performanceDegraded = "dev.driftwatch.performance.degraded"
     }
 
     /// A feature that drifted, or a quality measure above its limit, with the numbers behind
@@ -37,6 +38,11 @@ public struct DriftEvent: Sendable, Hashable {
     public var countedWindow: CountedWindow?
     public var datasetDriftShare: Double
     public var features: [Evidence]
+    /// A performance window's metrics worse than their thresholds; empty for drift.
+    public var metrics: [PerformanceBreach] = []
+    /// What judged the window: nil for the drift tests, `performance` for the model's
+    /// performance (part of the id: a window may raise both).
+    public var cause: String?
 
     /// Deterministic from model, kind and window, so a replay after a crash yields the same
     /// id and consumers can deduplicate: an event-time window is named by its bounds, a
@@ -45,6 +51,7 @@ public struct DriftEvent: Sendable, Hashable {
         var hash = StableHash()
         hash.combine(model)
         hash.combine(kind.rawValue)
+        if let cause { hash.combine(cause) }
         if let counted = countedWindow {
             hash.combine(counted.lineage)
             hash.combine(counted.index)
@@ -79,6 +86,23 @@ public struct DriftEvent: Sendable, Hashable {
         } + report.qualityBreaches.map { breach in
             Evidence(feature: breach.feature, method: breach.check.rawValue, score: breach.value, threshold: breach.limit, pvalue: nil)
         }
+    }
+
+    /// An event of a performance window: the predictions made from `start` to `end`
+    /// (milliseconds), judged once their labels came; `breaches` are the evidence.
+    public init(
+        kind: Kind, model: String, referenceVersion: String, start: Int64, end: Int64, records: Int, breaches: [PerformanceBreach]
+    ) {
+        self.kind = kind
+        self.model = model
+        self.referenceVersion = referenceVersion
+        windowStart = start
+        windowEnd = end
+        windowRecords = records
+        datasetDriftShare = 0
+        features = []
+        metrics = breaches
+        cause = "performance"
     }
 
     /// The structured-mode CloudEvent (`application/cloudevents+json`).
@@ -117,6 +141,19 @@ public struct DriftEvent: Sendable, Hashable {
             json.endObject()
         }
         json.endArray()
+        if !metrics.isEmpty {
+            json.key("metrics")
+            json.beginArray()
+            for breach in metrics {
+                json.beginObject()
+                json.field("metric", breach.metric.rawValue)
+                json.field("value", breach.value)
+                json.field("reference", breach.reference)
+                json.field("threshold", breach.threshold)
+                json.endObject()
+            }
+            json.endArray()
+        }
         json.endObject()
         json.endObject()
         return json.bytes

@@ -73,6 +73,9 @@ public struct PerformanceJoin {
     /// Bytes of the waiting predictions and labels.
     public var waitingBytes: Int { predictions.bytes + labels.bytes }
 
+    /// Whether a prediction with this id waits for its label.
+    public func isWaiting(_ id: UInt64) -> Bool { predictions.contains(id) }
+
     /// Windows already finished when the checkpoint was taken: their predictions, read again
     /// after a restart, are neither joined nor counted.
     public mutating func restore(finished: Set<Int>) {
@@ -121,7 +124,7 @@ public struct PerformanceJoin {
     /// prediction, or a model that is not binary).
     public mutating func windowClosed(_ window: Int, now: Int64) -> ExpectedConfusion? {
         guard var current = windows[window] else { return nil }
-        current.closedAt = now
+        if current.closedAt == nil { current.closedAt = now }
         windows[window] = current
         return task == .binary && current.estimated.count > 0 ? current.estimated : nil
     }

@@ -1,7 +1,7 @@
 /// When a window's performance counts as degraded: per metric, a rule giving the worst value
 /// still accepted. Without a rule of its own a metric uses ``defaultRule``.
-public struct PerformancePolicy: Sendable, Hashable, Codable {
-    public enum Rule: Sendable, Hashable, Codable {
+public struct PerformancePolicy: Sendable, Hashable {
+    public enum Rule: Sendable, Hashable {
         /// Worse than the reference chunks' mean by more than this many of their standard deviations.
         case standardDeviations(Double)
         /// Worse than this value.
@@ -53,4 +53,60 @@ public struct PerformanceBreach: Sendable, Hashable, Codable {
     public var value: Double
     public var reference: Double
     public var threshold: Double
+}
+
+/// In a configuration, per metric one rule:
+/// `performance: {accuracy: {absolute: 0.8}, roc_auc: {relative: 0.05}, f1: {standard_deviations: 2}}`;
+/// a metric not named keeps the default (3 standard deviations).
+extension PerformancePolicy: Codable {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    package enum RuleKey: String, CodingKey, CaseIterable {
+        case absolute, relative
+        case standardDeviations = "standard_deviations"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        self.init()
+        for key in container.allKeys {
+            guard let metric = PerformanceMetric(rawValue: key.stringValue) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container,
+                    debugDescription: "'\(key.stringValue)' is not a metric; metrics: \(PerformanceMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let rule = try container.nestedContainer(keyedBy: RuleKey.self, forKey: key)
+            let given = try RuleKey.allCases.compactMap { name in try rule.decodeIfPresent(Double.self, forKey: name).map { (name, $0) } }
+            guard given.count == 1, let (name, value) = given.first else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container, debugDescription: "give one of absolute, relative, standard_deviations")
+            }
+            guard value.isFinite, value >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(name.rawValue) must be a number of at least 0")
+            }
+            rules[metric] =
+                switch name {
+                case .absolute: .absolute(value)
+                case .relative: .relative(value)
+                case .standardDeviations: .standardDeviations(value)
+                }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for (metric, rule) in rules.sorted(by: { $0.key < $1.key }) {
+            var nested = container.nestedContainer(keyedBy: RuleKey.self, forKey: Key(stringValue: metric.rawValue))
+            switch rule {
+            case .absolute(let value): try nested.encode(value, forKey: .absolute)
+            case .relative(let value): try nested.encode(value, forKey: .relative)
+            case .standardDeviations(let value): try nested.encode(value, forKey: .standardDeviations)
+            }
+        }
+    }
 }

@@ -43,6 +43,8 @@ public struct DriftPolicy: Sendable, Hashable, Codable {
     public var bins: Int = 10
     /// Data-quality limits that breach a window too (none by default).
     public var quality = QualityPolicy()
+    /// When a model's realised (or estimated) performance counts as degraded.
+    public var performance = PerformancePolicy()
 
     public init() {}
 
@@ -86,7 +88,7 @@ extension DriftPolicy {
         case resolveAfterWindows = "resolve_after_windows"
         case cooldownWindows = "cooldown_windows"
         case datasetDriftShare = "dataset_drift_share"
-        case bins, quality
+        case bins, quality, performance
     }
 
     /// Every key is optional; a missing key keeps its default.
@@ -108,6 +110,7 @@ extension DriftPolicy {
         datasetDriftShare = try container.decodeIfPresent(Double.self, forKey: .datasetDriftShare) ?? defaults.datasetDriftShare
         bins = try container.decodeIfPresent(Int.self, forKey: .bins) ?? defaults.bins
         quality = try container.decodeIfPresent(QualityPolicy.self, forKey: .quality) ?? defaults.quality
+        performance = try container.decodeIfPresent(PerformancePolicy.self, forKey: .performance) ?? defaults.performance
     }
 }
 

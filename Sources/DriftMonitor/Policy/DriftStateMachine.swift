@@ -40,7 +40,13 @@ public struct DriftStateMachine: Sendable, Hashable {
         guard report.judged else { return [] }
         let drifted = report.driftedFeatures.count
         let breached = (drifted > 0 && report.datasetDriftShare >= policy.datasetDriftShare) || !report.qualityBreaches.isEmpty
-        let warned = report.level >= .warning
+        return advance(breached: breached, warned: report.level >= .warning)
+    }
+
+    /// Moves the state on one judged window, breached or not (and if not, whether it warned):
+    /// the drift policy's windows in a row, cooldown and resolution, whatever judged it (the
+    /// drift tests, or a performance window against its thresholds).
+    public mutating func advance(breached: Bool, warned: Bool) -> [Action] {
         switch state {
         case .ok, .warning:
             var streak = 0

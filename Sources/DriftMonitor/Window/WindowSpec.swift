@@ -102,7 +102,7 @@ public struct WindowSettings: Sendable, Hashable, Codable {
     }
 
     /// `250ms`, `90s`, `5m`, `2h`, `1d`, or a bare number of seconds.
-    static func milliseconds(_ text: String, key: String) throws(PolicyError) -> Int64 {
+    package static func milliseconds(_ text: String, key: String) throws(PolicyError) -> Int64 {
         let units: [(suffix: String, scale: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         let trimmed = text.trimmingWhitespace()
         let unit = units.first { trimmed.hasSuffix($0.suffix) && Double(trimmed.dropLast($0.suffix.count)) != nil }

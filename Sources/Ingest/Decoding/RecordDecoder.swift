@@ -35,7 +35,8 @@ public struct RecordDecoder {
     /// Feature names by bytes; the code of a name is its slot. Ignored fields follow, with
     /// codes from ``FeatureSpace/features`` count on.
     var featureNames = CategoryDictionary(capacity: 1 << 20, maximumValueBytes: .max, byteCapacity: .max)
-    /// ``JSONFields`` as codes: 0 features, 1 model, 2 timestamp, 3 request id, then metadata.
+    /// ``JSONFields`` as codes: 0 features, 1 model, 2 timestamp, 3 request id, 4 segment,
+    /// 5 prediction, 6 label, then metadata.
     var reservedNames = CategoryDictionary(capacity: 1 << 12, maximumValueBytes: .max, byteCapacity: .max)
     /// Tensor names with a column mapping; the code of a name indexes ``tensorColumnSlots``.
     var tensorNames = CategoryDictionary(capacity: 1 << 16, maximumValueBytes: .max, byteCapacity: .max)
@@ -76,8 +77,11 @@ public struct RecordDecoder {
         segmentMetadata = fields.segmentMetadata.map { Array($0.lowercased().utf8) }
         for feature in space.features { _ = featureNames.code(for: feature.name) }
         for name in ignoredFields { _ = featureNames.code(for: name) }
-        // Codes 0-4 are the roles decodeReservedKey reads; a key never written stands in for no segment.
-        for name in [fields.features, fields.model, fields.timestamp, fields.requestID, fields.segment ?? "\u{0}"] + fields.metadata {
+        // Codes 0-6 are the roles decodeReservedKey reads; keys never written stand in for
+        // roles not read (no segment, no prediction, no label).
+        let roles = [fields.features, fields.model, fields.timestamp, fields.requestID]
+            + [fields.segment ?? "\u{0}", fields.prediction ?? "\u{1}", fields.label ?? "\u{2}"]
+        for name in roles + fields.metadata {
             _ = reservedNames.code(for: name)
         }
         for (tensor, columns) in tensors.sorted(by: { $0.key < $1.key }) {
@@ -110,6 +114,10 @@ public struct RecordDecoder {
             if !requestID.isEmpty { payload.id.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[requestID])) }
             let segment = payload.rows[0].segment
             if !segment.isEmpty { payload.segment.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[segment])) }
+            let prediction = payload.rows[0].prediction
+            if !prediction.isEmpty { payload.prediction.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[prediction])) }
+            let label = payload.rows[0].label
+            if !label.isEmpty { payload.label.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[label])) }
             payload.timestampMilliseconds = payload.rows[0].timestampMilliseconds
             payload.collectUnknownFields(of: record)
         case .kserve:

@@ -35,10 +35,10 @@ extension RecordFile {
         // In JSON lines `label` and `prediction` are metadata unless declared features.
         let file: any RecordFile = (self as? JSONLinesFile)?.reading(asFeatures: [labelField, predictionField]) ?? self
         let inferred = try file.inferSchema()
-        guard let prediction = inferred.first(where: { $0.name == predictionField }) else {
-            throw ReadError(description: "\(path): no field '\(predictionField)' holds the predictions (--prediction-field)")
-        }
-        let label = inferred.first { $0.name == labelField }
+        // Records with a "features" object keep these two beside it, where inference does not look.
+        func kind(of name: String) -> Feature.Kind { inferred.first { $0.name == name }?.kind ?? (task == .multiclass ? .categorical : .numeric) }
+        let prediction = Feature(name: predictionField, kind: kind(of: predictionField))
+        let label: Feature? = Feature(name: labelField, kind: kind(of: labelField))
         if task != .multiclass {
             for field in [prediction, label].compactMap({ $0 }) where field.kind != .numeric {
                 throw ReadError(description: "\(path): '\(field.name)' holds text; a \(task.rawValue) model's labels and predictions are numbers")
@@ -61,6 +61,9 @@ extension RecordFile {
             }
         }
         let predictions = column(prediction)
+        guard predictions.contains(where: { !$0.isNaN }) else {
+            throw ReadError(description: "\(path): no record has a '\(predictionField)' to read as a prediction (--prediction-field)")
+        }
         let labels = label.map(column) ?? [Double](repeating: .nan, count: predictions.count)
         return LabelledPredictions(labels: labels, predictions: predictions)
     }

@@ -14,6 +14,10 @@ public struct JSONFields: Sendable, Hashable {
     /// The key whose value (a string or number) names the record's segment, when models are
     /// segmented by a field (`segment_by: field:NAME`); not a feature then.
     public var segment: String?
+    /// The key of the model's prediction, read for its performance; nil: not read.
+    public var prediction: String?
+    /// The key of the true label, read for the model's performance; nil: not read.
+    public var label: String?
     /// The KServe logger's metadata header (its InferenceService's `logger.metadataHeaders`)
     /// whose first value names the segment (`segment_by: metadata:NAME`); matched without case.
     public var segmentMetadata: String?
@@ -25,7 +29,7 @@ public struct JSONFields: Sendable, Hashable {
 
     /// Every top-level key that is not a feature unless the schema declares it one (a metadata
     /// key such as `prediction` can be, for prediction drift).
-    public var reserved: Set<String> { roles.union(metadata).union(segment.map { [$0] } ?? []) }
+    public var reserved: Set<String> { roles.union(metadata).union([segment, prediction, label].compactMap { $0 }) }
 }
 
 extension JSONFields: Codable {

@@ -57,7 +57,7 @@ extension RecordDecoder {
             scanner.skipWhitespace()
             position += 1
             let reserved = meaning.reserved
-            if let reserved, reserved < 5, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {
+            if let reserved, reserved < 7, try decodeReservedKey(Int(reserved), key, &scanner, into: &row) {
                 // consumed
             } else if reserved == 0 && meaning.field == nil {
                 // Taken as a record with every feature missing, it would hide that the producer is broken.
@@ -112,7 +112,12 @@ extension RecordDecoder {
             } else {
                 return false
             }
-            if reserved == 3 { row.requestID = range } else { row.segment = range }
+            switch reserved {
+            case 3: row.requestID = range
+            case 4: row.segment = range
+            case 5: row.prediction = range
+            default: row.label = range
+            }
         }
         return true
     }

@@ -19,6 +19,9 @@ final class ModelRouter {
     private var restoredCheckpoints: [String: Monitor.Checkpoint] = [:]
     /// Where the count of windows starts for a model without a checkpoint (``Monitor/lineage``).
     private var lineage: UInt64?
+    /// By topic index, the models reading their labels from that topic (a topic of labels
+    /// only; labels in a later copy of the record come on the model's own topics).
+    var labelReaders: [Int: [Watched]] = [:]
 
     /// - Parameters:
     ///   - routes: per model, the names that route to it (by default its own).

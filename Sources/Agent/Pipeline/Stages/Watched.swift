@@ -18,6 +18,8 @@ final class Watched {
     var coverage = PaneCoverage(sources: [])
     var uncountedRecords = 0
     var uncountedLate = 0
+    /// The model's performance, when it has labels.
+    var performance: PerformanceTracker?
 
     init(monitor: Monitor, metrics: ModelMetrics, model: String, segmentLimit: Int = 0) {
         self.monitor = monitor

@@ -1,0 +1,214 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DriftKernels
+import DriftMonitor
+import Ingest
+import KafkaIO
+import Telemetry
+
+/// One model's performance in the stream: its predictions joined with the labels that come
+/// later (``PerformanceJoin``), performance windows by prediction time judged against the
+/// labelled reference, an estimate (CBPE) per drift window, and the drift policy's state
+/// machine on the performance windows' verdicts.
+final class PerformanceTracker {
+    struct Settings: Sendable {
+        var task: ModelTask
+        var decisionThreshold = 0.5
+        var labelsTopic: String
+        var labelFields = JSONFields()
+        var maxDelayMilliseconds: Int64
+        var windowMilliseconds: Int64
+        var maxWaiting = 1_000_000
+        var policy = DriftPolicy()
+    }
+
+    /// What a tracker starts from: its settings and the labelled reference.
+    struct Input: Sendable {
+        var settings: Settings
+        var reference: LabelledPredictions
+        var classes: ClassIndex
+    }
+
+    let settings: Settings
+    let metrics: PerformanceMetrics
+    private(set) var join: PerformanceJoin
+    private(set) var state: DriftStateMachine
+    /// The labelled reference, kept to cut chunks of each performance window's size.
+    private let reference: LabelledPredictions
+    private var baselines: [Int: PerformanceBaseline] = [:]
+    let referenceValues: [PerformanceMetric: Double]
+    /// Multiclass: class names (the record's text) to indexes, shared with the reference.
+    private var classes: ClassIndex
+    /// The labels topic's messages: `{"<id_field>": ..., "<label_field>": ...}`.
+    private var labelDecoder: RecordDecoder
+    private var labelRow: DecodedRow
+    /// The open drift window's estimate.
+    private var estimate: ExpectedConfusion
+    /// The newest performance window a prediction came for: older ones are closed.
+    private var newestWindow: Int?
+    /// Per partition id, the offset below which records were judged by the drift windows
+    /// already and are read again for their predictions only (set from a checkpoint).
+    var driftResume: [Int: Int64] = [:]
+
+    init(settings: Settings, reference: LabelledPredictions, classes: ClassIndex, metrics: PerformanceMetrics, now: Int64) {
+        self.settings = settings
+        self.metrics = metrics
+        self.reference = reference
+        self.classes = classes
+        join = PerformanceJoin(
+            task: settings.task, decisionThreshold: settings.decisionThreshold, maxDelayMilliseconds: settings.maxDelayMilliseconds,
+            capacity: settings.maxWaiting, now: now)
+        state = DriftStateMachine(policy: settings.policy)
+        let space = FeatureSpace()
+        labelDecoder = RecordDecoder(space: space, fields: settings.labelFields)
+        labelRow = DecodedRow(space: space)
+        estimate = ExpectedConfusion(threshold: settings.decisionThreshold)
+        var whole = PerformanceTally(task: settings.task, threshold: settings.decisionThreshold)
+        for (label, prediction) in zip(reference.labels, reference.predictions) { whole.add(label: label, prediction: prediction) }
+        referenceValues = whole.values
+        metrics.setReference(referenceValues)
+        metrics.setState(state.state)
+    }
+
+    /// A record with a prediction (and perhaps its label) at `offset` of partition `partition`.
+    /// Returns false for a record that is only a label for a prediction already waiting (a
+    /// later copy of the record), which the drift windows must not count again.
+    func record(_ payload: InferencePayload, partition: Int, offset: Int64, now: Int64) -> Bool {
+        guard !payload.id.isEmpty else { return true }
+        let id = payload.id.withUnsafeBytes(Self.hash)
+        let label = payload.label.isEmpty ? nil : value(of: payload.label)
+        if let label, payload.prediction.isEmpty || join.isWaiting(id) {
+            join.label(id: id, value: label, partition: Int32(partition), offset: offset, now: now)
+            return false
+        }
+        guard !payload.prediction.isEmpty, let prediction = value(of: payload.prediction) else { return true }
+        let window = Int((payload.timestampMilliseconds ?? now) / settings.windowMilliseconds)
+        join.prediction(id: id, value: prediction, window: window, partition: Int32(partition), offset: offset)
+        if let label { join.label(id: id, value: label, partition: Int32(partition), offset: offset, now: now) }
+        let drift = offset >= driftResume[partition] ?? .min
+        if drift && settings.task == .binary && (0...1).contains(prediction) { estimate.add(probability: prediction) }
+        // Prediction time moved on: the windows before it are closed (a late one, at once).
+        if window > newestWindow ?? .min {
+            if let newest = newestWindow { for closed in newest..<window { _ = join.windowClosed(closed, now: now) } }
+            newestWindow = window
+        } else if window < newestWindow! {
+            _ = join.windowClosed(window, now: now)
+        }
+        return drift
+    }
+
+    /// A message of the labels topic.
+    func label(_ message: UnsafeRawBufferPointer?, partition: Int, offset: Int64, now: Int64) throws(DecodeError) {
+        try labelDecoder.decode(message, format: .json, into: &labelRow)
+        guard let bytes = message, !labelRow.requestID.isEmpty, !labelRow.label.isEmpty else { return }
+        let id = Self.hash(UnsafeRawBufferPointer(rebasing: bytes[labelRow.requestID]))
+        guard let value = value(of: UnsafeRawBufferPointer(rebasing: bytes[labelRow.label])) else { return }
+        join.label(id: id, value: value, partition: Int32(partition), offset: offset, now: now)
+    }
+
+    /// The drift window closed: its estimate, then a fresh one.
+    func driftWindowClosed() -> [PerformanceMetric: Double]? {
+        defer { estimate = ExpectedConfusion(threshold: settings.decisionThreshold) }
+        guard settings.task == .binary, estimate.count > 0 else { return nil }
+        let values = Dictionary(uniqueKeysWithValues: settings.task.estimatedMetrics.map { ($0, estimate.value(of: $0)) })
+        metrics.setEstimated(values)
+        return values
+    }
+
+    /// A performance window judged: its metrics, the thresholds' breaches, and what the state
+    /// machine says to publish.
+    struct Verdict {
+        var window: PerformanceJoin.FinishedWindow
+        var values: [PerformanceMetric: Double]
+        var breaches: [PerformanceBreach]
+        var actions: [DriftStateMachine.Action]
+        var start: Int64
+        var end: Int64
+    }
+
+    /// The performance windows whose labels all came (or waited long enough), judged in order.
+    func finish(now: Int64) -> [Verdict] {
+        let finished = join.finish(now: now)
+        let counts = join.takeCounts()
+        metrics.count(joined: counts.joined, expired: counts.expired, unmatched: counts.unmatched, waiting: join.waitingPredictions)
+        return finished.map { window in
+            let values = window.tally.values
+            let baseline = baseline(records: window.tally.count)
+            let breaches = window.tally.count >= settings.policy.judgedWindowRecords ? settings.policy.performance.breaches(of: values, baseline: baseline) : []
+            let judged = window.tally.count >= settings.policy.judgedWindowRecords
+            let actions = judged ? state.advance(breached: !breaches.isEmpty, warned: false) : []
+            metrics.setRealised(values)
+            metrics.setState(state.state)
+            let start = Int64(window.window) * settings.windowMilliseconds
+            return Verdict(window: window, values: values, breaches: breaches, actions: actions, start: start, end: start + settings.windowMilliseconds)
+        }
+    }
+
+    /// The reference's performance in chunks of `records`, computed once per size.
+    private func baseline(records: Int) -> PerformanceBaseline {
+        if let cached = baselines[records] { return cached }
+        if baselines.count > 64 { baselines.removeAll() }
+        let baseline = PerformanceBaseline(
+            task: settings.task, labels: reference.labels, predictions: reference.predictions, chunkSize: records,
+            decisionThreshold: settings.decisionThreshold)
+        baselines[records] = baseline
+        return baseline
+    }
+
+    /// Partitions are given up: what waits is dropped, to be read again by their next owner.
+    func reset(now: Int64) {
+        join = PerformanceJoin(
+            task: settings.task, decisionThreshold: settings.decisionThreshold, maxDelayMilliseconds: settings.maxDelayMilliseconds,
+            capacity: settings.maxWaiting, now: now)
+        estimate = ExpectedConfusion(threshold: settings.decisionThreshold)
+        newestWindow = nil
+        driftResume = [:]
+    }
+
+    func restore(_ checkpoint: PerformanceCheckpoint, resume: [Int: Int64]) {
+        state = DriftStateMachine(policy: settings.policy, state: checkpoint.state)
+        join.restore(finished: Set(checkpoint.finished))
+        driftResume = resume
+        metrics.setState(state.state)
+    }
+
+    var checkpoint: PerformanceCheckpoint {
+        PerformanceCheckpoint(state: state.state, finished: join.finishedAfterFloor.sorted().suffix(PerformanceCheckpoint.maximumFinished))
+    }
+
+    /// A prediction or label's value: its number (binary, regression) or its class (multiclass).
+    private func value(of text: [UInt8]) -> Double? { text.withUnsafeBytes { value(of: $0) } }
+
+    private func value(of text: UnsafeRawBufferPointer) -> Double? {
+        if settings.task == .multiclass {
+            return Double(classes.index(of: String(decoding: text, as: UTF8.self)))
+        }
+        guard text.count < 64 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer in
+            for (index, byte) in text.enumerated() { buffer[index] = CChar(bitPattern: byte) }
+            buffer[text.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let number = strtod(buffer.baseAddress!, &end)
+            return end == buffer.baseAddress! + text.count && number.isFinite ? number : nil
+        }
+    }
+
+    /// FNV-1a of the id's bytes; 0 is kept for "taken" in the join's arena.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash == 0 ? 1 : hash
+    }
+}
+
+/// A model's performance state, committed with the offsets as its drift state is.
+struct PerformanceCheckpoint: Codable, Hashable {
+    /// The most finished windows kept: past it a replay may judge the oldest again.
+    static let maximumFinished = 64
+    var state: DriftStateMachine.State
+    /// Performance windows finished after the oldest one still waiting.
+    var finished: [Int]
+    /// Per "topic/partition", where the drift windows resume when the commit is behind them.
+    var resume: [String: Int64] = [:]
+}

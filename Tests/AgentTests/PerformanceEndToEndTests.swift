@@ -1,0 +1,162 @@
+import DriftKernels
+import Foundation
+import KafkaIO
+import Logging
+import TestSupport
+import Testing
+
+extension AgentOnKafka {
+    /// The `driftwatch` process joining predictions with labels that come on their own topic
+    /// windows later, on the mock cluster.
+    @Suite("Model performance from delayed labels")
+    struct PerformanceEndToEndTests {
+        static let model = "fraud-detector"
+        /// Performance windows of 2 s of prediction time; one prediction per millisecond.
+        static let windowMilliseconds = 2_000
+        static let base: Int64 = 1_764_000_000_000
+        /// Windows 0-2 are good; from window 3 on, the labels no longer follow the scores.
+        static let degradedFrom = 3 * windowMilliseconds
+        static let predictions = 6 * windowMilliseconds
+
+        /// Inputs and a calibrated score: the inputs and scores never change, only whether the
+        /// labels agree with the scores.
+        struct Record {
+            var x1: Double
+            var x2: Double
+            var score: Double
+            var label: Int
+        }
+
+        static func records(_ count: Int, seed: UInt64, degradedFrom: Int = .max) -> [Record] {
+            var rng = SeededGenerator(seed: seed)
+            return (0..<count).map { i in
+                let x1 = rng.normal()
+                let x2 = rng.normal(mean: 5, standardDeviation: 2)
+                let score = 1 / (1 + exp(-(1.5 * x1 + 0.3 * (x2 - 5))))
+                let u = Double.random(in: 0..<1, using: &rng)
+                return Record(x1: x1, x2: x2, score: score, label: (i >= degradedFrom ? u < 0.45 : u < score) ? 1 : 0)
+            }
+        }
+
+        static func json(_ object: [String: Any]) throws -> [UInt8] {
+            Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        }
+
+        @Test("Labels windows late: exactly one performance.degraded and one retraining.requested naming the metric; a SIGKILL while predictions wait loses no join and joins nothing twice")
+        func delayedLabels() async throws {
+            var logger = Logger(label: "performance")
+            logger.logLevel = .warning
+            let cluster = try AgentHarness.cluster(partitions: 1)
+            try cluster.createTopic("labels", partitions: 1)
+            let reference = Self.records(20_000, seed: 1)
+            let (directory, configuration, referencePath) = try AgentHarness.processSetup(
+                cluster, windowRecords: 500, extra: "log_level: debug",
+                // A killed member leaves the group when its session times out.
+                kafkaExtra: "  properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}",
+                modelExtra: """
+                    task: binary
+                    labels: {topic: labels, max_delay: 10m, window: 2s}
+                """)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            // The labelled reference: records as the model logs them, with their label.
+            let labelled = directory.appendingPathComponent("reference.jsonl")
+            var lines = ""
+            for (i, record) in reference.enumerated() {
+                let line = try Self.json([
+                    "model": Self.model, "request_id": "ref-\(i)", "features": ["x1": record.x1, "x2": record.x2],
+                    "prediction": record.score, "label": record.label,
+                ])
+                lines += String(decoding: line, as: UTF8.self) + "\n"
+            }
+            try Data(lines.utf8).write(to: labelled)
+            let yaml = try String(contentsOfFile: configuration, encoding: .utf8).replacingOccurrences(of: referencePath.path, with: labelled.path)
+            try yaml.write(toFile: configuration, atomically: true, encoding: .utf8)
+
+            // The predictions, then one far later that closes the last performance window.
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            let stream = Self.records(Self.predictions, seed: 2, degradedFrom: Self.degradedFrom)
+            var tickets = try stream.enumerated().map { i, record in
+                try producer.send(
+                    topic: "logs", key: nil,
+                    value: Self.json([
+                        "model": Self.model, "request_id": "req-\(i)", "timestamp": Self.base + Int64(i),
+                        "features": ["x1": record.x1, "x2": record.x2], "prediction": record.score,
+                    ]), partition: 0)
+            }
+            tickets.append(
+                try producer.send(
+                    topic: "logs", key: nil,
+                    value: Self.json([
+                        "model": Self.model, "request_id": "tick", "timestamp": Self.base + 20_000, "features": ["x1": 0.0, "x2": 5.0],
+                        "prediction": 0.5,
+                    ]), partition: 0))
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+            func sendLabels(_ range: Range<Int>) throws {
+                let tickets = try range.map { i in
+                    try producer.send(topic: "labels", key: nil, value: Self.json(["request_id": "req-\(i)", "label": stream[i].label]), partition: 0)
+                }
+                try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+            }
+
+            // Run 1: every prediction waits; the labels of windows 0-2 come and judge them.
+            let (first, firstPort) = try await AgentProcess.run(configuration: configuration)
+            try await eventually("run 1 read every prediction") {
+                let metrics = try await LocalHTTP.get(port: firstPort, "/metrics").body
+                return Exposition.sample("driftwatch_label_waiting_predictions{model=\"\(Self.model)\"}", in: metrics) == Double(Self.predictions + 1)
+            }
+            try sendLabels(0..<Self.degradedFrom)
+            try await eventually("run 1 judged windows 0-2") { first.log.filter { $0.contains("performance window judged") }.count == 3 }
+            try await eventually("run 1 committed the labels of windows 0-2") {
+                try AgentHarness.committed(cluster, topic: "labels", partitions: 1, group: "driftwatch", logger: logger) == [Int64(Self.degradedFrom)]
+            }
+            let committedLogs = try AgentHarness.committed(cluster, partitions: 1, group: "driftwatch", logger: logger)
+            #expect(committedLogs == [Int64(Self.degradedFrom)], "the logs' commit waits at window 3's first prediction")
+            let firstMetrics = try await LocalHTTP.get(port: firstPort, "/metrics").body
+            #expect(Exposition.sample("driftwatch_label_joins_total{model=\"\(Self.model)\",outcome=\"joined\"}", in: firstMetrics) == Double(Self.degradedFrom))
+            #expect(Exposition.sample("driftwatch_performance_state{model=\"\(Self.model)\"}", in: firstMetrics) == 0)
+            first.kill(SIGKILL)
+
+            // Run 2: reads windows 3-5's predictions again for the join only, then their labels come.
+            let (second, secondPort) = try await AgentProcess.run(configuration: configuration)
+            let restored = try await second.waitForLine(containing: "performance state restored", timeout: .seconds(30))
+            #expect(restored != nil, "\(second.log.suffix(5))")
+            try await eventually("run 2 read windows 3-5's predictions again") {
+                let metrics = try await LocalHTTP.get(port: secondPort, "/metrics").body
+                return Exposition.sample("driftwatch_label_waiting_predictions{model=\"\(Self.model)\"}", in: metrics)
+                    == Double(Self.predictions - Self.degradedFrom + 1)
+            }
+            try sendLabels(Self.degradedFrom..<Self.predictions)
+            try await eventually("run 2 judged windows 3-5") { second.log.filter { $0.contains("performance window judged") }.count == 3 }
+            let metrics = try await LocalHTTP.get(port: secondPort, "/metrics").body
+            second.kill(SIGTERM)
+            try await second.waitForExit()
+
+            #expect(Exposition.sample("driftwatch_label_joins_total{model=\"\(Self.model)\",outcome=\"joined\"}", in: metrics)
+                == Double(Self.predictions - Self.degradedFrom), "run 2 joined windows 3-5 only: nothing twice, nothing lost")
+            #expect(Exposition.sample("driftwatch_label_joins_total{model=\"\(Self.model)\",outcome=\"expired\"}", in: metrics) == 0)
+            #expect(Exposition.sample("driftwatch_performance_state{model=\"\(Self.model)\"}", in: metrics) == 2)
+            #expect(Exposition.sample("driftwatch_records_total{model=\"\(Self.model)\"}", in: metrics) == 1, "only the tick counted again for drift")
+            let accuracy = try #require(Exposition.sample("driftwatch_model_performance{model=\"\(Self.model)\",metric=\"accuracy\"}", in: metrics))
+            let referenceAccuracy = try #require(
+                Exposition.sample("driftwatch_model_performance_reference{model=\"\(Self.model)\",metric=\"accuracy\"}", in: metrics))
+            #expect(accuracy < referenceAccuracy - 0.1, "accuracy \(accuracy) against the reference's \(referenceAccuracy)")
+
+            let events = try AgentHarness.readAll(topic: "events", bootstrap: cluster.bootstrapServers, logger: logger)
+            let decoded = try events.map { try #require(try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any]) }
+            let types = decoded.compactMap { $0["type"] as? String }
+            #expect(types.sorted() == ["dev.driftwatch.performance.degraded", "dev.driftwatch.retraining.requested"], "\(types)")
+            for event in decoded {
+                let data = try #require(event["data"] as? [String: Any])
+                let breaches = try #require(data["metrics"] as? [[String: Any]])
+                let named = Set(breaches.compactMap { $0["metric"] as? String })
+                #expect(named.contains("accuracy"), "\(named)")
+                for breach in breaches {
+                    let value = try #require(breach["value"] as? Double)
+                    let threshold = try #require(breach["threshold"] as? Double)
+                    let higherIsBetter = ["accuracy", "precision", "recall", "f1", "roc_auc", "r2"].contains(breach["metric"] as? String ?? "")
+                    #expect(higherIsBetter ? value < threshold : value > threshold)
+                }
+            }
+        }
+    }
+}
