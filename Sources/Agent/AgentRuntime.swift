@@ -51,17 +51,24 @@ public enum AgentRuntime {
     /// What each model with labels starts from: its settings and the labels and predictions
     /// of its reference records (`reference` must be a `.jsonl` or `.csv` file of records
     /// carrying the label under `labels.label_field` and the prediction under `prediction_field`).
-    static func performanceInputs(of configuration: AgentConfiguration) throws -> [String: PerformanceTracker.Input] {
+    static func performanceInputs(
+        of configuration: AgentConfiguration, labelled: [String: LabelledPredictions]
+    ) throws -> [String: PerformanceTracker.Input] {
         var inputs: [String: PerformanceTracker.Input] = [:]
         for model in configuration.models {
             guard let task = model.task, let labels = model.labels else { continue }
             let path = model.reference
-            guard path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".csv") else {
-                throw ConfigurationError(description: "model \(model.name): labels need reference records with labels (.jsonl or .csv), not \(path)")
-            }
             var classes = ClassIndex()
-            let reference = try RecordFormat.open(path: path, fields: configuration.jsonFields)
-                .labelledPredictions(task: task, labelField: labels.labelField, predictionField: model.predictionField, classes: &classes)
+            let reference: LabelledPredictions
+            if let given = labelled[model.name] {
+                reference = given
+            } else {
+                guard path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") || path.hasSuffix(".csv") else {
+                    throw ConfigurationError(description: "model \(model.name): labels need reference records with labels (.jsonl or .csv), not \(path)")
+                }
+                reference = try RecordFormat.open(path: path, fields: configuration.jsonFields)
+                    .labelledPredictions(task: task, labelField: labels.labelField, predictionField: model.predictionField, classes: &classes)
+            }
             guard reference.labelled > 0 else {
                 throw ConfigurationError(description: "model \(model.name): no record of \(path) has both '\(labels.labelField)' and '\(model.predictionField)'")
             }
@@ -79,12 +86,14 @@ public enum AgentRuntime {
     }
 
     /// The services of a running agent, in start order (HTTP first, so it stops last).
+    /// - Parameter labelled: per model with labels, its labelled reference when not read from its reference file.
     public static func makeServices(
-        configuration: AgentConfiguration, references: [String: ReferenceProfile], catalogue: MetricCatalogue,
-        readiness: Readiness, logger: Logger, referenceUpdates: ReferenceUpdates? = nil,
-        observer: @escaping @Sendable (Pipeline.WindowOutcome) -> Void = { _ in }
+        configuration: AgentConfiguration, references: [String: ReferenceProfile], labelled: [String: LabelledPredictions] = [:],
+        catalogue: MetricCatalogue, readiness: Readiness, logger: Logger, referenceUpdates: ReferenceUpdates? = nil,
+        observer: @escaping @Sendable (Pipeline.WindowOutcome) -> Void = { _ in },
+        performanceObserver: (@Sendable (Pipeline.PerformanceOutcome) -> Void)? = nil
     ) throws -> (http: HTTPServer, pipeline: PipelineService) {
-        let performance = try performanceInputs(of: configuration)
+        let performance = try performanceInputs(of: configuration, labelled: labelled)
         var space = FeatureSpace()
         var references = references
         var booleans: [String] = []
@@ -137,6 +146,7 @@ public enum AgentRuntime {
             settings.scaleOut = configuration.scaleOut.pipelineRole(topics: configuration.kafka.topics)
             settings.segmentSource = try configuration.segmentSource()
             settings.performance = performance
+            settings.performanceObserver = performanceObserver
             settings.segmentLimits = Dictionary(
                 uniqueKeysWithValues: configuration.models.filter { $0.segmentBy != nil }.map { ($0.name, $0.maxSegments) })
             return Pipeline(

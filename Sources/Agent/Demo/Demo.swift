@@ -22,6 +22,9 @@ public enum Demo {
         public var partitions = 3
         /// How the traffic is written (and so how the agent reads it).
         public var format: RecordDecoder.Format = .json
+        /// JSON traffic: the true labels follow on their own topic this much later, and the
+        /// model's performance is watched (it drops after the drift).
+        public var labelDelay: Duration? = .seconds(2)
 
         public init() {}
     }
@@ -35,6 +38,7 @@ public enum Demo {
     }
 
     public static let topic = "inference-logs"
+    public static let labelsTopic = "inference-labels"
 
     public static func run(options: Options, logger: Logger, print: @escaping @Sendable (String) -> Void = { Swift.print($0) }) async throws -> Summary {
         let cluster = try MockCluster()
@@ -43,6 +47,8 @@ public enum Demo {
         for topic in topics { try cluster.createTopic(topic, partitions: options.partitions) }
         try cluster.createTopic("driftwatch.events", partitions: 1)
         try cluster.createTopic("driftwatch.dlq", partitions: 1)
+        let labelled = options.format == .json && options.labelDelay != nil
+        if labelled { try cluster.createTopic(labelsTopic, partitions: options.partitions) }
         print("embedded Kafka (librdkafka mock cluster) at \(cluster.bootstrapServers)")
 
         let reference = DemoTraffic.reference(records: 20_000)
@@ -57,13 +63,29 @@ public enum Demo {
         configuration.httpPort = options.httpPort
         configuration.windowRecords = options.windowRecords
         configuration.models = [.init(name: DemoTraffic.model, reference: "(generated)")]
+        var labelledReference: [String: LabelledPredictions] = [:]
+        if labelled {
+            configuration.models[0].task = .binary
+            var labels = LabelSettings(topic: labelsTopic)
+            labels.window = "5s"
+            labels.maxDelay = "30s"
+            configuration.models[0].labels = labels
+            // A performance window holds 5 s of traffic, as many records as the reference:
+            // too few reference chunks for the default rule, so thresholds relative to it.
+            var policy = DriftPolicy()
+            policy.performance.rules = [.accuracy: .relative(0.1), .rocAUC: .relative(0.1), .logLoss: .relative(0.25)]
+            configuration.models[0].policy = policy
+            labelledReference[DemoTraffic.model] = DemoTraffic.labelledReference(records: 20_000)
+            print("labels on \(labelsTopic), \(options.labelDelay!) after their predictions; performance windows of 5 s")
+        }
 
         let started = ContinuousClock.now
         let summary = Mutex(Summary())
         let catalogue = MetricCatalogue(version: AgentRuntime.version)
         let readiness = Readiness()
         let (http, pipeline) = try AgentRuntime.makeServices(
-            configuration: configuration, references: [DemoTraffic.model: reference], catalogue: catalogue, readiness: readiness,
+            configuration: configuration, references: [DemoTraffic.model: reference], labelled: labelledReference, catalogue: catalogue,
+            readiness: readiness,
             logger: logger
         ) { outcome in
             let elapsed = Double((ContinuousClock.now - started).components.seconds)
@@ -76,11 +98,19 @@ public enum Demo {
             for event in outcome.events {
                 print("    -> published \(event.kind.rawValue) id=\(event.id) features=\(event.features.map(\.feature))")
             }
+        } performanceObserver: { outcome in
+            let elapsed = Int((ContinuousClock.now - started).components.seconds)
+            summary.withLock { $0.events += outcome.events }
+            print(performanceLine(outcome, elapsed: elapsed))
+            for event in outcome.events {
+                print("    -> published \(event.kind.rawValue) id=\(event.id) metrics=\(event.metrics.map(\.metric.rawValue))")
+            }
         }
         let driftAfterSeconds = Double((options.driftAfter ?? options.duration / 3).components.seconds)
         let traffic = TrafficService(
             bootstrap: cluster.bootstrapServers, topic: topic, rate: options.rate,
-            driftAfter: Int(driftAfterSeconds * Double(options.rate)), malformedEvery: 5_000, format: options.format)
+            driftAfter: Int(driftAfterSeconds * Double(options.rate)), malformedEvery: 5_000, format: options.format,
+            labelDelayRecords: labelled ? Int(options.labelDelay!.inSeconds * Double(options.rate)) : nil)
         print("producing \(options.rate) records/s; \(DemoTraffic.driftingFeatures.joined(separator: ", ")) drift after \(Int(driftAfterSeconds)) s")
         print("metrics at http://localhost:\(options.httpPort)/metrics; stops after \(options.duration) or on Ctrl-C")
         let group = ServiceGroup(
@@ -112,6 +142,14 @@ public enum Demo {
             + "\(outcome.report.records) records  state \(state.padding(7))  drifted: \(drifted.isEmpty ? "none" : drifted.joined(separator: ", "))"
     }
 
+    static func performanceLine(_ outcome: Pipeline.PerformanceOutcome, elapsed: Int) -> String {
+        func number(_ metric: PerformanceMetric) -> String { String(((outcome.values[metric] ?? .nan) * 1000).rounded() / 1000) }
+        let state = ["OK", "WARNING", "DEGRADED"][outcome.state.gauge]
+        let breached = outcome.breaches.map(\.metric.rawValue)
+        return "[\(elapsed)s] performance of predictions at \(outcome.start / 1000 % 1000)-\(outcome.end / 1000 % 1000) s: \(outcome.joined) labelled, "
+            + "accuracy \(number(.accuracy)), roc_auc \(number(.rocAUC)), state \(state)  worse: \(breached.isEmpty ? "none" : breached.joined(separator: ", "))"
+    }
+
     /// Produces demo traffic at a steady rate on its own thread.
     struct TrafficService: Service {
         let bootstrap: String
@@ -120,13 +158,17 @@ public enum Demo {
         let driftAfter: Int
         let malformedEvery: Int
         let format: RecordDecoder.Format
+        /// Labelled traffic: each record's label goes to the labels topic this many records later.
+        let labelDelayRecords: Int?
 
         func run() async throws {
             let stop = StopFlag()
             try await withGracefulShutdownHandler {
                 try await DedicatedThread.run(name: "driftwatch-demo-traffic") {
                     let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
-                    var traffic = DemoTraffic(driftAfter: driftAfter, malformedEvery: malformedEvery, format: format)
+                    var traffic = DemoTraffic(driftAfter: driftAfter, malformedEvery: malformedEvery, format: format, labelled: labelDelayRecords != nil)
+                    var pending: [(id: String, label: Int, due: Int)] = []
+                    var next = 0
                     let started = ContinuousClock.now
                     var sent = 0
                     while !stop.isSet {
@@ -138,6 +180,18 @@ public enum Demo {
                                 try producer.send(topic: message.topic ?? topic, key: message.key, value: message.value, headers: message.headers)
                             }
                             sent += 1
+                            if let delay = labelDelayRecords {
+                                pending.append((traffic.requestID, traffic.label, sent + delay))
+                                while next < pending.count && pending[next].due <= sent {
+                                    let label = Array("{\"request_id\":\"\(pending[next].id)\",\"label\":\(pending[next].label)}".utf8)
+                                    try producer.send(topic: labelsTopic, key: nil, value: label)
+                                    next += 1
+                                }
+                                if next > 100_000 {
+                                    pending.removeFirst(next)
+                                    next = 0
+                                }
+                            }
                         }
                         producer.poll()
                         sleepMilliseconds(5)

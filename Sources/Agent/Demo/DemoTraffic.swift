@@ -67,12 +67,36 @@ public struct DemoTraffic: Sendable {
     var numbers: [Double] = []
     var categories: [String] = []
 
-    public init(seed: UInt64 = 7, driftAfter: Int, malformedEvery: Int = 0, format: RecordDecoder.Format = .json) {
+    /// JSON records carry a request id and a calibrated fraud score (``label`` says what
+    /// happened), for the model's performance; after ``driftAfter`` the labels no longer
+    /// follow the scores.
+    public var labelled = false
+    /// The true label of the last record, when ``labelled``.
+    public private(set) var label = 0
+    /// Draws the labels, apart from the features' generator, so that labelled traffic has
+    /// the same features as unlabelled traffic of the same seed.
+    private var labelGenerator: SeededGenerator
+    /// The last record's score noise.
+    private(set) var lastNoise = 0.0
+
+    public init(seed: UInt64 = 7, driftAfter: Int, malformedEvery: Int = 0, format: RecordDecoder.Format = .json, labelled: Bool = false) {
         self.driftAfter = driftAfter
         self.malformedEvery = malformedEvery
         self.format = format
+        self.labelled = labelled
         generator = SeededGenerator(seed: seed)
+        labelGenerator = SeededGenerator(seed: seed ^ 0x1abe_11ed)
         line.reserveCapacity(512)
+    }
+
+    /// The request id of the last record.
+    public var requestID: String { "req-\(produced)" }
+
+    /// A calibrated fraud probability from the amount, the first score and `noise` in [0, 1).
+    func fraudScore(noise: Double) -> Double {
+        let amount = (log(max(numbers[0], 1e-9)) - 3.5) / 0.8
+        let logit = -0.8 + 1.3 * amount + 0.9 * numbers[18] + 2 * (noise - 0.5)
+        return 1 / (1 + exp(-logit))
     }
 
     /// The next record's bytes (valid until the next call).
@@ -115,7 +139,9 @@ public struct DemoTraffic: Sendable {
 
     private mutating func writeJSON(timestampMilliseconds: Int64) {
         line.removeAll(keepingCapacity: true)
-        append("{\"model\":\"\(Self.model)\",\"timestamp\":\(timestampMilliseconds),\"features\":{")
+        append("{\"model\":\"\(Self.model)\",")
+        if labelled { append("\"request_id\":\"\(requestID)\",") }
+        append("\"timestamp\":\(timestampMilliseconds),\"features\":{")
         for (index, feature) in Self.numeric.enumerated() {
             if index > 0 { append(",") }
             append("\"\(feature.name)\":")
@@ -125,7 +151,16 @@ public struct DemoTraffic: Sendable {
             append(",\"\(feature.name)\":\"\(categories[index])\"")
         }
         append("},\"prediction\":")
-        Self.appendDecimal(Double.random(in: 0..<1, using: &generator), to: &line)
+        let noise = Double.random(in: 0..<1, using: &generator)
+        lastNoise = noise
+        if labelled {
+            let score = fraudScore(noise: noise)
+            Self.appendDecimal(score, to: &line)
+            let u = Double.random(in: 0..<1, using: &labelGenerator)
+            label = (produced > driftAfter ? u < 0.5 : u < (score * 1000).rounded() / 1000) ? 1 : 0
+        } else {
+            Self.appendDecimal(noise, to: &line)
+        }
         append("}")
     }
 
@@ -165,6 +200,20 @@ public struct DemoTraffic: Sendable {
         line.append(UInt8(ascii: "0") + UInt8(fraction / 100))
         line.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
         line.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+    }
+
+    /// The labels and scores of `records` records of the pre-drift labelled traffic: the
+    /// labelled reference of the demo model's performance.
+    public static func labelledReference(records: Int, seed: UInt64 = 99) -> LabelledPredictions {
+        var traffic = DemoTraffic(seed: seed, driftAfter: .max, labelled: true)
+        var labels: [Double] = []
+        var scores: [Double] = []
+        for i in 0..<records {
+            _ = traffic.next(timestampMilliseconds: Int64(i))
+            labels.append(Double(traffic.label))
+            scores.append((traffic.fraudScore(noise: traffic.lastNoise) * 1000).rounded() / 1000)
+        }
+        return LabelledPredictions(labels: labels, predictions: scores)
     }
 
     /// A reference profile from `records` records of the pre-drift traffic (or, `drifted`, of the drifted traffic).

@@ -12,12 +12,13 @@ extension Pipeline {
     /// With `performance` false, the offsets the drift windows alone would commit: where they
     /// resume when predictions still waiting for labels hold the commit further back.
     func safeOffsets(performance: Bool = true) -> [TopicPartition: Int64] {
-        OffsetLedger.safeOffsets(partitions: clock.partitions, positions: consumer.positions) { id in
+        let performanceHeld = performance ? performanceHeldOffsets() : [:]
+        return OffsetLedger.safeOffsets(partitions: clock.partitions, positions: consumer.positions) { id in
             var held = join.lowestWaitingOffset(partition: id)
             for target in router.watched {
                 if let offset = target.monitor.lowestHeldOffset(partition: id) { held = min(held ?? offset, offset) }
             }
-            if performance, let offset = performanceHeld(partition: id) { held = min(held ?? offset, offset) }
+            if let offset = performanceHeld[id] { held = min(held ?? offset, offset) }
             return held
         }
     }

@@ -66,8 +66,19 @@ extension Pipeline {
                         kind: kind, model: target.model, referenceVersion: target.monitor.reference.version, start: verdict.start,
                         end: verdict.end, records: verdict.window.tally.count, breaches: verdict.breaches)
                 }
+                if !verdict.unjudged.isEmpty && !tracker.warnedUnjudged {
+                    tracker.warnedUnjudged = true
+                    logger.warning(
+                        "no threshold for some performance metrics: the labelled reference has fewer than two chunks of a window's records; set policy.performance for them",
+                        metadata: ["model": "\(target.model)", "metrics": "\(verdict.unjudged.map(\.rawValue))", "window_records": "\(verdict.window.tally.count)"])
+                }
                 try self.events.publish(events, metrics: target.metrics)
                 noteClosed()
+                settings.performanceObserver?(
+                    PerformanceOutcome(
+                        model: target.model, start: verdict.start, end: verdict.end, joined: verdict.window.tally.count,
+                        expired: verdict.window.expired, values: verdict.values, breaches: verdict.breaches, state: tracker.state.state,
+                        events: events))
                 logger.info(
                     "performance window judged",
                     metadata: [
@@ -80,11 +91,11 @@ extension Pipeline {
         }
     }
 
-    /// The lowest offset of partition `id` the models' performance still needs.
-    func performanceHeld(partition id: Int) -> Int64? {
-        var held: Int64?
+    /// By partition id, the lowest offset the models' performance still needs.
+    func performanceHeldOffsets() -> [Int: Int64] {
+        var held: [Int: Int64] = [:]
         for target in router.watched {
-            if let offset = target.performance?.join.heldOffsets()[Int32(id)] { held = min(held ?? offset, offset) }
+            for (partition, offset) in target.performance?.join.heldOffsets() ?? [:] { held[Int(partition)] = min(held[Int(partition)] ?? offset, offset) }
         }
         return held
     }

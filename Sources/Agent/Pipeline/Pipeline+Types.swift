@@ -43,6 +43,8 @@ extension Pipeline {
         public var segmentLimits: [String: Int] = [:]
         /// Per model with labels: what its performance tracker starts from.
         var performance: [String: PerformanceTracker.Input] = [:]
+        /// Called on the pipeline thread after each judged performance window.
+        public var performanceObserver: (@Sendable (PerformanceOutcome) -> Void)?
 
         public init(eventsTopic: String, dlqTopic: String, untilEnd: Bool) {
             self.eventsTopic = eventsTopic
@@ -123,4 +125,20 @@ func wallMilliseconds() -> Int64 {
 func sleepMilliseconds(_ milliseconds: Int) {
     var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
     nanosleep(&request, nil)
+}
+
+extension Pipeline {
+    /// A performance window judged: its predictions' metrics once their labels came.
+    public struct PerformanceOutcome: Sendable {
+        public var model: String
+        /// The span of prediction time, in milliseconds since the epoch.
+        public var start: Int64
+        public var end: Int64
+        public var joined: Int
+        public var expired: Int
+        public var values: [PerformanceMetric: Double]
+        public var breaches: [PerformanceBreach]
+        public var state: DriftStateMachine.State
+        public var events: [DriftEvent]
+    }
 }

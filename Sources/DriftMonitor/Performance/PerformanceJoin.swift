@@ -85,21 +85,24 @@ public struct PerformanceJoin {
     /// A prediction counted in window `window`; joined at once with a label that came first.
     public mutating func prediction(id: UInt64, value: Double, window: Int, partition: Int32, offset: Int64) {
         guard !value.isNaN, !finishedAfterFloor.contains(window) else { return }
-        var current = windows[window] ?? Window(tally: PerformanceTally(task: task, threshold: decisionThreshold), estimated: ExpectedConfusion(threshold: decisionThreshold))
-        current.hold(partition: partition, offset: offset)
-        if task == .binary, (0...1).contains(value) { current.estimated.add(probability: value) }
+        // Changed in place: a window's histograms are not copied per record.
+        if windows[window] == nil {
+            windows[window] = Window(
+                tally: PerformanceTally(task: task, threshold: decisionThreshold), estimated: ExpectedConfusion(threshold: decisionThreshold))
+        }
+        windows[window]!.hold(partition: partition, offset: offset)
+        if task == .binary, (0...1).contains(value) { windows[window]!.estimated.add(probability: value) }
         if let label = labels.take(id) {
-            current.hold(partition: label.partition, offset: label.offset)
-            if current.tally.add(label: label.value, prediction: value) { counts.joined += 1 }
+            windows[window]!.hold(partition: label.partition, offset: label.offset)
+            if windows[window]!.tally.add(label: label.value, prediction: value) { counts.joined += 1 }
         } else {
-            current.waiting += 1
+            windows[window]!.waiting += 1
             // A request id seen again: the newer prediction waits instead of the older one.
             let tag = Int32(truncatingIfNeeded: window)
             if let replaced = predictions.add(.init(id: id, value: value, offset: offset, partition: partition, tag: tag)) {
-                if replaced.tag == tag { current.waiting -= 1 } else { windows[Int(replaced.tag)]?.waiting -= 1 }
+                windows[Int(replaced.tag)]?.waiting -= 1
             }
         }
-        windows[window] = current
         if predictions.count > capacity { expireOldestWindow() }
     }
 
@@ -108,11 +111,10 @@ public struct PerformanceJoin {
         guard !value.isNaN else { return }
         if let prediction = predictions.take(id) {
             let window = Int(prediction.tag)
-            guard var current = windows[window] else { return }
-            current.waiting -= 1
-            current.hold(partition: partition, offset: offset)
-            if current.tally.add(label: value, prediction: prediction.value) { counts.joined += 1 }
-            windows[window] = current
+            guard windows[window] != nil else { return }
+            windows[window]!.waiting -= 1
+            windows[window]!.hold(partition: partition, offset: offset)
+            if windows[window]!.tally.add(label: value, prediction: prediction.value) { counts.joined += 1 }
             return
         }
         let second = Int32(clamping: now / 1_000 - epochSeconds)
@@ -123,10 +125,10 @@ public struct PerformanceJoin {
     /// The drift window `window` closed: its estimate is final (nil for a window without a
     /// prediction, or a model that is not binary).
     public mutating func windowClosed(_ window: Int, now: Int64) -> ExpectedConfusion? {
-        guard var current = windows[window] else { return nil }
-        if current.closedAt == nil { current.closedAt = now }
-        windows[window] = current
-        return task == .binary && current.estimated.count > 0 ? current.estimated : nil
+        guard windows[window] != nil else { return nil }
+        if windows[window]!.closedAt == nil { windows[window]!.closedAt = now }
+        let estimated = windows[window]!.estimated
+        return task == .binary && estimated.count > 0 ? estimated : nil
     }
 
     /// Expires what waited longer than the delay after its window closed, and returns the

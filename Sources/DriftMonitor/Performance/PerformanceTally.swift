@@ -39,14 +39,18 @@ public enum PerformanceTally: Sendable, Hashable, Codable {
     @discardableResult
     public mutating func add(label: Double, prediction: Double) -> Bool {
         guard label.isFinite, prediction.isFinite else { return false }
+        // Each case takes its tally out and leaves a placeholder, so that the tally's arrays
+        // are uniquely referenced while they change (no copy per record).
         switch self {
         case .binary(var tally):
             guard label == 0 || label == 1, (0...1).contains(prediction) else { return false }
+            self = .regression(RegressionTally())
             tally.add(positive: label == 1, score: prediction)
             self = .binary(tally)
         case .multiclass(var tally):
             guard label >= 0, prediction >= 0, label < 65_536, prediction < 65_536, label == label.rounded(), prediction == prediction.rounded()
             else { return false }
+            self = .regression(RegressionTally())
             tally.add(label: Int(label), predicted: Int(prediction))
             self = .multiclass(tally)
         case .regression(var tally):
@@ -60,9 +64,11 @@ public enum PerformanceTally: Sendable, Hashable, Codable {
     public mutating func merge(_ other: PerformanceTally) {
         switch (self, other) {
         case (.binary(var a), .binary(let b)):
+            self = .regression(RegressionTally())
             a.merge(b)
             self = .binary(a)
         case (.multiclass(var a), .multiclass(let b)):
+            self = .regression(RegressionTally())
             a.merge(b)
             self = .multiclass(a)
         case (.regression(var a), .regression(let b)):

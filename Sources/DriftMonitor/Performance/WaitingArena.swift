@@ -24,6 +24,8 @@ struct WaitingArena {
     /// Arrival number of the next entry.
     private var nextNumber: UInt32 = 0
     private var places: [UInt64: UInt32] = [:]
+    /// Entries waiting per partition: the scan for the lowest offsets stops once it has met each.
+    private var waitingPerPartition: [Int32: Int] = [:]
 
     var count: Int { places.count }
 
@@ -47,6 +49,7 @@ struct WaitingArena {
         }
         blocks[blocks.count - 1].append(entry)
         live[live.count - 1] += 1
+        waitingPerPartition[entry.partition, default: 0] += 1
         places[entry.id] = nextNumber
         nextNumber &+= 1
         return replaced
@@ -59,6 +62,7 @@ struct WaitingArena {
         let entry = blocks[block][index]
         blocks[block][index].id = 0
         live[block] -= 1
+        forget(entry)
         dropTakenFront()
         return entry
     }
@@ -74,6 +78,7 @@ struct WaitingArena {
                 places[entry.id] = nil
                 blocks[block][index].id = 0
                 live[block] -= 1
+                forget(entry)
                 each(entry)
             }
             block += 1
@@ -89,21 +94,30 @@ struct WaitingArena {
                 places[entry.id] = nil
                 blocks[block][index].id = 0
                 live[block] -= 1
+                forget(entry)
                 each(entry)
             }
         }
         dropTakenFront()
     }
 
-    /// The lowest offset of a waiting entry in each partition.
+    /// The lowest offset of a waiting entry in each partition: the first one met from the
+    /// front, since a partition's entries come in offset order.
     func lowestOffsets() -> [Int32: Int64] {
         var lowest: [Int32: Int64] = [:]
+        guard !waitingPerPartition.isEmpty else { return lowest }
         for block in blocks {
-            for entry in block where entry.id != 0 {
-                lowest[entry.partition] = min(lowest[entry.partition] ?? .max, entry.offset)
+            for entry in block where entry.id != 0 && lowest[entry.partition] == nil {
+                lowest[entry.partition] = entry.offset
+                if lowest.count == waitingPerPartition.count { return lowest }
             }
         }
         return lowest
+    }
+
+    private mutating func forget(_ entry: Entry) {
+        let left = (waitingPerPartition[entry.partition] ?? 1) - 1
+        waitingPerPartition[entry.partition] = left > 0 ? left : nil
     }
 
     private func place(of number: UInt32) -> (block: Int, index: Int) {

@@ -6,6 +6,11 @@ public struct LabelledPredictions: Sendable {
     public var labels: [Double]
     public var predictions: [Double]
 
+    public init(labels: [Double], predictions: [Double]) {
+        self.labels = labels
+        self.predictions = predictions
+    }
+
     /// Records with both a label and a prediction.
     public var labelled: Int { zip(labels, predictions).filter { !$0.0.isNaN && !$0.1.isNaN }.count }
 }

@@ -47,6 +47,8 @@ final class PerformanceTracker {
     private var estimate: ExpectedConfusion
     /// The newest performance window a prediction came for: older ones are closed.
     private var newestWindow: Int?
+    /// Whether the metrics without a threshold were logged.
+    var warnedUnjudged = false
     /// Per partition id, the offset below which records were judged by the drift windows
     /// already and are read again for their predictions only (set from a checkpoint).
     var driftResume: [Int: Int64] = [:]
@@ -125,6 +127,8 @@ final class PerformanceTracker {
         var actions: [DriftStateMachine.Action]
         var start: Int64
         var end: Int64
+        /// Metrics the policy has no threshold for (a reference of fewer than two chunks of the window's size).
+        var unjudged: [PerformanceMetric]
     }
 
     /// The performance windows whose labels all came (or waited long enough), judged in order.
@@ -141,7 +145,10 @@ final class PerformanceTracker {
             metrics.setRealised(values)
             metrics.setState(state.state)
             let start = Int64(window.window) * settings.windowMilliseconds
-            return Verdict(window: window, values: values, breaches: breaches, actions: actions, start: start, end: start + settings.windowMilliseconds)
+            let unjudged = settings.task.metrics.filter { settings.policy.performance.threshold(of: $0, baseline: baseline) == nil }
+            return Verdict(
+                window: window, values: values, breaches: breaches, actions: actions, start: start, end: start + settings.windowMilliseconds,
+                unjudged: unjudged)
         }
     }
 
