@@ -4,7 +4,7 @@
     scripts/generate-dashboards.py           # write
     scripts/generate-dashboards.py --check   # exit 1 if the committed files differ
 
-One source for four dashboards keeps their variables, datasource and units consistent.
+One source for five dashboards keeps their variables, datasource and units consistent.
 The Prometheus integration test runs every panel's queries against a real Prometheus.
 """
 import json
@@ -129,10 +129,10 @@ def table(title, queries, description="", rename=None, hide=("Time",)):
             "options": {"showHeader": True}}
 
 
-def state_timeline(title, expr, legend, description=""):
+def state_timeline(title, expr, legend, description="", mappings=None):
     return {"type": "state-timeline", "title": title, "description": description, "datasource": DS,
             "targets": targets([(expr, legend)]),
-            "fieldConfig": {"defaults": {"mappings": STATE_MAPPING, "thresholds": thresholds(("orange", 1), ("red", 2)),
+            "fieldConfig": {"defaults": {"mappings": mappings or STATE_MAPPING, "thresholds": thresholds(("orange", 1), ("red", 2)),
                                          "color": {"mode": "thresholds"}}, "overrides": []},
             "options": {"showValue": "never", "mergeValues": True, "rowHeight": 0.8}}
 
@@ -285,8 +285,39 @@ AGENT = dashboard("driftwatch-agent", "driftwatch / Agent health",
            rename={"Value #B": "uptime (s)"}, hide=("Time", "Value #A")), 24, 6),
 ], feature=False)
 
+PERFORMANCE_STATE = [{"type": "value", "options": {"0": {"text": "OK", "color": "green"}, "1": {"text": "WARNING", "color": "orange"},
+                                                    "2": {"text": "DEGRADED", "color": "red"}}}]
+JOINS = f"driftwatch_label_joins_total{{{M}"
+
+PERFORMANCE = dashboard("driftwatch-performance", "driftwatch / Model performance",
+                        "Models with labels: realised performance once labels come, estimated (CBPE) before, against the reference.", [
+    (stat("Models degraded", f"count(driftwatch_performance_state{{{M}}} == 2) or vector(0)", steps=(("red", 1),)), 6, 4),
+    (stat("Predictions waiting for labels", f"sum(driftwatch_label_waiting_predictions{{{M}}})"), 6, 4),
+    (stat("Labels joined / s", f'sum(rate({JOINS},outcome="joined"}}[$__rate_interval]))', unit="reqps"), 6, 4),
+    (stat("Expired share (1h)",
+          f'sum(increase({JOINS},outcome="expired"}}[1h])) / clamp_min(sum(increase({JOINS},outcome=~"joined|expired"}}[1h])), 1)',
+          unit="percentunit", steps=(("orange", 0.05), ("red", 0.2)),
+          description="Predictions whose label did not come within labels.max_delay, of all judged."), 6, 4),
+    (timeseries("Realised, estimated and reference performance", [
+        (f"driftwatch_model_performance{{{M}}}", "{{model}} {{metric}} realised"),
+        (f"driftwatch_model_performance_estimated{{{M}}}", "{{model}} {{metric}} estimated"),
+        (f"driftwatch_model_performance_reference{{{M}}}", "{{model}} {{metric}} reference"),
+    ], description="Realised: the last performance window whose labels all came. Estimated (binary models): from the scores "
+                   "of the last drift window, before labels. Reference: the labelled reference."), 24, 9),
+    (timeseries("Realised against reference (difference)", [
+        (f"driftwatch_model_performance{{{M}}} - on (namespace, instance, model, metric) driftwatch_model_performance_reference{{{M}}}",
+         "{{model}} {{metric}}"),
+    ], lines=True), 12, 8),
+    (state_timeline("Performance state", f"max by (namespace, model) (driftwatch_performance_state{{{M}}})", "{{model}}",
+                    mappings=PERFORMANCE_STATE), 12, 8),
+    (timeseries("Label joins / s by outcome", [(f"sum by (namespace, model, outcome) (rate({JOINS}}}[$__rate_interval]))",
+                                                "{{model}} {{outcome}}")], unit="reqps", stack=True), 12, 8),
+    (timeseries("Predictions waiting for labels", [(f"driftwatch_label_waiting_predictions{{{M}}}", "{{model}}")], minimum=0), 12, 8),
+], feature=False)
+
 DASHBOARDS = {"driftwatch-fleet.json": FLEET, "driftwatch-model.json": MODEL,
-              "driftwatch-quality.json": QUALITY, "driftwatch-agent.json": AGENT}
+              "driftwatch-quality.json": QUALITY, "driftwatch-agent.json": AGENT,
+              "driftwatch-performance.json": PERFORMANCE}
 
 PROVISIONING = """\
 # Grafana dashboard provisioning: mount dashboards/*.json at /var/lib/grafana/dashboards/driftwatch

@@ -46,15 +46,39 @@ enum AgentHarness {
 
     /// Produces demo records `range` of `traffic` (one per millisecond from a fixed time), round
     /// robin over `partitions`, and waits for their acknowledgement.
+    /// With `labelsTopic`, labelled traffic's labels go there after the records.
     static func produce(
-        _ range: Range<Int>, of traffic: inout DemoTraffic, topic: String = "logs", partitions: Int, producer: KafkaProducer
+        _ range: Range<Int>, of traffic: inout DemoTraffic, topic: String = "logs", partitions: Int, producer: KafkaProducer,
+        labelsTopic: String? = nil
     ) throws {
-        let tickets = try range.map { i in
-            try producer.send(
+        var labels: [[UInt8]] = []
+        var tickets = try range.map { i in
+            let ticket = try producer.send(
                 topic: topic, key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)),
                 partition: Int32(i % partitions))
+            if labelsTopic != nil { labels.append(Array("{\"request_id\":\"\(traffic.requestID)\",\"label\":\(traffic.label)}".utf8)) }
+            return ticket
+        }
+        if let labelsTopic {
+            tickets += try labels.enumerated().map { i, label in try producer.send(topic: labelsTopic, key: nil, value: label, partition: Int32(i % partitions)) }
         }
         try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+    }
+
+    /// Points the model of a ``processSetup`` configuration at reference records of the clean
+    /// labelled demo traffic (`reference.jsonl`, each with its `label`), for models with labels.
+    static func useLabelledReference(configuration: String, in directory: URL, records: Int) throws {
+        var traffic = DemoTraffic(seed: 99, driftAfter: .max, labelled: true)
+        var lines: [UInt8] = []
+        for i in 0..<records {
+            let record = traffic.next(timestampMilliseconds: Int64(i))
+            lines += Array("{\"label\":\(traffic.label),".utf8) + record.dropFirst() + [UInt8(ascii: "\n")]
+        }
+        let path = directory.appendingPathComponent("reference.jsonl")
+        try Data(lines).write(to: path)
+        let yaml = try String(contentsOfFile: configuration, encoding: .utf8)
+            .replacingOccurrences(of: directory.appendingPathComponent("reference.json").path + "\n", with: path.path + "\n")
+        try yaml.write(toFile: configuration, atomically: true, encoding: .utf8)
     }
 
     /// A fresh directory holding a reference of the clean demo traffic and a configuration for

@@ -16,8 +16,19 @@ extension AgentOnKafka {
         @Test("Prometheus scrapes the agent; every dashboard query and variable returns data; the drift alerts are active")
         func prometheus() async throws {
             let cluster = try AgentHarness.cluster(partitions: 2)
-            let (directory, configuration, _) = try AgentHarness.processSetup(cluster)
+            try cluster.createTopic("labels", partitions: 2)
+            // The model's labels follow its predictions on their own topic, so that the
+            // performance dashboard has its series too; the labels stop following the scores
+            // with the drift.
+            let (directory, configuration, _) = try AgentHarness.processSetup(
+                cluster,
+                modelExtra: """
+                        task: binary
+                        labels: {topic: labels, window: 2s, max_delay: 1m}
+                        policy: {performance: {accuracy: {relative: 0.1}, roc_auc: {relative: 0.1}}}
+                    """)
             defer { try? FileManager.default.removeItem(at: directory) }
+            try AgentHarness.useLabelledReference(configuration: configuration, in: directory, records: 20_000)
             let (agent, agentPort) = try await AgentProcess.run(configuration: configuration)
             let prometheus = try Prometheus(directory: directory, target: agentPort, rules: Self.repository.appendingPathComponent("alerts/driftwatch.rules.yml"))
             defer { prometheus.stop() }
@@ -32,16 +43,18 @@ extension AgentOnKafka {
             // Clean traffic, then drifted traffic with one record in 50 malformed, for long
             // enough that Prometheus holds rates and the policy reaches DRIFT.
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-            var clean = DemoTraffic(seed: 41, driftAfter: .max)
-            try AgentHarness.produce(0..<2_000, of: &clean, partitions: 2, producer: producer)
-            var drifted = DemoTraffic(seed: 42, driftAfter: 0, malformedEvery: 50)
+            var clean = DemoTraffic(seed: 41, driftAfter: .max, labelled: true)
+            try AgentHarness.produce(0..<4_000, of: &clean, partitions: 2, producer: producer, labelsTopic: "labels")
+            var drifted = DemoTraffic(seed: 42, driftAfter: 0, malformedEvery: 50, labelled: true)
             let started = ContinuousClock.now
-            var produced = 2_000
+            var produced = 4_000
             while true {
-                try AgentHarness.produce(produced..<produced + 250, of: &drifted, partitions: 2, producer: producer)
+                try AgentHarness.produce(produced..<produced + 250, of: &drifted, partitions: 2, producer: producer, labelsTopic: "labels")
                 produced += 250
                 try await Task.sleep(for: .milliseconds(250))
-                if ContinuousClock.now - started > .seconds(20), try await prometheus.query("max(driftwatch_drift_state) == 2").count == 1 {
+                if ContinuousClock.now - started > .seconds(20), try await prometheus.query("max(driftwatch_drift_state) == 2").count == 1,
+                    try await prometheus.query("max(driftwatch_performance_state) == 2").count == 1
+                {
                     break
                 }
                 try #require(ContinuousClock.now - started < .seconds(120), "the model never reached DRIFT in Prometheus")
@@ -57,7 +70,7 @@ extension AgentOnKafka {
 
             // Every query of every panel and annotation, with the variables as Grafana fills them in.
             var checked = 0
-            for file in ["driftwatch-fleet", "driftwatch-model", "driftwatch-quality", "driftwatch-agent"] {
+            for file in ["driftwatch-fleet", "driftwatch-model", "driftwatch-quality", "driftwatch-agent", "driftwatch-performance"] {
                 let url = Self.repository.appendingPathComponent("dashboards/\(file).json")
                 let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
                 #expect((dashboard["schemaVersion"] as? Int ?? 0) >= 39)
@@ -90,19 +103,21 @@ extension AgentOnKafka {
             let rules = try await prometheus.get("/api/v1/rules")
             let groups = try #require(((rules["data"] as? [String: Any])?["groups"] as? [[String: Any]]))
             let loaded = groups.flatMap { $0["rules"] as? [[String: Any]] ?? [] }
-            #expect(loaded.count == 10)
+            #expect(loaded.count == 12)
             #expect(loaded.allSatisfy { $0["health"] as? String == "ok" }, "\(loaded.map { ($0["name"] ?? "", $0["lastError"] ?? "") })")
             var active: [[String: Any]] = []
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 let alerts = try await prometheus.get("/api/v1/alerts")
                 active = (alerts["data"] as? [String: Any])?["alerts"] as? [[String: Any]] ?? []
-                if active.contains(where: { ($0["labels"] as? [String: String])?["alertname"] == "DriftwatchDatasetDrift" }) { break }
+                let firing = Set(active.compactMap { ($0["labels"] as? [String: String])?["alertname"] })
+                if firing.isSuperset(of: ["DriftwatchDatasetDrift", "DriftwatchModelPerformanceDegraded"]) { break }
                 try await Task.sleep(for: .seconds(1))
             }
             #expect(active.allSatisfy { ["pending", "firing"].contains($0["state"] as? String) })
             let names = Set(active.compactMap { ($0["labels"] as? [String: String])?["alertname"] })
             #expect(names.contains("DriftwatchDatasetDrift"), "\(names)")
+            #expect(names.contains("DriftwatchModelPerformanceDegraded"), "\(names)")
             #expect(names.contains("DriftwatchFeatureDrift"), "\(names)")
             let alerted = Set(active.compactMap { alert -> String? in
                 let labels = alert["labels"] as? [String: String]
