@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-decode bench-scrape evidently fuzz soak clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-labels bench-decode bench-scrape evidently fuzz soak clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool),
 # Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
@@ -160,6 +160,10 @@ bench-scrape: deps
 	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
 	$(SWIFT) build -c release --package-path Benchmarks --product ScrapeTimer
 	Benchmarks/.build/release/ScrapeTimer 10 45
+
+# What joining labels costs `driftwatch run`: with labels, without, and with labels that never come.
+bench-labels: release
+	python3 bench/label_join.py .build/release/driftwatch
 
 # `driftwatch compare` end to end against json + numpy/scipy on two 100k-row JSONL files.
 bench-compare: release

@@ -26,6 +26,35 @@ struct RecordDecoderJSONTests {
         return row
     }
 
+    @Test("The prediction and label keys are read when configured (numbers' text, strings' characters), skipped as metadata otherwise")
+    func predictionAndLabel() throws {
+        var space = FeatureSpace()
+        try space.declare(Self.features)
+        var fields = JSONFields()
+        fields.prediction = "prediction"
+        fields.label = "label"
+        let record = Array(#"{"model":"m","request_id":"r-7","features":{"amount":3},"prediction":0.731,"label":"fraud"}"#.utf8)
+        func decoded(by decoder: RecordDecoder) throws -> InferencePayload {
+            var decoder = decoder
+            var payload = InferencePayload(space: space)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: record.count, alignment: 1)
+            defer { buffer.deallocate() }
+            buffer.copyBytes(from: record)
+            try decoder.decode(UnsafeRawBufferPointer(buffer), format: .json, into: &payload)
+            return payload
+        }
+        let read = try decoded(by: RecordDecoder(space: space, fields: fields))
+        let skipped = try decoded(by: try decoder())
+        #expect(String(decoding: read.prediction, as: UTF8.self) == "0.731")
+        #expect(String(decoding: read.label, as: UTF8.self) == "fraud")
+        #expect(skipped.prediction.isEmpty && skipped.label.isEmpty)
+        for payload in [read, skipped] {
+            #expect(String(decoding: payload.id, as: UTF8.self) == "r-7")
+            #expect(payload.unknownFields == 0, "prediction and label are never unknown fields")
+            #expect(payload.rows[0].numeric[0] == 3)
+        }
+    }
+
     @Test("Nested and flat records give the same row; the model and timestamp are read")
     func nestedAndFlat() throws {
         var decoder = try decoder()

@@ -10,7 +10,8 @@ public enum ProduceTraffic {
     /// Seldon traffic goes to ``DemoTraffic/seldonInputs`` and ``DemoTraffic/seldonOutputs``, not `topic`.
     /// - Returns: the inferences produced (a request and a response each for `kserve` and `seldon`).
     public static func run(
-        bootstrap: String, topic: String, rate: Int, count: Int, driftAfter: Int, format: RecordDecoder.Format = .json
+        bootstrap: String, topic: String, rate: Int, count: Int, driftAfter: Int, format: RecordDecoder.Format = .json,
+        labelsTopic: String? = nil
     ) async throws -> Int {
         try await DedicatedThread.run(name: "driftwatch-produce") {
             var configuration = KafkaConfiguration(bootstrapServers: bootstrap)
@@ -18,7 +19,7 @@ public enum ProduceTraffic {
             // past what the mock broker keeps of it.
             configuration["sticky.partitioning.linger.ms"] = "0"
             let producer = try KafkaProducer(configuration: configuration)
-            var traffic = DemoTraffic(driftAfter: driftAfter, format: format)
+            var traffic = DemoTraffic(driftAfter: driftAfter, format: format, labelled: labelsTopic != nil)
             let started = ContinuousClock.now
             for sent in 0..<count {
                 if rate > 0 && sent % 100 == 0 {
@@ -28,6 +29,9 @@ public enum ProduceTraffic {
                 }
                 for message in traffic.nextMessages(timestampMilliseconds: 1_764_000_000_000 + Int64(sent)) {
                     try producer.send(topic: message.topic ?? topic, key: message.key, value: message.value, headers: message.headers)
+                }
+                if let labelsTopic {
+                    try producer.send(topic: labelsTopic, key: nil, value: Array("{\"request_id\":\"\(traffic.requestID)\",\"label\":\(traffic.label)}".utf8))
                 }
             }
             try producer.flush(timeoutMilliseconds: 60_000)
