@@ -28,6 +28,7 @@ deps:
 		python3 -m pip install --quiet numpy scipy statsmodels prometheus-client kubernetes-validate jsonschema pyyaml
 	@python3 -c "import confluent_kafka.schema_registry.protobuf, grpc_tools, kserve, cloudevents.kafka" 2>/dev/null || \
 		python3 -m pip install --quiet "confluent-kafka[schemaregistry,protobuf]" grpcio-tools kserve cloudevents
+	@python3 -c "import sklearn, nannyml" 2>/dev/null || python3 -m pip install --quiet "scikit-learn==1.9.1" "nannyml==0.13.1"
 
 build: deps
 	$(SWIFT) build

@@ -37,4 +37,20 @@ struct StatusPageTests {
         #expect(page.contains("&#39;r&#39;"))
         #expect(!page.contains("<v>"))
     }
+
+    @Test("A model with labels shows its performance: reference, last judged window and estimate per metric, the state and the waiting predictions")
+    func performance() throws {
+        let (catalogue, _) = try Fixture.catalogue()
+        let metrics = catalogue.makePerformanceMetrics(model: "fraud", task: .binary)
+        metrics.setReference([.accuracy: 0.91, .rocAUC: 0.95])
+        metrics.setRealised([.accuracy: 0.62, .rocAUC: 0.7])
+        metrics.setEstimated([.accuracy: 0.9])
+        metrics.setState(.drift(cleanStreak: 0, breachedSinceRequest: 0))
+        metrics.count(joined: 10, expired: 0, unmatched: 0, waiting: 1_234)
+        let page = String(decoding: StatusPage.render(catalogue.board.snapshot, version: "1.2.3"), as: UTF8.self)
+        #expect(page.contains("data-performance-state=\"degraded\""))
+        #expect(page.contains("1234 predictions waiting for their label"))
+        #expect(page.contains("<tr data-metric=\"accuracy\"><td>accuracy</td><td>0.91</td><td>0.62</td><td>0.9</td></tr>"), "\(page)")
+        #expect(page.contains("<tr data-metric=\"ece\"><td>ece</td><td>–</td><td>–</td><td>–</td></tr>"))
+    }
 }

@@ -96,7 +96,7 @@ public enum Demo {
             }
             print(statusLine(outcome, elapsed: elapsed))
             for event in outcome.events {
-                print("    -> published \(event.kind.rawValue) id=\(event.id) features=\(event.features.map(\.feature))")
+                print("    -> published \(event.kind.rawValue) id=\(event.id) features=\(event.features.compactMap(\.feature))")
             }
         } performanceObserver: { outcome in
             let elapsed = Int((ContinuousClock.now - started).components.seconds)

@@ -51,8 +51,12 @@ extension Pipeline {
 
     /// Judges the performance windows whose labels came, and publishes what they raise.
     func finishPerformance() throws(PipelineError) {
+        guard router.watched.contains(where: { $0.performance != nil }) else { return }
+        // Prediction time has passed a window in every partition of the logs: it is closed.
+        let watermark = eventTimeLimit(topics: Set(settings.formats.keys))
         for target in router.watched {
             guard let tracker = target.performance else { continue }
+            tracker.advance(watermark: watermark, now: wallMilliseconds())
             for verdict in tracker.finish(now: wallMilliseconds()) {
                 let kinds: [DriftEvent.Kind] = verdict.actions.compactMap { action in
                     switch action {

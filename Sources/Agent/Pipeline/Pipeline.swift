@@ -302,8 +302,10 @@ public final class Pipeline {
     }
 
     /// See ``PartitionClock/limit(assigned:atEnd:fetchedMore:now:)``.
-    func eventTimeLimit() -> Int64 {
-        clock.limit(assigned: consumer.assignment(), atEnd: consumer.partitionsAtEnd, fetchedMore: { partition in
+    /// `topics`: only the partitions of these topics (nil: every assigned one).
+    func eventTimeLimit(topics: Set<String>? = nil) -> Int64 {
+        let assigned = consumer.assignment().filter { topics?.contains($0.topic) ?? true }
+        return clock.limit(assigned: assigned, atEnd: consumer.partitionsAtEnd, fetchedMore: { partition in
             consumer.positions[partition].flatMap { position in consumer.watermarks(of: partition).map { $0.high > position } } ?? false
         }, now: wallMilliseconds())
     }

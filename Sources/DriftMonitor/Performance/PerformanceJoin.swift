@@ -73,6 +73,12 @@ public struct PerformanceJoin {
     /// Bytes of the waiting predictions and labels.
     public var waitingBytes: Int { predictions.bytes + labels.bytes }
 
+    /// Whether window `window` has predictions not yet judged.
+    public func hasWindow(_ window: Int) -> Bool { windows[window] != nil }
+
+    /// The windows not closed yet.
+    public var openWindows: [Int] { windows.filter { $0.value.closedAt == nil }.map(\.key) }
+
     /// Whether a prediction with this id waits for its label.
     public func isWaiting(_ id: UInt64) -> Bool { predictions.contains(id) }
 

@@ -13,6 +13,20 @@ public final class StatusBoard: Sendable {
         public var lastWindow: WindowReport?
         /// Newest first, at most ``StatusBoard/recentEventLimit``.
         public var recentEvents: [RecentEvent] = []
+        /// Models with labels: their performance.
+        public var performance: PerformanceStatus?
+    }
+
+    /// A model's performance as the page shows it: per metric, the reference, the last judged
+    /// window and the estimate.
+    public struct PerformanceStatus: Sendable {
+        public var metrics: [PerformanceMetric] = []
+        public var reference: [PerformanceMetric: Double] = [:]
+        public var realised: [PerformanceMetric: Double] = [:]
+        public var estimated: [PerformanceMetric: Double] = [:]
+        /// 0 ok, 1 warning, 2 degraded.
+        public var state = 0
+        public var waiting = 0
     }
 
     public struct RecentEvent: Sendable, Hashable {

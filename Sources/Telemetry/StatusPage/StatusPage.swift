@@ -35,7 +35,7 @@ package enum StatusPage {
             <p>reference <code>\(escape(status.referenceVersion))</code>
             """
         guard let window = status.lastWindow else {
-            return html + " · no window closed yet</p></section>\n"
+            return html + " · no window closed yet</p>\n" + performance(status.performance) + "</section>\n"
         }
         html += " · window \(window.index): \(window.records) records"
         if let start = window.start ?? window.firstEventTime, let end = window.end ?? window.lastEventTime {
@@ -61,6 +61,7 @@ package enum StatusPage {
                 """
         }
         html += "</tbody></table>\n"
+        html += performance(status.performance)
         if !status.recentEvents.isEmpty {
             html += "<h3>Recent events</h3><ul class=\"events\">\n"
             for event in status.recentEvents {
@@ -75,6 +76,27 @@ package enum StatusPage {
             html += "</ul>\n"
         }
         return html + "</section>\n"
+    }
+
+    /// The performance table of a model with labels: reference, last judged window, estimate.
+    private static func performance(_ performance: StatusBoard.PerformanceStatus?) -> String {
+        guard let performance else { return "" }
+        let state = ["ok", "warning", "degraded"][min(max(performance.state, 0), 2)]
+        var html = """
+            <h3>Performance <span class="state \(state == "degraded" ? "drift" : state)" data-performance-state="\(state)">\(state)</span></h3>
+            <p class="muted">\(performance.waiting) predictions waiting for their label</p>
+            <table class="performance"><thead><tr><th>metric</th><th>reference</th><th>last judged window</th><th>estimated</th></tr></thead><tbody>
+
+            """
+        func cell(_ value: Double?) -> String { value.map { $0.isNaN ? "–" : number($0) } ?? "–" }
+        for metric in performance.metrics {
+            html += """
+                <tr data-metric="\(metric.rawValue)"><td>\(metric.rawValue)</td><td>\(cell(performance.reference[metric]))</td>\
+                <td>\(cell(performance.realised[metric]))</td><td>\(cell(performance.estimated[metric]))</td></tr>
+
+                """
+        }
+        return html + "</tbody></table>\n"
     }
 
     private static let colors = ["ok": "#2e7d32", "warning": "#ef6c00", "drift": "#c62828"]

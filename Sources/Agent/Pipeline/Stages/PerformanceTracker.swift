@@ -45,8 +45,11 @@ final class PerformanceTracker {
     private var labelRow: DecodedRow
     /// The open drift window's estimate.
     private var estimate: ExpectedConfusion
-    /// The newest performance window a prediction came for: older ones are closed.
-    private var newestWindow: Int?
+    /// The newest performance window closed: prediction time passed its end in every
+    /// partition. A prediction for a closed window already judged is late, and dropped.
+    private var closedThrough: Int?
+    /// Predictions that came for a window already judged, since the last count.
+    private var late = 0
     /// Whether the metrics without a threshold were logged.
     var warnedUnjudged = false
     /// Per partition id, the offset below which records were judged by the drift windows
@@ -85,18 +88,15 @@ final class PerformanceTracker {
             return false
         }
         guard !payload.prediction.isEmpty, let prediction = value(of: payload.prediction) else { return true }
-        let window = Int((payload.timestampMilliseconds ?? now) / settings.windowMilliseconds)
-        join.prediction(id: id, value: prediction, window: window, partition: Int32(partition), offset: offset)
-        if let label { join.label(id: id, value: label, partition: Int32(partition), offset: offset, now: now) }
         let drift = offset >= driftResume[partition] ?? .min
         if drift && settings.task == .binary && (0...1).contains(prediction) { estimate.add(probability: prediction) }
-        // Prediction time moved on: the windows before it are closed (a late one, at once).
-        if window > newestWindow ?? .min {
-            if let newest = newestWindow { for closed in newest..<window { _ = join.windowClosed(closed, now: now) } }
-            newestWindow = window
-        } else if window < newestWindow! {
-            _ = join.windowClosed(window, now: now)
+        let window = Self.window(of: payload.timestampMilliseconds ?? now, length: settings.windowMilliseconds)
+        if let closed = closedThrough, window <= closed, !join.hasWindow(window) {
+            late += 1
+            return drift
         }
+        join.prediction(id: id, value: prediction, window: window, partition: Int32(partition), offset: offset)
+        if let label { join.label(id: id, value: label, partition: Int32(partition), offset: offset, now: now) }
         return drift
     }
 
@@ -107,6 +107,22 @@ final class PerformanceTracker {
         let id = Self.hash(UnsafeRawBufferPointer(rebasing: bytes[labelRow.requestID]))
         guard let value = value(of: UnsafeRawBufferPointer(rebasing: bytes[labelRow.label])) else { return }
         join.label(id: id, value: value, partition: Int32(partition), offset: offset, now: now)
+    }
+
+    /// Closes the windows that end at or before `watermark` (milliseconds of prediction time).
+    func advance(watermark: Int64, now: Int64) {
+        // .min: a partition not read yet; .max: none assigned (before the first assignment).
+        guard watermark > .min, watermark < .max else { return }
+        let through = Self.window(of: watermark, length: settings.windowMilliseconds) - 1
+        guard through > closedThrough ?? .min else { return }
+        for window in join.openWindows where window <= through { _ = join.windowClosed(window, now: now) }
+        closedThrough = through
+    }
+
+    /// The window of a prediction time: floor division, so that times before 1970 do not share window 0.
+    static func window(of milliseconds: Int64, length: Int64) -> Int {
+        let quotient = milliseconds / length
+        return Int(milliseconds % length < 0 ? quotient - 1 : quotient)
     }
 
     /// The drift window closed: its estimate, then a fresh one.
@@ -135,7 +151,8 @@ final class PerformanceTracker {
     func finish(now: Int64) -> [Verdict] {
         let finished = join.finish(now: now)
         let counts = join.takeCounts()
-        metrics.count(joined: counts.joined, expired: counts.expired, unmatched: counts.unmatched, waiting: join.waitingPredictions)
+        metrics.count(joined: counts.joined, expired: counts.expired, unmatched: counts.unmatched, late: late, waiting: join.waitingPredictions)
+        late = 0
         return finished.map { window in
             let values = window.tally.values
             let baseline = baseline(records: window.tally.count)
@@ -169,7 +186,7 @@ final class PerformanceTracker {
             task: settings.task, decisionThreshold: settings.decisionThreshold, maxDelayMilliseconds: settings.maxDelayMilliseconds,
             capacity: settings.maxWaiting, now: now)
         estimate = ExpectedConfusion(threshold: settings.decisionThreshold)
-        newestWindow = nil
+        closedThrough = nil
         driftResume = [:]
     }
 
