@@ -47,6 +47,37 @@ def expected_calibration_error(y, p, bins=10):
     return float(np.sum(counts / len(p) * np.abs(prob_true - prob_pred)))
 
 
+def binary_metrics(y, p, threshold):
+    yhat = (p >= threshold).astype(int)
+    return {
+        "accuracy": metrics.accuracy_score(y, yhat),
+        "precision": metrics.precision_score(y, yhat, zero_division=0),
+        "recall": metrics.recall_score(y, yhat, zero_division=0),
+        "f1": metrics.f1_score(y, yhat, zero_division=0),
+        "roc_auc": metrics.roc_auc_score(y, p),
+        "log_loss": metrics.log_loss(y, p),
+        "ece": expected_calibration_error(y, p),
+    }
+
+
+def multiclass_metrics(y, yhat):
+    return {
+        "accuracy": metrics.accuracy_score(y, yhat),
+        "precision": metrics.precision_score(y, yhat, average="macro", zero_division=0),
+        "recall": metrics.recall_score(y, yhat, average="macro", zero_division=0),
+        "f1": metrics.f1_score(y, yhat, average="macro", zero_division=0),
+    }
+
+
+def regression_metrics(y, yhat):
+    return {
+        "mae": metrics.mean_absolute_error(y, yhat),
+        "rmse": metrics.root_mean_squared_error(y, yhat),
+        "mape": metrics.mean_absolute_percentage_error(y, yhat),
+        "r2": metrics.r2_score(y, yhat),
+    }
+
+
 def frame(labels, scores, threshold):
     import pandas as pd
 
@@ -77,17 +108,7 @@ def files(task, reference_path, current_path, threshold):
             return np.array([r["label"] for r in records], dtype=int)
 
         if labelled:
-            y, p = labels(labelled), scores(labelled)
-            yhat = (p >= threshold).astype(int)
-            out["current"] = {
-                "accuracy": metrics.accuracy_score(y, yhat),
-                "precision": metrics.precision_score(y, yhat, zero_division=0),
-                "recall": metrics.recall_score(y, yhat, zero_division=0),
-                "f1": metrics.f1_score(y, yhat, zero_division=0),
-                "roc_auc": metrics.roc_auc_score(y, p),
-                "log_loss": metrics.log_loss(y, p),
-                "ece": expected_calibration_error(y, p),
-            }
+            out["current"] = binary_metrics(labels(labelled), scores(labelled), threshold)
         ref = frame(labels(reference), scores(reference), threshold)
         cur = frame(None, scores(current), threshold)
         estimator = nannyml.CBPE(
@@ -103,56 +124,21 @@ def files(task, reference_path, current_path, threshold):
         thresholds = calculator.calculate(ref).filter(period="reference").to_df()
         out["thresholds"] = {m: float(thresholds[(m, "lower_threshold")].iloc[0]) for m in ["accuracy", "precision", "recall", "f1"]}
     elif task == "multiclass":
-        y = [str(r["label"]) for r in labelled]
-        yhat = [str(r["prediction"]) for r in labelled]
-        out["current"] = {
-            "accuracy": metrics.accuracy_score(y, yhat),
-            "precision": metrics.precision_score(y, yhat, average="macro", zero_division=0),
-            "recall": metrics.recall_score(y, yhat, average="macro", zero_division=0),
-            "f1": metrics.f1_score(y, yhat, average="macro", zero_division=0),
-        }
+        out["current"] = multiclass_metrics([str(r["label"]) for r in labelled], [str(r["prediction"]) for r in labelled])
     else:
-        y = np.array([r["label"] for r in labelled], dtype=float)
-        yhat = np.array([r["prediction"] for r in labelled], dtype=float)
-        out["current"] = {
-            "mae": metrics.mean_absolute_error(y, yhat),
-            "rmse": metrics.root_mean_squared_error(y, yhat),
-            "mape": metrics.mean_absolute_percentage_error(y, yhat),
-            "r2": metrics.r2_score(y, yhat),
-        }
+        out["current"] = regression_metrics(
+            np.array([r["label"] for r in labelled], dtype=float), np.array([r["prediction"] for r in labelled], dtype=float))
     return out
 
 
 def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "binary":
-        y, p, threshold = load(args[0]).astype(int), load(args[1]), float(args[2])
-        yhat = (p >= threshold).astype(int)
-        out = {
-            "accuracy": metrics.accuracy_score(y, yhat),
-            "precision": metrics.precision_score(y, yhat, zero_division=0),
-            "recall": metrics.recall_score(y, yhat, zero_division=0),
-            "f1": metrics.f1_score(y, yhat, zero_division=0),
-            "roc_auc": metrics.roc_auc_score(y, p),
-            "log_loss": metrics.log_loss(y, p),
-            "ece": expected_calibration_error(y, p),
-        }
+        out = binary_metrics(load(args[0]).astype(int), load(args[1]), float(args[2]))
     elif command == "multiclass":
-        y, yhat = load(args[0]).astype(int), load(args[1]).astype(int)
-        out = {
-            "accuracy": metrics.accuracy_score(y, yhat),
-            "precision": metrics.precision_score(y, yhat, average="macro", zero_division=0),
-            "recall": metrics.recall_score(y, yhat, average="macro", zero_division=0),
-            "f1": metrics.f1_score(y, yhat, average="macro", zero_division=0),
-        }
+        out = multiclass_metrics(load(args[0]).astype(int), load(args[1]).astype(int))
     elif command == "regression":
-        y, yhat = load(args[0]), load(args[1])
-        out = {
-            "mae": metrics.mean_absolute_error(y, yhat),
-            "rmse": metrics.root_mean_squared_error(y, yhat),
-            "mape": metrics.mean_absolute_percentage_error(y, yhat),
-            "r2": metrics.r2_score(y, yhat),
-        }
+        out = regression_metrics(load(args[0]), load(args[1]))
     elif command == "cbpe":
         import nannyml
         from nannyml.calibration import NoopCalibrator

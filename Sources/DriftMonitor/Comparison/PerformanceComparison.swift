@@ -68,14 +68,7 @@ extension PerformanceComparison {
         json.value(degraded)
         json.key("breaches")
         json.beginArray()
-        for breach in breaches {
-            json.beginObject()
-            json.field("metric", breach.metric.rawValue)
-            json.field("value", breach.value)
-            json.field("reference", breach.reference)
-            json.field("threshold", breach.threshold)
-            json.endObject()
-        }
+        for breach in breaches { breach.write(into: &json) }
         json.endArray()
         json.endObject()
     }

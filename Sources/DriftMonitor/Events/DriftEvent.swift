@@ -144,14 +144,7 @@ public struct DriftEvent: Sendable, Hashable {
         if !metrics.isEmpty {
             json.key("metrics")
             json.beginArray()
-            for breach in metrics {
-                json.beginObject()
-                json.field("metric", breach.metric.rawValue)
-                json.field("value", breach.value)
-                json.field("reference", breach.reference)
-                json.field("threshold", breach.threshold)
-                json.endObject()
-            }
+            for breach in metrics { breach.write(into: &json) }
             json.endArray()
         }
         json.endObject()

@@ -53,6 +53,16 @@ public struct PerformanceBreach: Sendable, Hashable, Codable {
     public var value: Double
     public var reference: Double
     public var threshold: Double
+
+    /// `{"metric": .., "value": .., "reference": .., "threshold": ..}`, as events and `compare` write it.
+    package func write(into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("metric", metric.rawValue)
+        json.field("value", value)
+        json.field("reference", reference)
+        json.field("threshold", threshold)
+        json.endObject()
+    }
 }
 
 /// In a configuration, per metric one rule:
