@@ -169,6 +169,26 @@ enum AgentHarness {
             try await AgentHarness.get(port: try await http.boundPort.wait(), path)
         }
 
+        /// Waits until the group's assignment of `agents` satisfies `split` (their assigned
+        /// partition counts, in order) and has not changed for `holding`: the mock broker may
+        /// rebalance twice for one join, and refuses commits while it does.
+        static func awaitAssignment(
+            of agents: [RunningAgent], holding: Duration = .seconds(2), sourceLocation: SourceLocation = #_sourceLocation,
+            _ split: @escaping ([Int]) -> Bool
+        ) async throws {
+            var last: [Int] = []
+            var since = ContinuousClock.now
+            try await eventually("an assignment that holds for \(holding)", sourceLocation: sourceLocation) {
+                var counts: [Int] = []
+                for agent in agents { counts.append(try await agent.assignedPartitions()) }
+                if counts != last {
+                    last = counts
+                    since = ContinuousClock.now
+                }
+                return split(counts) && ContinuousClock.now - since >= holding
+            }
+        }
+
         /// The partitions the group assigns this agent now (`driftwatch_kafka_assigned_partitions`).
         func assignedPartitions() async throws -> Int {
             let metrics = try await get("/metrics").body

@@ -40,11 +40,11 @@ extension AgentOnKafka {
             // produced once the group is stable: the mock broker refuses a commit while the group
             // rebalances, where a real one takes the commit of the outgoing generation.)
             let second = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
-            // Traffic only once the join's rebalance is over (it took over a second once in CI
-            // under the full suite's load): a window closed inside it would be counted again.
-            try await eventually("the partitions split between the two members") {
-                let (a, b) = (try await first.assignedPartitions(), try await second.assignedPartitions())
-                return a > 0 && b > 0 && a + b == partitions
+            // Traffic only once the join's rebalances are over (one took over a second in CI
+            // under the full suite's load, and a join may bring two): a window closed inside one
+            // would be counted again.
+            try await AgentHarness.RunningAgent.awaitAssignment(of: [first, second]) { counts in
+                counts[0] > 0 && counts[1] > 0 && counts[0] + counts[1] == partitions
             }
             var produced = 6_500
             for _ in 0..<10 {
@@ -67,7 +67,7 @@ extension AgentOnKafka {
 
             // Phase 3: A leaves; once its session expires, B takes A's partitions from A's commits.
             try await first.stop()
-            try await eventually("B owns every partition") { try await second.assignedPartitions() == partitions }
+            try await AgentHarness.RunningAgent.awaitAssignment(of: [second]) { $0 == [partitions] }
             for _ in 0..<10 {
                 try AgentHarness.produce(produced..<produced + 1_000, of: &traffic, partitions: partitions, producer: producer)
                 produced += 1_000

@@ -35,10 +35,7 @@ extension AgentOnKafka {
             let b = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
             try await AgentHarness.wait { b.readiness.state.ready }
             // The join's rebalance: each member ends up with two of the four partitions.
-            try await eventually("two partitions for each member") {
-                let (assignedA, assignedB) = (try await a.assignedPartitions(), try await b.assignedPartitions())
-                return assignedA == 2 && assignedB == 2
-            }
+            try await AgentHarness.RunningAgent.awaitAssignment(of: [a, b]) { $0 == [2, 2] }
             var aggregatorConfiguration = memberConfiguration
             aggregatorConfiguration.scaleOut.role = .aggregator
             let aggregator = try AgentHarness.RunningAgent(configuration: aggregatorConfiguration, logger: logger)

@@ -29,6 +29,12 @@ public struct ClassIndex: Sendable {
         names.append(name)
         return names.count - 1
     }
+
+    /// The class's index; a new class only while there are fewer than `limit`, else nil.
+    public mutating func index(of name: String, limit: Int) -> Int? {
+        if let index = indexes[name] { return index }
+        return names.count < limit ? index(of: name) : nil
+    }
 }
 
 extension RecordFile {

@@ -4,7 +4,6 @@ import Glibc
 import DriftKernels
 import DriftMonitor
 import Ingest
-import KafkaIO
 import Telemetry
 
 /// One model's performance in the stream: its predictions joined with the labels that come
@@ -206,7 +205,12 @@ final class PerformanceTracker {
 
     private func value(of text: UnsafeRawBufferPointer) -> Double? {
         if settings.task == .multiclass {
-            return Double(classes.index(of: String(decoding: text, as: UTF8.self)))
+            // Classes come from outside: at most 128 (a window's confusion matrix is 128 KiB),
+            // each at most 256 bytes; others are refused, not added.
+            guard text.count <= 256 else { return nil }
+            let name = String(decoding: text, as: UTF8.self)
+            guard let index = classes.index(of: name, limit: Self.maximumClasses) else { return nil }
+            return Double(index)
         }
         guard text.count < 64 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer in
@@ -217,6 +221,8 @@ final class PerformanceTracker {
             return end == buffer.baseAddress! + text.count && number.isFinite ? number : nil
         }
     }
+
+    static let maximumClasses = 128
 
     /// FNV-1a of the id's bytes; 0 is kept for "taken" in the join's arena.
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
