@@ -137,4 +137,22 @@ struct PerformanceJoinTests {
         #expect(join.waitingPredictions == 900_001, "window 0's 100,000 expired to make room")
         #expect(join.takeCounts().expired == 100_000)
     }
+
+    @Test("Window numbers past 32 bits (quarter seconds since 1970) join, as does a prediction sent twice; one 2^40 windows away is dropped")
+    func largeWindows() {
+        var join = PerformanceJoin(task: .regression, maxDelayMilliseconds: Self.hour, now: 0)
+        let first = 7_056_000_000  // 2026 in quarter seconds
+        join.prediction(id: 1, value: 10, window: first, partition: 0, offset: 0)
+        join.prediction(id: 2, value: 20, window: first + 1, partition: 0, offset: 1)
+        join.prediction(id: 2, value: 21, window: first + 2, partition: 0, offset: 2)
+        join.prediction(id: 3, value: 30, window: first + (1 << 40), partition: 0, offset: 3)
+        #expect(join.waitingPredictions == 2, "id 2 waits once, in its newer window; id 3 is dropped")
+        join.label(id: 1, value: 11, partition: 1, offset: 0, now: 0)
+        join.label(id: 2, value: 22, partition: 1, offset: 1, now: 0)
+        for window in [first, first + 1, first + 2] { _ = join.windowClosed(window, now: 0) }
+        let finished = join.finish(now: 0)
+        #expect(finished.map(\.window) == [first, first + 1, first + 2])
+        #expect(finished.map(\.tally.count) == [1, 0, 1], "window first + 1 lost its only prediction to the newer copy")
+        #expect(finished.last?.tally.value(of: .mae) == 1)
+    }
 }

@@ -57,6 +57,8 @@ public struct PerformanceJoin {
     private var windows: [Int: Window] = [:]
     private(set) public var finishedAfterFloor: Set<Int> = []
     private var counts = Counts()
+    /// The window that waiting predictions' 32-bit tags count from (the first one seen).
+    private var baseWindow: Int?
     /// Wall second the label arrival tags count from.
     private let epochSeconds: Int64
 
@@ -90,7 +92,7 @@ public struct PerformanceJoin {
 
     /// A prediction counted in window `window`; joined at once with a label that came first.
     public mutating func prediction(id: UInt64, value: Double, window: Int, partition: Int32, offset: Int64) {
-        guard !value.isNaN, !finishedAfterFloor.contains(window) else { return }
+        guard !value.isNaN, !finishedAfterFloor.contains(window), let tag = tag(of: window) else { return }
         // Changed in place: a window's histograms are not copied per record.
         if windows[window] == nil {
             windows[window] = Window(
@@ -104,9 +106,8 @@ public struct PerformanceJoin {
         } else {
             windows[window]!.waiting += 1
             // A request id seen again: the newer prediction waits instead of the older one.
-            let tag = Int32(truncatingIfNeeded: window)
             if let replaced = predictions.add(.init(id: id, value: value, offset: offset, partition: partition, tag: tag)) {
-                windows[Int(replaced.tag)]?.waiting -= 1
+                windows[self.window(of: replaced.tag)]?.waiting -= 1
             }
         }
         if predictions.count > capacity { expireOldestWindow() }
@@ -116,7 +117,7 @@ public struct PerformanceJoin {
     public mutating func label(id: UInt64, value: Double, partition: Int32, offset: Int64, now: Int64) {
         guard !value.isNaN else { return }
         if let prediction = predictions.take(id) {
-            let window = Int(prediction.tag)
+            let window = self.window(of: prediction.tag)
             guard windows[window] != nil else { return }
             windows[window]!.waiting -= 1
             windows[window]!.hold(partition: partition, offset: offset)
@@ -172,10 +173,21 @@ public struct PerformanceJoin {
         return counts
     }
 
+    /// A window as the 32-bit tag of its waiting predictions; nil for one 2^31 windows away
+    /// from the first (a hostile timestamp), which is not joined.
+    private mutating func tag(of window: Int) -> Int32? {
+        let base = baseWindow ?? window
+        baseWindow = base
+        let (distance, overflow) = window.subtractingReportingOverflow(base)
+        return overflow ? nil : Int32(exactly: distance)
+    }
+
+    private func window(of tag: Int32) -> Int { (baseWindow ?? 0) + Int(tag) }
+
     /// Expires the predictions of window `index` still waiting.
     private mutating func expireWaiting(of index: Int) {
         var expired = 0
-        let tag = Int32(truncatingIfNeeded: index)
+        guard let tag = tag(of: index) else { return }
         // Usually the oldest entries: from the front; a window's predictions may also sit
         // behind a younger window's, so the rest by a scan.
         predictions.expireFront(while: { $0.tag == tag }) { _ in expired += 1 }
