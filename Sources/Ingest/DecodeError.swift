@@ -27,6 +27,8 @@ public struct DecodeError: Error, Hashable, CustomStringConvertible, Sendable {
         case malformedTensor = "malformed_tensor"
         /// A CSV row with an unterminated quote or a different number of fields than the header.
         case malformedCSV = "malformed_csv"
+        /// A message of a labels topic without its id or its label.
+        case missingField = "missing_field"
     }
 
     public var reason: Reason

@@ -125,6 +125,11 @@ extension AgentOnKafka {
                 return Exposition.sample("driftwatch_label_waiting_predictions{model=\"\(Self.model)\"}", in: metrics)
                     == Double(Self.predictions - Self.degradedFrom + 1)
             }
+            // Two label messages the join cannot use go to the dead-letter topic.
+            let bad = try [#"{"request_id":"req-1"}"#, #"{"label":1}"#].map { text in
+                try producer.send(topic: "labels", key: nil, value: Array(text.utf8), partition: 0)
+            }
+            try producer.waitForDelivery(of: bad, timeoutMilliseconds: 30_000)
             try sendLabels(Self.degradedFrom..<Self.predictions)
             try await eventually("run 2 judged windows 3-5") { second.log.filter { $0.contains("performance window judged") }.count == 3 }
             let metrics = try await LocalHTTP.get(port: secondPort, "/metrics").body
@@ -141,6 +146,8 @@ extension AgentOnKafka {
                 Exposition.sample("driftwatch_model_performance_reference{model=\"\(Self.model)\",metric=\"accuracy\"}", in: metrics))
             #expect(accuracy < referenceAccuracy - 0.1, "accuracy \(accuracy) against the reference's \(referenceAccuracy)")
 
+            let dead = try AgentHarness.readAll(topic: "dlq", bootstrap: cluster.bootstrapServers, logger: logger)
+            #expect(dead.map { $0.headers["driftwatch.error.reason"] } == ["missing_field", "missing_field"], "\(dead.map(\.headers))")
             let events = try AgentHarness.readAll(topic: "events", bootstrap: cluster.bootstrapServers, logger: logger)
             let decoded = try events.map { try #require(try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any]) }
             let types = decoded.compactMap { $0["type"] as? String }

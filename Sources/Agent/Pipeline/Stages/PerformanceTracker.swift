@@ -99,12 +99,18 @@ final class PerformanceTracker {
         return drift
     }
 
-    /// A message of the labels topic.
+    /// A message of the labels topic; one without its id or a label the task can take is a
+    /// ``DecodeError`` (for the dead-letter topic).
     func label(_ message: UnsafeRawBufferPointer?, partition: Int, offset: Int64, now: Int64) throws(DecodeError) {
         try labelDecoder.decode(message, format: .json, into: &labelRow)
-        guard let bytes = message, !labelRow.requestID.isEmpty, !labelRow.label.isEmpty else { return }
+        let fields = settings.labelFields
+        guard let bytes = message, !labelRow.requestID.isEmpty else {
+            throw DecodeError(.missingField, at: 0, "the label message has no '\(fields.requestID)'")
+        }
+        guard !labelRow.label.isEmpty, let value = value(of: UnsafeRawBufferPointer(rebasing: bytes[labelRow.label])) else {
+            throw DecodeError(.missingField, at: 0, "the label message has no '\(fields.label ?? "label")' a \(settings.task.rawValue) model can take")
+        }
         let id = Self.hash(UnsafeRawBufferPointer(rebasing: bytes[labelRow.requestID]))
-        guard let value = value(of: UnsafeRawBufferPointer(rebasing: bytes[labelRow.label])) else { return }
         join.label(id: id, value: value, partition: Int32(partition), offset: offset, now: now)
     }
 
