@@ -63,7 +63,8 @@ extension AgentOnKafka {
             let closed8 = try await first.waitForLine(containing: "window closed", " window=8 ")
             try #require(closed8 != nil, "run 1 closed window 8: \(first.log.suffix(5))")
             try await eventually("run 1 committed window 8") {
-                try AgentHarness.committed(cluster, partitions: 1, group: "crashy", logger: logger) == [Int64(9 * Self.window)]
+                // A lookup that times out on a loaded machine is asked again.
+                (try? AgentHarness.committed(cluster, partitions: 1, group: "crashy", logger: logger)) == [Int64(9 * Self.window)]
             }
             first.kill(SIGKILL)
 

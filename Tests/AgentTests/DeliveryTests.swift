@@ -61,7 +61,8 @@ extension AgentOnKafka {
             let producedBeforeLeaving = produced
             try await AgentHarness.wait { closed() > producedBeforeLeaving - 2 * window }
             try await eventually("every closed window committed") {
-                try AgentHarness.committed(cluster, partitions: partitions, logger: logger).reduce(0, +) == Int64(closed())
+                // A lookup that times out on a loaded machine is asked again.
+                (try? AgentHarness.committed(cluster, partitions: partitions, logger: logger))?.reduce(0, +) == Int64(closed())
             }
             let firstBeforeLeaving = first.windows.count
 

@@ -107,10 +107,12 @@ extension AgentOnKafka {
             try sendLabels(0..<Self.degradedFrom)
             try await eventually("run 1 judged windows 0-2") { first.log.filter { $0.contains("performance window judged") }.count == 3 }
             try await eventually("run 1 committed the labels of windows 0-2") {
-                try AgentHarness.committed(cluster, topic: "labels", partitions: 1, group: "driftwatch", logger: logger) == [Int64(Self.degradedFrom)]
+                // A lookup that times out on a loaded machine is asked again.
+                (try? AgentHarness.committed(cluster, topic: "labels", partitions: 1, group: "driftwatch", logger: logger)) == [Int64(Self.degradedFrom)]
             }
-            let committedLogs = try AgentHarness.committed(cluster, partitions: 1, group: "driftwatch", logger: logger)
-            #expect(committedLogs == [Int64(Self.degradedFrom)], "the logs' commit waits at window 3's first prediction")
+            try await eventually("the logs' commit waiting at window 3's first prediction") {
+                (try? AgentHarness.committed(cluster, partitions: 1, group: "driftwatch", logger: logger)) == [Int64(Self.degradedFrom)]
+            }
             let firstMetrics = try await LocalHTTP.get(port: firstPort, "/metrics").body
             #expect(Exposition.sample("driftwatch_label_joins_total{model=\"\(Self.model)\",outcome=\"joined\"}", in: firstMetrics) == Double(Self.degradedFrom))
             #expect(Exposition.sample("driftwatch_performance_state{model=\"\(Self.model)\"}", in: firstMetrics) == 0)
