@@ -77,7 +77,7 @@ public enum AgentRuntime {
             labelFields.label = labels.labelField
             labelFields.metadata = []
             let settings = PerformanceTracker.Settings(
-                task: task, decisionThreshold: model.decisionThreshold, labelsTopic: labels.topic, labelFields: labelFields,
+                task: task, decisionThreshold: model.decisionThreshold, labelsTopic: labels.topic, labelFields: labelFields, labelFormat: labels.format,
                 maxDelayMilliseconds: try labels.maxDelayMilliseconds, windowMilliseconds: try labels.windowMilliseconds,
                 maxWaiting: labels.maxWaiting, policy: model.policy ?? DriftPolicy())
             inputs[model.name] = PerformanceTracker.Input(settings: settings, reference: reference, classes: classes)

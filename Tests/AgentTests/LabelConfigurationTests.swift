@@ -33,6 +33,7 @@ struct LabelConfigurationTests {
         #expect(model.decisionThreshold == 0.3)
         let labels = try #require(model.labels)
         #expect(labels.topic == "fraud-labels" && labels.idField == "request_id" && labels.labelField == "label")
+        #expect(labels.format == .json)
         #expect(try labels.maxDelayMilliseconds == 5_400_000)
         #expect(try labels.windowMilliseconds == 3_600_000)
         #expect(model.policy?.performance.rules == [.accuracy: .absolute(0.8), .rocAUC: .relative(0.05), .f1: .standardDeviations(2)])
@@ -50,6 +51,7 @@ struct LabelConfigurationTests {
             ("    task: binary\n    labels: {topic: \"l!\"}\n", "labels.topic: 'l!' has a character outside"),
             ("    task: binary\n    decision_threshold: 1.5\n    labels: {topic: l}\n", "decision_threshold must be within 0...1"),
             ("    task: binary\n    labels: {topic: l, max_waiting: 0}\n", "labels.max_waiting must be at least 1"),
+            ("    task: binary\n    labels: {topic: l, format: kserve}\n", "labels.format is json or protobuf (InferenceLog), not kserve"),
         ])
     func refused(model: String, problem: String) throws {
         let error = #expect(throws: ConfigurationError.self) { try load(model).validate() }

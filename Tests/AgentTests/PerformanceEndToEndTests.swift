@@ -1,5 +1,6 @@
 import DriftKernels
 import Foundation
+import Ingest
 import KafkaIO
 import Logging
 import TestSupport
@@ -42,8 +43,33 @@ extension AgentOnKafka {
             Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
         }
 
-        @Test("Labels windows late: exactly one performance.degraded and one retraining.requested naming the metric; a SIGKILL while predictions wait loses no join and joins nothing twice")
-        func delayedLabels() async throws {
+        /// A prediction as the model logs it: JSON, or an InferenceLog with the score in its predictions.
+        static func prediction(_ id: String, time: Int64, x1: Double, x2: Double, score: Double, format: RecordDecoder.Format) throws -> [UInt8] {
+            guard format == .protobuf else {
+                return try json([
+                    "model": model, "request_id": id, "timestamp": time, "features": ["x1": x1, "x2": x2], "prediction": score,
+                ])
+            }
+            return InferenceLogEncoder.encode(
+                model: model, requestID: id, eventTimeMilliseconds: time, features: [("x1", .number(x1)), ("x2", .number(x2))],
+                predictions: [("prediction", .number(score))])
+        }
+
+        /// A labels-topic message: JSON, or an InferenceLog with its request id and label (either may be left out).
+        static func label(_ id: String?, _ label: Int?, format: RecordDecoder.Format) throws -> [UInt8] {
+            guard format == .protobuf else {
+                var object: [String: Any] = [:]
+                if let id { object["request_id"] = id }
+                if let label { object["label"] = label }
+                return try json(object)
+            }
+            return InferenceLogEncoder.encode(model: "", requestID: id ?? "", features: [], label: label.map { .flag($0 == 1) })
+        }
+
+        @Test(
+            "Labels windows late: exactly one performance.degraded and one retraining.requested naming the metric; a SIGKILL while predictions wait loses no join and joins nothing twice",
+            arguments: [RecordDecoder.Format.json, .protobuf])
+        func delayedLabels(format: RecordDecoder.Format) async throws {
             var logger = Logger(label: "performance")
             logger.logLevel = .warning
             let cluster = try AgentHarness.cluster(partitions: 1)
@@ -52,10 +78,13 @@ extension AgentOnKafka {
             let (directory, configuration, referencePath) = try AgentHarness.processSetup(
                 cluster, windowRecords: 500, extra: "log_level: debug",
                 // A killed member leaves the group when its session times out.
-                kafkaExtra: "  properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}",
+                kafkaExtra: """
+                      properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+                      format: \(format.rawValue)
+                    """,
                 modelExtra: """
                     task: binary
-                    labels: {topic: labels, max_delay: 10m, window: 2s}
+                    labels: {topic: labels, max_delay: 10m, window: 2s, format: \(format.rawValue)}
                 """)
             defer { try? FileManager.default.removeItem(at: directory) }
             // The labelled reference: records as the model logs them, with their label.
@@ -78,22 +107,17 @@ extension AgentOnKafka {
             var tickets = try stream.enumerated().map { i, record in
                 try producer.send(
                     topic: "logs", key: nil,
-                    value: Self.json([
-                        "model": Self.model, "request_id": "req-\(i)", "timestamp": Self.base + Int64(i),
-                        "features": ["x1": record.x1, "x2": record.x2], "prediction": record.score,
-                    ]), partition: 0)
+                    value: Self.prediction("req-\(i)", time: Self.base + Int64(i), x1: record.x1, x2: record.x2, score: record.score, format: format),
+                    partition: 0)
             }
             tickets.append(
                 try producer.send(
-                    topic: "logs", key: nil,
-                    value: Self.json([
-                        "model": Self.model, "request_id": "tick", "timestamp": Self.base + 20_000, "features": ["x1": 0.0, "x2": 5.0],
-                        "prediction": 0.5,
-                    ]), partition: 0))
+                    topic: "logs", key: nil, value: Self.prediction("tick", time: Self.base + 20_000, x1: 0, x2: 5, score: 0.5, format: format),
+                    partition: 0))
             try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
             func sendLabels(_ range: Range<Int>) throws {
                 let tickets = try range.map { i in
-                    try producer.send(topic: "labels", key: nil, value: Self.json(["request_id": "req-\(i)", "label": stream[i].label]), partition: 0)
+                    try producer.send(topic: "labels", key: nil, value: Self.label("req-\(i)", stream[i].label, format: format), partition: 0)
                 }
                 try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
             }
@@ -126,8 +150,8 @@ extension AgentOnKafka {
                     == Double(Self.predictions - Self.degradedFrom + 1)
             }
             // Two label messages the join cannot use go to the dead-letter topic.
-            let bad = try [#"{"request_id":"req-1"}"#, #"{"label":1}"#].map { text in
-                try producer.send(topic: "labels", key: nil, value: Array(text.utf8), partition: 0)
+            let bad = try [Self.label("req-1", nil, format: format), Self.label(nil, 1, format: format)].map { value in
+                try producer.send(topic: "labels", key: nil, value: value, partition: 0)
             }
             try producer.waitForDelivery(of: bad, timeoutMilliseconds: 30_000)
             try sendLabels(Self.degradedFrom..<Self.predictions)

@@ -46,8 +46,10 @@ struct RecordDecoderJSONTests {
         let read = try decoded(by: RecordDecoder(space: space, fields: fields))
         let skipped = try decoded(by: try decoder())
         #expect(String(decoding: read.prediction, as: UTF8.self) == "0.731")
+        #expect(read.predictionNumber == 0.731, "a number is parsed once, by the decoder")
         #expect(String(decoding: read.label, as: UTF8.self) == "fraud")
-        #expect(skipped.prediction.isEmpty && skipped.label.isEmpty)
+        #expect(read.labelNumber == nil)
+        #expect(skipped.prediction.isEmpty && skipped.label.isEmpty && skipped.predictionNumber == nil)
         for payload in [read, skipped] {
             #expect(String(decoding: payload.id, as: UTF8.self) == "r-7")
             #expect(payload.unknownFields == 0, "prediction and label are never unknown fields")
@@ -174,5 +176,28 @@ struct JSONNumberTests {
             let expected = strtod(number, nil)
             #expect(row.numeric[0].bitPattern == expected.bitPattern, "\(number): \(row.numeric[0]) vs \(expected)")
         }
+    }
+}
+
+extension RecordDecoderJSONTests {
+    @Test("A boolean label is 1 or 0; a prediction sent as a string keeps only its text", arguments: [
+        (#"{"prediction":"0.25","label":true}"#, nil, "0.25", 1.0),
+        (#"{"prediction":1e-3,"label":false}"#, 0.001, "1e-3", 0.0),
+    ] as [(String, Double?, String, Double)])
+    func booleanLabel(record: String, number: Double?, text: String, label: Double) throws {
+        var space = FeatureSpace()
+        try space.declare(Self.features)
+        var fields = JSONFields()
+        fields.prediction = "prediction"
+        fields.label = "label"
+        var decoder = RecordDecoder(space: space, fields: fields)
+        var payload = InferencePayload(space: space)
+        let bytes = Array(record.utf8)
+        try bytes.withUnsafeBytes { buffer in
+                Result { () throws(DecodeError) in try decoder.decode(buffer, format: .json, into: &payload) }
+            }.get()
+        #expect(payload.predictionNumber == number)
+        #expect(String(decoding: payload.prediction, as: UTF8.self) == text)
+        #expect(payload.labelNumber == label)
     }
 }

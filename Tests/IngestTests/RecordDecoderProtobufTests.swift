@@ -111,3 +111,45 @@ struct RecordDecoderProtobufTests {
         #expect(failures >= bytes.count - 8)
     }
 }
+
+extension RecordDecoderProtobufTests {
+    /// Payloads of `bytes` decoded `times` times by one decoder (the second on takes the memos).
+    func payloads(_ bytes: [UInt8], prediction: String, times: Int) throws -> [InferencePayload] {
+        var space = FeatureSpace()
+        try space.declare(Self.features + [Feature(name: "score", kind: .numeric)])
+        var fields = JSONFields()
+        fields.prediction = prediction
+        var decoder = RecordDecoder(space: space, fields: fields)
+        return try (0..<times).map { _ in
+            var payload = InferencePayload(space: space)
+            try bytes.withUnsafeBytes { buffer in
+                Result { () throws(DecodeError) in try decoder.decode(buffer, format: .protobuf, into: &payload) }
+            }.get()
+            return payload
+        }
+    }
+
+    @Test("The prediction is the predictions entry named by prediction_field, and the label field 7, for every copy decoded", arguments: [
+        (InferenceLogEncoder.Value.number(0.8), 0.8, "", InferenceLogEncoder.Value.flag(true), 1.0, ""),
+        (.flag(false), 0, "", .number(0), 0, ""),
+        (.category("cat"), nil, "cat", .category("dog"), nil, "dog"),
+    ] as [(InferenceLogEncoder.Value, Double?, String, InferenceLogEncoder.Value, Double?, String)])
+    func predictionAndLabel(
+        prediction: InferenceLogEncoder.Value, number: Double?, text: String, label: InferenceLogEncoder.Value, labelNumber: Double?, labelText: String
+    ) throws {
+        for name in ["score", "class"] {  // a monitored feature (prediction drift) or not
+            let bytes = InferenceLogEncoder.encode(
+                model: "m", requestID: "r-1", features: [("amount", .number(3)), ("age", .number(41))],
+                predictions: [(name, prediction), ("other", .number(7))], label: label)
+            for payload in try payloads(bytes, prediction: name, times: 3) {
+                #expect(payload.predictionNumber == number)
+                #expect(String(decoding: payload.prediction, as: UTF8.self) == text)
+                #expect(payload.labelNumber == labelNumber)
+                #expect(String(decoding: payload.label, as: UTF8.self) == labelText)
+                #expect(String(decoding: payload.id, as: UTF8.self) == "r-1")
+                #expect(payload.unknownFields == 1, "'other' only: the prediction's entry is not an unknown field")
+                #expect(payload.rows[0].numeric[0] == 3)
+            }
+        }
+    }
+}

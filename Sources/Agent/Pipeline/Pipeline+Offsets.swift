@@ -25,9 +25,10 @@ extension Pipeline {
 
     /// Commits the safe offsets with every model's checkpoint, when the ledger says it is due.
     func commit(force: Bool) {
-        guard let offsets = ledger.due(safe: safeOffsets(), assigned: Set(consumer.assignment()), force: force) else { return }
+        let safe = safeOffsets()
+        guard let offsets = ledger.due(safe: safe, assigned: Set(consumer.assignment()), force: force) else { return }
         do {
-            try consumer.commit(offsets, metadata: checkpointMetadata())
+            try consumer.commit(offsets, metadata: checkpointMetadata(safe: safe))
             ledger.didCommit(offsets)
             logger.debug("offsets committed", metadata: ["offsets": "\(Self.describe(offsets))"])
         } catch {
@@ -41,21 +42,18 @@ extension Pipeline {
         offsets.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
     }
 
-    func checkpointMetadata() -> [UInt8] {
+    /// Every model's checkpoint, for the commit of `safe` (``safeOffsets(performance:)``).
+    func checkpointMetadata(safe: [TopicPartition: Int64]) -> [UInt8] {
         var checkpoint = PipelineCheckpoint(models: router.checkpoints)
         let trackers = router.watched.compactMap { target in target.performance.map { (target.model, $0) } }
         if !trackers.isEmpty {
+            checkpoint.performance = Dictionary(uniqueKeysWithValues: trackers.map { ($0, $1.checkpoint) })
             // Where the drift windows resume, for partitions whose commit the labels hold back.
-            let committed = safeOffsets()
             var resume: [String: Int64] = [:]
-            for (partition, offset) in safeOffsets(performance: false) where offset > committed[partition] ?? offset {
+            for (partition, offset) in safeOffsets(performance: false) where offset > safe[partition] ?? offset {
                 resume["\(partition.topic)/\(partition.partition)"] = offset
             }
-            checkpoint.performance = Dictionary(uniqueKeysWithValues: trackers.map { model, tracker in
-                var state = tracker.checkpoint
-                state.resume = resume
-                return (model, state)
-            })
+            checkpoint.resume = resume
         }
         let bytes = checkpoint.encoded()
         guard bytes.count <= PipelineCheckpoint.maximumBytes else {
@@ -130,10 +128,10 @@ extension Pipeline {
     func restorePerformance(from checkpoints: [PipelineCheckpoint]) {
         for target in router.watched {
             guard let tracker = target.performance,
-                let state = checkpoints.lazy.compactMap({ $0.performance?[target.model] }).first
+                let (state, given) = checkpoints.lazy.compactMap({ checkpoint in checkpoint.performance?[target.model].map { ($0, checkpoint.resume) } }).first
             else { continue }
             var resume: [Int: Int64] = [:]
-            for (key, offset) in state.resume {
+            for (key, offset) in given ?? [:] {
                 guard let slash = key.lastIndex(of: "/"), let number = Int32(key[key.index(after: slash)...]),
                     let topicIndex = consumer.topics.firstIndex(of: String(key[..<slash]))
                 else { continue }
@@ -142,7 +140,7 @@ extension Pipeline {
             tracker.restore(state, resume: resume)
             logger.info(
                 "performance state restored from the committed checkpoint",
-                metadata: ["model": "\(target.model)", "state": "\(state.state.gauge)", "finished": "\(state.finished.count)", "resume": "\(state.resume)"])
+                metadata: ["model": "\(target.model)", "state": "\(state.state.gauge)", "finished": "\(state.finished.count)", "resume": "\(given ?? [:])"])
         }
     }
 

@@ -1,3 +1,4 @@
+import DriftKernels
 import DriftMonitor
 import Foundation
 import Ingest
@@ -38,7 +39,7 @@ extension Pipeline {
         try events.sendAcknowledged(
             topic: topic, key: Array(contribution.key.utf8), value: value,
             headers: [MessageHeader(name: "content-type", string: "application/json")],
-            partition: summaryPartitions.map { Int32(truncatingIfNeeded: Self.stableHash(contribution.model) % UInt64($0)) },
+            partition: summaryPartitions.map { Int32(truncatingIfNeeded: FNV1a.hash(contribution.model) % UInt64($0)) },
             id: contribution.key)
         target.metrics.countPaneSummary(.published)
         noteClosed()
@@ -112,15 +113,5 @@ extension Pipeline {
     /// The summaries topic's partition count, asked once.
     private func summariesPartitions(topic: String) -> Int? {
         events.partitionCount(of: topic)
-    }
-
-    /// FNV-1a: the same summaries partition for a model in every member, whatever the process.
-    static func stableHash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return hash
     }
 }

@@ -13,6 +13,9 @@ struct PipelineCheckpoint: Codable, Hashable {
     var models: [String: Monitor.Checkpoint]
     /// Models with labels: their performance state (absent in checkpoints of other agents).
     var performance: [String: PerformanceCheckpoint]?
+    /// With labels, per "topic/partition": where the drift windows resume when predictions
+    /// waiting for labels hold the commit behind them. Records below it feed only the join.
+    var resume: [String: Int64]?
 
     init(models: [String: Monitor.Checkpoint]) {
         self.models = models

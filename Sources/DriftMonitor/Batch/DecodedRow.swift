@@ -23,10 +23,13 @@ public struct DecodedRow: Sendable {
     /// Event time in milliseconds since the epoch, if the record had one.
     public var timestampMilliseconds: Int64?
     /// The model's prediction and the true label (``JSONFields/prediction`` and
-    /// ``JSONFields/label``), as bytes into the decoder's input: a string's characters or a
-    /// number's text; empty if none.
+    /// ``JSONFields/label``, an InferenceLog's `predictions` entry and `label`), as bytes into
+    /// the decoder's input: a string's characters or a JSON number's text; empty if none.
     public var prediction: Range<Int> = 0..<0
     public var label: Range<Int> = 0..<0
+    /// The prediction and the label when they were numbers (a flag is 1 or 0), parsed once by the decoder.
+    public var predictionNumber: Double?
+    public var labelNumber: Double?
 
     public init(space: FeatureSpace) {
         numeric = [Double](repeating: .nan, count: space.numericCount)
@@ -48,6 +51,8 @@ public struct DecodedRow: Sendable {
         timestampMilliseconds = nil
         prediction = 0..<0
         label = 0..<0
+        predictionNumber = nil
+        labelNumber = nil
     }
 
     /// Sets a numeric value; NaN and infinities are counted in ``nonFinite`` and left missing,

@@ -1,3 +1,5 @@
+import DriftKernels
+
 /// The request ids a model saw recently, to count duplicates (a client retry, a replayed
 /// partition, a logger writing twice) in bounded memory.
 ///
@@ -11,7 +13,7 @@ struct RecentRequests {
 
     /// Notes an id; true if it was seen recently.
     mutating func insert(_ id: UnsafeRawBufferPointer) -> Bool {
-        let hash = Self.hash(id)
+        let hash = FNV1a.hash(id)
         if previous.contains(hash) { return true }
         guard current.insert(hash).inserted else { return true }
         if current.count >= Self.generationSize {
@@ -19,13 +21,5 @@ struct RecentRequests {
             current.removeAll(keepingCapacity: true)
         }
         return false
-    }
-
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        return hash
     }
 }

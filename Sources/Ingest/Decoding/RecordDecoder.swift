@@ -49,6 +49,9 @@ public struct RecordDecoder {
     var numberEntries = NumberEntryMemo()
     /// The feature an InferenceLog's `label` is, if the schema has one named `label`.
     let labelSlot: Int?
+    /// ``JSONFields/prediction``: the key of an InferenceLog's `predictions` (or `features`)
+    /// entry that is the model's prediction.
+    let predictionKey: [UInt8]?
     /// Byte ranges of a protobuf message's tensors and raw contents, reused.
     var tensorRanges: [Range<Int>] = []
     var rawRanges: [Range<Int>] = []
@@ -74,6 +77,7 @@ public struct RecordDecoder {
         self.maximumDepth = maximumDepth
         self.maximumBatchRows = maximumBatchRows
         labelSlot = space.slot(of: "label")
+        predictionKey = fields.prediction.map { Array($0.utf8) }
         segmentMetadata = fields.segmentMetadata.map { Array($0.lowercased().utf8) }
         for feature in space.features { _ = featureNames.code(for: feature.name) }
         for name in ignoredFields { _ = featureNames.code(for: name) }
@@ -118,6 +122,8 @@ public struct RecordDecoder {
             if !prediction.isEmpty { payload.prediction.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[prediction])) }
             let label = payload.rows[0].label
             if !label.isEmpty { payload.label.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[label])) }
+            payload.predictionNumber = payload.rows[0].predictionNumber
+            payload.labelNumber = payload.rows[0].labelNumber
             payload.timestampMilliseconds = payload.rows[0].timestampMilliseconds
             payload.collectUnknownFields(of: record)
         case .kserve:

@@ -28,10 +28,14 @@ public struct InferencePayload {
     public var timestampMilliseconds: Int64?
     /// The model's segment (a message key or header, when models are segmented); empty: none.
     public var segment: [UInt8] = []
-    /// The prediction and the label of a JSON record, as the text of their values (a
-    /// string's characters, a number's digits); empty: none. See ``JSONFields/prediction``.
+    /// The prediction and the label of a JSON or InferenceLog record, as the text of their
+    /// values (a string's characters, a JSON number's digits); empty: none. See
+    /// ``JSONFields/prediction``.
     public var prediction: [UInt8] = []
     public var label: [UInt8] = []
+    /// The prediction and the label when they were numbers, as the decoder parsed them.
+    public var predictionNumber: Double?
+    public var labelNumber: Double?
     /// Fields or tensors outside the schema (neither features nor ignored), in all rows.
     public var unknownFields = 0
     /// The name of the first of them.
@@ -52,6 +56,8 @@ public struct InferencePayload {
         segment.removeAll(keepingCapacity: true)
         prediction.removeAll(keepingCapacity: true)
         label.removeAll(keepingCapacity: true)
+        predictionNumber = nil
+        labelNumber = nil
         timestampMilliseconds = nil
         unknownFields = 0
         unknownFieldName.removeAll(keepingCapacity: true)

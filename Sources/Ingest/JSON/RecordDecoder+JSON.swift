@@ -104,10 +104,15 @@ extension RecordDecoder {
             // A string's characters, or a number's text.
             let start = scanner.position
             let range: Range<Int>
+            var number: Double?
             if first == UInt8(ascii: "\"") {
                 range = try scanner.string().range
             } else if let first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) {
-                _ = try scanner.number()
+                number = try scanner.number()
+                range = start..<scanner.position
+            } else if reserved >= 5, first == UInt8(ascii: "t") || first == UInt8(ascii: "f") {
+                // A boolean prediction or label is a binary model's 1 or 0.
+                number = try scanner.boolean() ? 1 : 0
                 range = start..<scanner.position
             } else {
                 return false
@@ -115,8 +120,8 @@ extension RecordDecoder {
             switch reserved {
             case 3: row.requestID = range
             case 4: row.segment = range
-            case 5: row.prediction = range
-            default: row.label = range
+            case 5: (row.prediction, row.predictionNumber) = (range, number)
+            default: (row.label, row.labelNumber) = (range, number)
             }
         }
         return true

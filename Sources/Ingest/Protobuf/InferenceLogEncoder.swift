@@ -19,7 +19,7 @@ public enum InferenceLogEncoder {
     /// The message's wire bytes.
     public static func encode(
         model: String, modelVersion: String = "", requestID: String = "", eventTimeMilliseconds: Int64 = 0,
-        features: [(name: String, value: Value)]
+        features: [(name: String, value: Value)], predictions: [(name: String, value: Value)] = [], label: Value? = nil
     ) -> [UInt8] {
         var strings: [UnsafeMutablePointer<CChar>] = []
         func copy(_ text: String) -> UnsafeMutablePointer<CChar> {
@@ -27,34 +27,48 @@ public enum InferenceLogEncoder {
             strings.append(pointer)
             return pointer
         }
-        defer { for pointer in strings { free(pointer) } }
-
-        let values = UnsafeMutablePointer<Driftwatch__V1__Value>.allocate(capacity: max(features.count, 1))
+        let count = features.count + predictions.count + 1
+        let values = UnsafeMutablePointer<Driftwatch__V1__Value>.allocate(capacity: count)
         let entries = UnsafeMutablePointer<Driftwatch__V1__InferenceLog__FeaturesEntry>.allocate(capacity: max(features.count, 1))
         let entryPointers = UnsafeMutablePointer<UnsafeMutablePointer<Driftwatch__V1__InferenceLog__FeaturesEntry>?>
             .allocate(capacity: max(features.count, 1))
+        let outputs = UnsafeMutablePointer<Driftwatch__V1__InferenceLog__PredictionsEntry>.allocate(capacity: max(predictions.count, 1))
+        let outputPointers = UnsafeMutablePointer<UnsafeMutablePointer<Driftwatch__V1__InferenceLog__PredictionsEntry>?>
+            .allocate(capacity: max(predictions.count, 1))
         defer {
+            for pointer in strings { free(pointer) }
             values.deallocate()
             entries.deallocate()
             entryPointers.deallocate()
+            outputs.deallocate()
+            outputPointers.deallocate()
+        }
+        func set(_ index: Int, _ value: Value) -> UnsafeMutablePointer<Driftwatch__V1__Value> {
+            driftwatch__v1__value__init(values + index)
+            switch value {
+            case .number(let number):
+                values[index].kind_case = DRIFTWATCH__V1__VALUE__KIND_NUMBER
+                values[index].number = number
+            case .category(let text):
+                values[index].kind_case = DRIFTWATCH__V1__VALUE__KIND_CATEGORY
+                values[index].category = copy(text)
+            case .flag(let flag):
+                values[index].kind_case = DRIFTWATCH__V1__VALUE__KIND_FLAG
+                values[index].flag = flag ? 1 : 0
+            }
+            return values + index
         }
         for (i, feature) in features.enumerated() {
-            driftwatch__v1__value__init(values + i)
-            switch feature.value {
-            case .number(let number):
-                values[i].kind_case = DRIFTWATCH__V1__VALUE__KIND_NUMBER
-                values[i].number = number
-            case .category(let text):
-                values[i].kind_case = DRIFTWATCH__V1__VALUE__KIND_CATEGORY
-                values[i].category = copy(text)
-            case .flag(let flag):
-                values[i].kind_case = DRIFTWATCH__V1__VALUE__KIND_FLAG
-                values[i].flag = flag ? 1 : 0
-            }
             driftwatch__v1__inference_log__features_entry__init(entries + i)
             entries[i].key = copy(feature.name)
-            entries[i].value = values + i
+            entries[i].value = set(i, feature.value)
             entryPointers[i] = entries + i
+        }
+        for (i, prediction) in predictions.enumerated() {
+            driftwatch__v1__inference_log__predictions_entry__init(outputs + i)
+            outputs[i].key = copy(prediction.name)
+            outputs[i].value = set(features.count + i, prediction.value)
+            outputPointers[i] = outputs + i
         }
         var log = Driftwatch__V1__InferenceLog()
         driftwatch__v1__inference_log__init(&log)
@@ -64,6 +78,9 @@ public enum InferenceLogEncoder {
         log.event_time_ms = eventTimeMilliseconds
         log.n_features = features.count
         log.features = entryPointers
+        log.n_predictions = predictions.count
+        log.predictions = outputPointers
+        if let label { log.label = set(count - 1, label) }
         var bytes = [UInt8](repeating: 0, count: driftwatch__v1__inference_log__get_packed_size(&log))
         _ = bytes.withUnsafeMutableBufferPointer { driftwatch__v1__inference_log__pack(&log, $0.baseAddress) }
         return bytes

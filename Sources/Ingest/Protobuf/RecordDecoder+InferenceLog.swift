@@ -9,6 +9,9 @@ import DriftMonitor
 /// unset `Value` is a missing value. Predictions are features like the inputs (prediction
 /// drift), and the label is the feature named `label` if the schema has one. A feature name
 /// the schema does not know is counted as an unknown field, unless ignored.
+///
+/// For the model's performance, `label` is the row's label and the entry named
+/// ``JSONFields/prediction`` its prediction: a number or flag as a number, a category as text.
 extension RecordDecoder {
     private enum Field {
         static let model: UInt64 = 1
@@ -53,6 +56,7 @@ extension RecordDecoder {
             case Field.label:
                 guard wireType == .lengthDelimited else { throw reader.error("label has wire type \(wireType)", at: start) }
                 let value = try reader.lengthDelimited()
+                (row.label, row.labelNumber) = try outcome(record, value)
                 if let slot = labelSlot { try decodeValue(record, value, slot: slot, into: &row) }
             case Field.eventTime:
                 guard wireType == .varint else { throw reader.error("event_time_ms has wire type \(wireType)", at: start) }
@@ -99,6 +103,8 @@ extension RecordDecoder {
             }
         }
         let name = UnsafeRawBufferPointer(rebasing: record[key])
+        let isPrediction = predictionKey.map { name.elementsEqual($0) } ?? false
+        if isPrediction, let value { (row.prediction, row.predictionNumber) = try outcome(record, value) }
         let found: Int?
         if let known = keyMemo.recall(name, at: position, topLevel: false) {
             found = known.field
@@ -107,15 +113,36 @@ extension RecordDecoder {
             keyMemo.remember(name, at: position, topLevel: false, KeyMemo.Meaning(field: found, reserved: nil))
         }
         guard let slot = found else {
-            row.noteUnknownField(key)
+            if !isPrediction { row.noteUnknownField(key) }
             return
         }
         guard let value, slot >= 0 else { return }
-        if canonical, let tag, value.count == 9, bytes[value.lowerBound] == 0x09, space.features[slot].kind == .numeric {
+        // The prediction's entry must come through here each time, not through the memo.
+        if canonical, !isPrediction, let tag, value.count == 9, bytes[value.lowerBound] == 0x09, space.features[slot].kind == .numeric {
             let prefix = UnsafeRawBufferPointer(rebasing: record[tag..<(value.lowerBound + 1)])
             numberEntries.remember(prefix, at: position, slot: slot, index: space.kindIndex[slot])
         }
         try decodeValue(record, value, slot: slot, into: &row)
+    }
+
+    /// A `Value` as a prediction or label: a category's text, or a number (a flag is 1 or 0);
+    /// the last one set wins.
+    private func outcome(_ record: UnsafeRawBufferPointer, _ range: Range<Int>) throws(DecodeError) -> (Range<Int>, Double?) {
+        var text = 0..<0
+        var number: Double?
+        var reader = ProtobufReader(record, range)
+        while !reader.atEnd {
+            let start = reader.position
+            let (field, wireType) = try reader.tag()
+            switch (field, wireType) {
+            case (1, .fixed64): (text, number) = (0..<0, Double(bitPattern: try reader.fixed64()))
+            case (2, .lengthDelimited): (text, number) = (try reader.lengthDelimited(), nil)
+            case (3, .varint): (text, number) = (0..<0, try reader.varint() != 0 ? 1 : 0)
+            case (1, _), (2, _), (3, _): throw reader.error("Value field \(field) has wire type \(wireType)", at: start)
+            default: try reader.skip(wireType)
+            }
+        }
+        return (text, number)
     }
 
     /// A `Value`: oneof number = 1 (double), category = 2 (string), flag = 3 (bool); the last one set wins.

@@ -16,6 +16,8 @@ final class PerformanceTracker {
         var decisionThreshold = 0.5
         var labelsTopic: String
         var labelFields = JSONFields()
+        /// The labels topic's messages: JSON or InferenceLog protobuf.
+        var labelFormat = RecordDecoder.Format.json
         var maxDelayMilliseconds: Int64
         var windowMilliseconds: Int64
         var maxWaiting = 1_000_000
@@ -39,7 +41,8 @@ final class PerformanceTracker {
     let referenceValues: [PerformanceMetric: Double]
     /// Multiclass: class names (the record's text) to indexes, shared with the reference.
     private var classes: ClassIndex
-    /// The labels topic's messages: `{"<id_field>": ..., "<label_field>": ...}`.
+    /// The labels topic's messages: `{"<id_field>": ..., "<label_field>": ...}`, or
+    /// InferenceLogs with their `request_id` and `label`.
     private var labelDecoder: RecordDecoder
     private var labelRow: DecodedRow
     /// The open drift window's estimate.
@@ -81,12 +84,15 @@ final class PerformanceTracker {
     func record(_ payload: InferencePayload, partition: Int, offset: Int64, now: Int64) -> Bool {
         guard !payload.id.isEmpty else { return true }
         let id = payload.id.withUnsafeBytes(Self.hash)
-        let label = payload.label.isEmpty ? nil : value(of: payload.label)
-        if let label, payload.prediction.isEmpty || join.isWaiting(id) {
+        let label = payload.label.withUnsafeBytes { value(number: payload.labelNumber, text: $0) }
+        let hasPrediction = !payload.prediction.isEmpty || payload.predictionNumber != nil
+        if let label, !hasPrediction || join.isWaiting(id) {
             join.label(id: id, value: label, partition: Int32(partition), offset: offset, now: now)
             return false
         }
-        guard !payload.prediction.isEmpty, let prediction = value(of: payload.prediction) else { return true }
+        guard hasPrediction, let prediction = payload.prediction.withUnsafeBytes({ value(number: payload.predictionNumber, text: $0) }) else {
+            return true
+        }
         let drift = offset >= driftResume[partition] ?? .min
         if drift && settings.task == .binary && (0...1).contains(prediction) { estimate.add(probability: prediction) }
         let window = Self.window(of: payload.timestampMilliseconds ?? now, length: settings.windowMilliseconds)
@@ -102,13 +108,14 @@ final class PerformanceTracker {
     /// A message of the labels topic; one without its id or a label the task can take is a
     /// ``DecodeError`` (for the dead-letter topic).
     func label(_ message: UnsafeRawBufferPointer?, partition: Int, offset: Int64, now: Int64) throws(DecodeError) {
-        try labelDecoder.decode(message, format: .json, into: &labelRow)
-        let fields = settings.labelFields
+        try labelDecoder.decode(message, format: settings.labelFormat, into: &labelRow)
+        let protobuf = settings.labelFormat == .protobuf
         guard let bytes = message, !labelRow.requestID.isEmpty else {
-            throw DecodeError(.missingField, at: 0, "the label message has no '\(fields.requestID)'")
+            throw DecodeError(.missingField, at: 0, "the label message has no '\(protobuf ? "request_id" : settings.labelFields.requestID)'")
         }
-        guard !labelRow.label.isEmpty, let value = value(of: UnsafeRawBufferPointer(rebasing: bytes[labelRow.label])) else {
-            throw DecodeError(.missingField, at: 0, "the label message has no '\(fields.label ?? "label")' a \(settings.task.rawValue) model can take")
+        guard let value = value(number: labelRow.labelNumber, text: UnsafeRawBufferPointer(rebasing: bytes[labelRow.label])) else {
+            let field = protobuf ? "label" : settings.labelFields.label ?? "label"
+            throw DecodeError(.missingField, at: 0, "the label message has no '\(field)' a \(settings.task.rawValue) model can take")
         }
         let id = Self.hash(UnsafeRawBufferPointer(rebasing: bytes[labelRow.requestID]))
         join.label(id: id, value: value, partition: Int32(partition), offset: offset, now: now)
@@ -206,19 +213,28 @@ final class PerformanceTracker {
         PerformanceCheckpoint(state: state.state, finished: join.finishedAfterFloor.sorted().suffix(PerformanceCheckpoint.maximumFinished))
     }
 
-    /// A prediction or label's value: its number (binary, regression) or its class (multiclass).
-    private func value(of text: [UInt8]) -> Double? { text.withUnsafeBytes { value(of: $0) } }
-
-    private func value(of text: UnsafeRawBufferPointer) -> Double? {
+    /// A prediction or label's value: its number (binary, regression) or its class
+    /// (multiclass), from the number the decoder parsed or else the text; nil: none usable.
+    private func value(number: Double?, text: UnsafeRawBufferPointer) -> Double? {
         if settings.task == .multiclass {
             // Classes come from outside: at most 128 (a window's confusion matrix is 128 KiB),
-            // each at most 256 bytes; others are refused, not added.
-            guard text.count <= 256 else { return nil }
-            let name = String(decoding: text, as: UTF8.self)
+            // each at most 256 bytes; others are refused, not added. A class sent as a
+            // protobuf number is named by its digits, as in a JSON file.
+            let name: String
+            if !text.isEmpty {
+                guard text.count <= 256 else { return nil }
+                name = String(decoding: text, as: UTF8.self)
+            } else if let number, number == number.rounded(), abs(number) < 1e15 {
+                name = String(Int64(number))
+            } else {
+                return nil
+            }
             guard let index = classes.index(of: name, limit: Self.maximumClasses) else { return nil }
             return Double(index)
         }
-        guard text.count < 64 else { return nil }
+        if let number { return number.isFinite ? number : nil }
+        // A number sent as a string ("0.73").
+        guard !text.isEmpty, text.count < 64 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer in
             for (index, byte) in text.enumerated() { buffer[index] = CChar(bitPattern: byte) }
             buffer[text.count] = 0
@@ -232,8 +248,7 @@ final class PerformanceTracker {
 
     /// FNV-1a of the id's bytes; 0 is kept for "taken" in the join's arena.
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        let hash = FNV1a.hash(bytes)
         return hash == 0 ? 1 : hash
     }
 }
@@ -245,6 +260,4 @@ struct PerformanceCheckpoint: Codable, Hashable {
     var state: DriftStateMachine.State
     /// Performance windows finished after the oldest one still waiting.
     var finished: [Int]
-    /// Per "topic/partition", where the drift windows resume when the commit is behind them.
-    var resume: [String: Int64] = [:]
 }
