@@ -1,4 +1,5 @@
 import Agent
+import DriftKernels
 import DriftMonitor
 import Foundation
 import Ingest
@@ -50,6 +51,57 @@ extension AgentOnKafka {
             #expect(Exposition.sample("driftwatch_duplicate_request_ratio{model=\"\(model)\"}", in: metrics) == 0)
             // The responses' `predict` tensor, outside the schema, is in every row: every row joined.
             #expect(Exposition.sample("driftwatch_unknown_field_ratio{model=\"\(model)\"}", in: metrics) == 1)
+            #expect(try AgentHarness.readAll(topic: "dlq", bootstrap: cluster.bootstrapServers, logger: logger).isEmpty)
+        }
+
+        @Test("Predictions from the response's predict tensor, labels by request id and row: every row joined, and the window's metrics are scikit-learn's")
+        func kservePerformance() async throws {
+            let cluster = try AgentHarness.cluster(partitions: 2)
+            try cluster.createTopic("labels", partitions: 1)
+            let inferences = 300
+            let summary = try AgentHarness.writeTraffic(
+                "kserve_traffic.py", [cluster.bootstrapServers, "logs", DemoTraffic.model, "\(inferences)", "labels"])
+            let rows = try #require(summary["rows"] as? Int)
+            let sklearn = try #require(summary["sklearn"] as? [String: Double])
+
+            let (directory, configuration, referencePath) = try AgentHarness.processSetup(
+                cluster, windowRecords: 100, extra: AgentHarness.demoTensorsLine, kafkaExtra: "  format: kserve",
+                modelExtra: """
+                    task: binary
+                    prediction_field: predict
+                    labels: {topic: labels, window: 1m, max_delay: 10m}
+                """)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            // The labelled reference: the demo's records with a calibrated score and its label.
+            var traffic = DemoTraffic(driftAfter: .max)
+            var rng = SeededGenerator(seed: 3)
+            var lines = ""
+            for i in 0..<5_000 {
+                var record = try #require(try JSONSerialization.jsonObject(with: Data(traffic.next(timestampMilliseconds: Int64(i)))) as? [String: Any])
+                let score = Double.random(in: 0..<1, using: &rng)
+                record["predict"] = score
+                record["label"] = Double.random(in: 0..<1, using: &rng) < score ? 1 : 0
+                lines += String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self) + "\n"
+            }
+            let labelled = directory.appendingPathComponent("reference.jsonl")
+            try Data(lines.utf8).write(to: labelled)
+            let yaml = try String(contentsOfFile: configuration, encoding: .utf8).replacingOccurrences(of: referencePath.path, with: labelled.path)
+            try yaml.write(toFile: configuration, atomically: true, encoding: .utf8)
+
+            let (agent, port) = try await AgentProcess.run(configuration: configuration)
+            let model = DemoTraffic.model
+            let metrics = try await AgentHarness.scrape(port: port) {
+                // NaN until the window is judged.
+                Exposition.sample("driftwatch_model_performance{model=\"\(model)\",metric=\"accuracy\"}", in: $0).map { !$0.isNaN } ?? false
+            }
+            agent.kill(SIGTERM)
+            #expect(Exposition.sample("driftwatch_label_joins_total{model=\"\(model)\",outcome=\"joined\"}", in: metrics) == Double(rows))
+            #expect(Exposition.sample("driftwatch_label_joins_total{model=\"\(model)\",outcome=\"unmatched\"}", in: metrics) == 0)
+            for (metric, tolerance) in [("accuracy", 1e-12), ("f1", 1e-12), ("log_loss", 1e-9), ("roc_auc", 1e-3)] {
+                let value = try #require(Exposition.sample("driftwatch_model_performance{model=\"\(model)\",metric=\"\(metric)\"}", in: metrics))
+                let expected = try #require(sklearn[metric])
+                #expect(abs(value - expected) <= tolerance, "\(metric): \(value) against scikit-learn's \(expected)")
+            }
             #expect(try AgentHarness.readAll(topic: "dlq", bootstrap: cluster.bootstrapServers, logger: logger).isEmpty)
         }
     }

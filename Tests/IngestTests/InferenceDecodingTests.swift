@@ -138,6 +138,7 @@ struct InferenceDecodingTests {
         try request.decode(.seldon, with: &decoder, into: &payload)
         let space = decoder.space
         #expect(payload.role == .request && payload.modelString == "churn-v2" && payload.idString == "0.churn-v2.r1")
+        #expect(String(decoding: payload.id[payload.requestIDStart...], as: UTF8.self) == "r1", "labels name the request id alone")
         #expect(payload.rowCount == batch)
         #expect(payload.numbers("f64_a", in: space) == stride(from: 0, to: batch * 3, by: 3).map { dense[$0] })
         #expect(payload.numbers("f64_c", in: space) == stride(from: 2, to: batch * 3, by: 3).map { dense[$0] })
@@ -268,5 +269,41 @@ struct InferenceDecodingTests {
             rest >>= 7
         }
         return bytes + [UInt8(rest)]
+    }
+}
+
+extension InferenceDecodingTests {
+    @Test("Seldon protobuf from libprotobuf-c: the tensor named prediction_field (or its mapped column) is each row's prediction, typed or raw", arguments: [false, true])
+    func seldonPredictions(raw: Bool) throws {
+        var generator = SeededGenerator(seed: raw ? 21 : 22)
+        let batch = 9
+        var space = FeatureSpace()
+        try space.declare([Feature(name: "p_class", kind: .numeric)])
+        var fields = JSONFields()
+        fields.prediction = "score"
+        let scores = (0..<batch).map { _ in Double.random(in: 0..<1, using: &generator) }
+        let classes = (0..<batch).map { _ in Int64.random(in: 0...4, using: &generator) }
+        let flags = (0..<batch).map { _ in Bool.random(using: &generator) }
+        let cases: [(ModelInferEncoder.Tensor, [String: [String]], [Double])] = [
+            (.init(name: "score", shape: [Int64(batch)], values: .fp64(scores)), [:], scores),
+            (.init(name: "score", shape: [Int64(batch), 1], values: .fp32(scores.map(Float.init))), [:], scores.map { Double(Float($0)) }),
+            // Mapped: the second column is the score, the first a monitored feature as well.
+            (.init(name: "probabilities", shape: [Int64(batch), 2], values: .fp64(zip(scores, scores).flatMap { [1 - $0, $1] })),
+             ["probabilities": ["p_class", "score"]], scores),
+            (.init(name: "score", shape: [Int64(batch)], values: .int64(classes)), [:], classes.map(Double.init)),
+            (.init(name: "score", shape: [Int64(batch)], values: .bool(flags)), [:], flags.map { $0 ? 1 : 0 }),
+        ]
+        for (tensor, tensors, expected) in cases {
+            var decoder = RecordDecoder(space: space, tensors: tensors, fields: fields)
+            let response = InferenceMessage(
+                topic: "seldon.default.model.m.outputs", key: "r1",
+                value: ModelInferEncoder.response(model: "m", id: "r1", outputs: [tensor], raw: raw))
+            var payload = InferencePayload(space: space)
+            try response.decode(.seldon, with: &decoder, into: &payload)
+            #expect(payload.rowCount == batch)
+            #expect((0..<payload.rowCount).map { payload.rows[$0].predictionNumber } == expected.map { $0 }, "\(tensor.name) \(tensor.values)")
+            #expect(payload.unknownFields == 0, "the prediction's tensor is not an unknown field")
+            if !tensors.isEmpty { #expect(payload.numbers("p_class", in: space) == scores.map { 1 - $0 }) }
+        }
     }
 }

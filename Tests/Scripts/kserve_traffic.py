@@ -13,10 +13,15 @@ the real clients:
 - components: every fourth inference also has a transformer exchange under the same event id
   (a transformer passes `Ce-Id` on), with KServe v1 bodies.
 
-    kserve_traffic.py BOOTSTRAP TOPIC MODEL INFERENCES FEATURES_JSON
+    kserve_traffic.py BOOTSTRAP TOPIC MODEL INFERENCES [LABELS_TOPIC] FEATURES_JSON
 
 FEATURES_JSON: {"numeric": [names], "categorical": {name: [values]}}. Inference i has 1 + i % 3
 rows. Prints {"inferences", "rows", "transformer", "encodings"} as JSON.
+
+With LABELS_TOPIC, each predictor row's true label (1 with the probability its `predict`
+score says) goes there as {"request_id": ..., "label": ...}, the request id of a batch's row r
+being "<id>/<r>"; one more inference an hour later on each partition of TOPIC moves prediction
+time past the traffic's; and the output adds scikit-learn's metrics of the rows under "sklearn".
 """
 import datetime
 import json
@@ -29,6 +34,7 @@ from cloudevents.http import CloudEvent
 from cloudevents.kafka import to_binary, to_structured
 from confluent_kafka import Producer
 from kserve.protocol.infer_type import InferInput, InferOutput, InferRequest, InferResponse
+from sklearn import metrics
 
 MEDIA = {"json": "application/json", "binary": "application/octet-stream", "grpc": "application/grpc"}
 
@@ -36,6 +42,11 @@ MEDIA = {"json": "application/json", "binary": "application/octet-stream", "grpc
 def grpc_frame(message):
     payload = message.SerializeToString()
     return b"\x00" + len(payload).to_bytes(4, "big") + payload
+
+
+def scores(request_id, batch):
+    """The `predict` tensor of an inference."""
+    return np.random.default_rng(len(request_id)).random(batch)
 
 
 def bodies(encoding, request_id, model, numbers, categories):
@@ -48,7 +59,7 @@ def bodies(encoding, request_id, model, numbers, categories):
         tensor.set_data_from_numpy(np.array([v.encode() for v in values], dtype=np.object_), binary_data=binary)
         inputs.append(tensor)
     predict = InferOutput(name="predict", shape=[numbers.shape[0]], datatype="FP64")
-    predict.set_data_from_numpy(np.random.default_rng(len(request_id)).random(numbers.shape[0]), binary_data=binary)
+    predict.set_data_from_numpy(scores(request_id, numbers.shape[0]), binary_data=binary)
     request = InferRequest(model_name=model, infer_inputs=inputs, request_id=request_id)
     response = InferResponse(response_id=request_id, model_name=model, infer_outputs=[predict], use_binary_outputs=binary)
     if encoding == "grpc":
@@ -76,13 +87,16 @@ def message(cloud_event, structured):
 
 def main():
     bootstrap, topic, model, count = sys.argv[1:5]
-    features = json.loads(sys.argv[5])
+    labels_topic = sys.argv[5] if len(sys.argv) > 6 else None
+    features = json.loads(sys.argv[-1])
     numeric, categorical = features["numeric"], features["categorical"]
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
     generator = random.Random(31)
     start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     rows = transformer = 0
     encodings = {"json": 0, "binary": 0, "grpc": 0}
+    truth, predicted = [], []
+    labels = random.Random(5)
     for i in range(int(count)):
         request_id = str(uuid.UUID(int=generator.getrandbits(128)))
         time = (start + datetime.timedelta(milliseconds=i)).isoformat()
@@ -97,6 +111,13 @@ def main():
             sent = message(event(request_id, kind, model, "predictor", MEDIA[encoding], body, time), structured)
             producer.produce(topic, key=sent.key, value=sent.value, headers=list(sent.headers.items()))
         rows += batch
+        if labels_topic:
+            for r, score in enumerate(scores(request_id, batch)):
+                label = int(labels.random() < score)
+                truth.append(label)
+                predicted.append(float(score))
+                label_id = request_id if batch == 1 else f"{request_id}/{r}"
+                producer.produce(labels_topic, value=json.dumps({"request_id": label_id, "label": label}).encode())
         if i % 4 == 3:
             instances = {"instances": [[*row, *(categories[name][r] for name in categorical)] for r, row in enumerate(numbers.tolist())]}
             predictions = {"predictions": [generator.random() for _ in range(batch)]}
@@ -105,9 +126,23 @@ def main():
                 producer.produce(topic, key=sent.key, value=sent.value, headers=list(sent.headers.items()))
             transformer += 1
         producer.poll(0)
+    summary = {"inferences": int(count), "rows": rows, "transformer": transformer, "encodings": encodings}
+    if labels_topic:
+        late = (start + datetime.timedelta(hours=1)).isoformat()
+        for partition in producer.list_topics(topic, timeout=10).topics[topic].partitions:
+            tick_id = f"tick-{partition}"
+            request, response = bodies("json", tick_id, model, np.zeros((1, len(numeric))), {name: [values[0]] for name, values in categorical.items()})
+            for kind, body in (("request", request), ("response", response)):
+                sent = message(event(tick_id, kind, model, "predictor", MEDIA["json"], body, late), False)
+                producer.produce(topic, value=sent.value, headers=list(sent.headers.items()), partition=partition)
+        y, p = np.array(truth), np.array(predicted)
+        summary["sklearn"] = {
+            "accuracy": metrics.accuracy_score(y, p >= 0.5), "f1": metrics.f1_score(y, p >= 0.5),
+            "roc_auc": metrics.roc_auc_score(y, p), "log_loss": metrics.log_loss(y, p),
+        }
     if producer.flush(60) != 0:
         sys.exit("messages were not delivered")
-    print(json.dumps({"inferences": int(count), "rows": rows, "transformer": transformer, "encodings": encodings}))
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -39,8 +39,8 @@ extension Pipeline {
     /// windows must not count the record (a label in a later copy of the record, or a record
     /// read again for its prediction only).
     func trackPerformance(of payload: InferencePayload, target: Watched, origins: some Collection<InferenceJoin.Origin>) -> Bool {
-        guard let tracker = target.performance, let origin = origins.first else { return true }
-        return tracker.record(payload, partition: origin.partition, offset: origin.offset, now: wallMilliseconds())
+        guard let tracker = target.performance else { return true }
+        return tracker.record(payload, origins: origins, now: wallMilliseconds())
     }
 
     /// A drift window closed: its estimated performance.

@@ -113,6 +113,12 @@ public struct PerformanceJoin {
         if predictions.count > capacity { expireOldestWindow() }
     }
 
+    /// Holds `offset` of `partition` with the predictions of window `window`: a prediction read
+    /// from two messages (a request and its response) is read again from both after a restart.
+    public mutating func hold(window: Int, partition: Int32, offset: Int64) {
+        windows[window]?.hold(partition: partition, offset: offset)
+    }
+
     /// A label; joined with its waiting prediction, or kept until it comes.
     public mutating func label(id: UInt64, value: Double, partition: Int32, offset: Int64, now: Int64) {
         guard !value.isNaN else { return }

@@ -42,6 +42,8 @@ public struct RecordDecoder {
     var tensorNames = CategoryDictionary(capacity: 1 << 16, maximumValueBytes: .max, byteCapacity: .max)
     /// For each mapped tensor, the slot of each column (-1: not monitored).
     var tensorColumnSlots: [[Int]] = []
+    /// For each mapped tensor, its column named ``JSONFields/prediction``, or -1.
+    var tensorPredictionColumns: [Int] = []
     var scratch: [UInt8] = []
     /// JSON keys by their position in the object, to skip most lookups.
     var keyMemo = KeyMemo()
@@ -91,6 +93,7 @@ public struct RecordDecoder {
         for (tensor, columns) in tensors.sorted(by: { $0.key < $1.key }) {
             _ = tensorNames.code(for: tensor)
             tensorColumnSlots.append(columns.map { space.slot(of: $0) ?? -1 })
+            tensorPredictionColumns.append(fields.prediction.flatMap { columns.firstIndex(of: $0) } ?? -1)
         }
     }
 

@@ -22,6 +22,9 @@ public struct InferencePayload {
     public var role: Role = .complete
     /// What joins a request to its response: the CloudEvent id or the Seldon record key.
     public var id: [UInt8] = []
+    /// Where the request id starts in ``id``: past the `<partition>.<resource>.` of a Seldon
+    /// record key; 0 otherwise. Labels name the request id alone.
+    public var requestIDStart = 0
     /// The model, from the CloudEvent's `inferenceservicename`, the topic or the body's `model_name`.
     public var model: [UInt8] = []
     /// Event time in milliseconds since the epoch, if the message had one.
@@ -52,6 +55,7 @@ public struct InferencePayload {
     public mutating func reset() {
         role = .complete
         id.removeAll(keepingCapacity: true)
+        requestIDStart = 0
         model.removeAll(keepingCapacity: true)
         segment.removeAll(keepingCapacity: true)
         prediction.removeAll(keepingCapacity: true)
@@ -137,5 +141,7 @@ extension DecodedRow {
         for i in categorical.indices where categorical[i] < 0 { categorical[i] = other.categorical[i] }
         typeMismatches.append(contentsOf: other.typeMismatches)
         nonFinite.append(contentsOf: other.nonFinite)
+        if predictionNumber == nil { predictionNumber = other.predictionNumber }
+        if labelNumber == nil { labelNumber = other.labelNumber }
     }
 }

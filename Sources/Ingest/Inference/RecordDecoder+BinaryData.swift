@@ -56,7 +56,7 @@ extension RecordDecoder {
                     "binary data of \(body.count - position) bytes where a \(tensor.type) tensor declares \(tensor.size)")
             }
             let range = position..<(position + tensor.size)
-            if tensor.columns.mapped >= 0 || tensor.columns.single >= 0 {
+            if tensor.columns.isRead {
                 var sink = TensorSink(columns: tensor.columns, width: tensor.width)
                 try decodeRaw(body, range, tensor.type, into: &sink, &payload)
             }

@@ -40,7 +40,7 @@ extension RecordDecoder {
         let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
         // A v2 request's "outputs" names the tensors it wants back: no values.
         let requestedOutputs = payload.role == .request && scanner.matches(key, "outputs")
-        let unmapped = columns.mapped < 0 && columns.single < 0
+        let unmapped = !columns.isRead
         var unmappedRows = false
         defer {
             if unmappedRows { payload.noteUnknownField(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range])) }
@@ -114,12 +114,12 @@ extension RecordDecoder {
             guard let type = TensorDatatype(UnsafeRawBufferPointer(rebasing: bytes[datatype])) else {
                 throw DecodeError(.malformedTensor, at: datatype.lowerBound, "a binary tensor without a known datatype")
             }
-            if columns.mapped < 0 && columns.single < 0 && field(named: tensorName) == nil { payload.noteUnknownField(tensorName) }
+            if !columns.isRead && field(named: tensorName) == nil { payload.noteUnknownField(tensorName) }
             binaryTensors.append(BinaryTensor(columns: columns, width: width, type: type, size: binarySize))
             return
         }
         guard var data else { return }
-        guard columns.mapped >= 0 || columns.single >= 0 else {
+        guard columns.isRead else {
             if field(named: tensorName) == nil { payload.noteUnknownField(tensorName) }
             return
         }
@@ -171,6 +171,16 @@ extension RecordDecoder {
     private mutating func decodeElement(
         _ scanner: inout JSONScanner, columns: TensorColumns, row: Int, column: Int, into payload: inout InferencePayload
     ) throws(DecodeError) {
+        if column == columns.prediction {
+            // Read from a copy: the feature of the column, if any, reads it again below.
+            var copy = scanner
+            switch copy.peek() ?? 0 {
+            case UInt8(ascii: "t"), UInt8(ascii: "f"): try placePrediction(try copy.boolean() ? 1 : 0, row: row, of: &payload, offset: scanner.position)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
+                try placePrediction(try copy.number(), row: row, of: &payload, offset: scanner.position)
+            default: break
+            }
+        }
         let slot = slot(column: column, of: columns)
         guard slot >= 0 else { return try scanner.skipValue() }
         try use(row: row, of: &payload, offset: scanner.position)

@@ -36,7 +36,11 @@ extension RecordDecoder {
             payload.role = .request
             if let type = envelope.seldonInferType, MessageEnvelope.hasSuffix(type, "Response") { payload.role = .response }
         }
-        if let key = envelope.key, !key.isEmpty { payload.id.append(contentsOf: key) }
+        if let key = envelope.key, !key.isEmpty {
+            payload.id.append(contentsOf: key)
+            // Read from the right, as the resource is: the request id is the last part.
+            payload.requestIDStart = payload.id.lastIndex(of: UInt8(ascii: ".")).map { $0 + 1 } ?? 0
+        }
         if let type = envelope.seldonInferType, MessageEnvelope.hasPrefix(type, "json/") {
             return try decodeSeldonJSON(record, into: &payload)
         }
@@ -46,10 +50,9 @@ extension RecordDecoder {
         } catch {
             guard record.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") else { throw error }
             let role = payload.role
-            let id = payload.id
-            let model = payload.model
+            let (id, start, model) = (payload.id, payload.requestIDStart, payload.model)
             payload.reset()
-            (payload.role, payload.id, payload.model) = (role, id, model)
+            (payload.role, payload.id, payload.requestIDStart, payload.model) = (role, id, start, model)
             try decodeSeldonJSON(record, into: &payload)
         }
     }
@@ -121,7 +124,7 @@ extension RecordDecoder {
             }
         }
         let columns = columns(ofTensor: UnsafeRawBufferPointer(rebasing: record[name]))
-        guard columns.mapped >= 0 || columns.single >= 0 else {
+        guard columns.isRead else {
             if field(named: UnsafeRawBufferPointer(rebasing: record[name])) == nil {
                 payload.noteUnknownField(UnsafeRawBufferPointer(rebasing: record[name]))
             }
@@ -211,6 +214,10 @@ extension RecordDecoder {
         }
         var position = range.lowerBound
         while position < range.upperBound {
+            if sink.column == sink.columns.prediction {
+                let number = type == .bool ? (record[position] != 0 ? 1 : 0) : type.integer(record, at: position).map(Double.init) ?? type.number(record, at: position)
+                try placePrediction(number, row: sink.row, of: &payload, offset: position)
+            }
             let slot = slot(column: sink.column, of: sink.columns)
             if slot >= 0 {
                 try use(row: sink.row, of: &payload, offset: position)
@@ -232,6 +239,16 @@ extension RecordDecoder {
         varint: UInt64, field: UInt64, into sink: inout TensorSink, _ payload: inout InferencePayload, at offset: Int
     ) throws(DecodeError) {
         defer { sink.advance() }
+        if sink.column == sink.columns.prediction {
+            let number: Double = switch field {
+            case 1: varint != 0 ? 1 : 0
+            case 2: Double(Int32(truncatingIfNeeded: varint))
+            case 3: Double(Int64(bitPattern: varint))
+            case 4: Double(UInt32(truncatingIfNeeded: varint))
+            default: Double(varint)
+            }
+            try placePrediction(number, row: sink.row, of: &payload, offset: offset)
+        }
         let slot = slot(column: sink.column, of: sink.columns)
         guard slot >= 0 else { return }
         try use(row: sink.row, of: &payload, offset: offset)
@@ -251,6 +268,7 @@ extension RecordDecoder {
 
     private mutating func place(number: Double, into sink: inout TensorSink, _ payload: inout InferencePayload, at offset: Int) throws(DecodeError) {
         defer { sink.advance() }
+        if sink.column == sink.columns.prediction { try placePrediction(number, row: sink.row, of: &payload, offset: offset) }
         let slot = slot(column: sink.column, of: sink.columns)
         guard slot >= 0 else { return }
         try use(row: sink.row, of: &payload, offset: offset)

@@ -1,18 +1,34 @@
 import DriftMonitor
 
 /// The features a tensor's columns are: a mapping from config, or the feature named like the
-/// tensor for its only column.
+/// tensor for its only column; and which column is the model's prediction.
 struct TensorColumns {
     /// Index in ``RecordDecoder/tensorColumnSlots``, or -1.
     var mapped: Int
     /// Slot of the feature named like the tensor, or -1.
     var single: Int
+    /// The column named ``JSONFields/prediction`` (mapped, or the tensor's only column named
+    /// so), or -1: its elements are the rows' ``DecodedRow/predictionNumber``.
+    var prediction = -1
+
+    /// Whether any column is read.
+    var isRead: Bool { mapped >= 0 || single >= 0 || prediction >= 0 }
 }
 
 extension RecordDecoder {
     func columns(ofTensor name: UnsafeRawBufferPointer) -> TensorColumns {
-        if let code = tensorNames.lookup(name) { return TensorColumns(mapped: Int(code), single: -1) }
-        return TensorColumns(mapped: -1, single: slot(named: name) ?? -1)
+        if let code = tensorNames.lookup(name) {
+            return TensorColumns(mapped: Int(code), single: -1, prediction: tensorPredictionColumns[Int(code)])
+        }
+        let prediction = predictionKey.map { name.elementsEqual($0) } ?? false
+        return TensorColumns(mapped: -1, single: slot(named: name) ?? -1, prediction: prediction ? 0 : -1)
+    }
+
+    /// A number of the prediction's column: row `row`'s prediction.
+    @inline(__always)
+    func placePrediction(_ number: Double, row: Int, of payload: inout InferencePayload, offset: Int) throws(DecodeError) {
+        try use(row: row, of: &payload, offset: offset)
+        payload.rows[row].predictionNumber = number
     }
 
     /// The slot of a column, or -1 if no monitored feature is that column.

@@ -78,31 +78,61 @@ final class PerformanceTracker {
         metrics.setState(state.state)
     }
 
-    /// A record with a prediction (and perhaps its label) at `offset` of partition `partition`.
+    /// A record with a prediction (and perhaps its label), read from the messages `origins`
+    /// (a request and its response: both are held until the prediction's window is judged).
     /// Returns false for a record that is only a label for a prediction already waiting (a
-    /// later copy of the record), which the drift windows must not count again.
-    func record(_ payload: InferencePayload, partition: Int, offset: Int64, now: Int64) -> Bool {
-        guard !payload.id.isEmpty else { return true }
-        let id = payload.id.withUnsafeBytes(Self.hash)
+    /// later copy of the record), or one read again for the join only: the drift windows must
+    /// not count it again.
+    ///
+    /// A record's prediction is its ``InferencePayload/prediction``, or each row's
+    /// ``DecodedRow/predictionNumber`` in a batch (KServe, Seldon), whose rows are the
+    /// requests `<id>/<row>` when it has more than one.
+    func record(_ payload: InferencePayload, origins: some Collection<InferenceJoin.Origin>, now: Int64) -> Bool {
+        guard !payload.id.isEmpty, let origin = origins.first else { return true }
+        let id = payload.id.withUnsafeBytes { Self.hash(UnsafeRawBufferPointer(rebasing: $0[payload.requestIDStart...])) }
+        let drift = origin.offset >= driftResume[origin.partition] ?? .min
+        let window = Self.window(of: payload.timestampMilliseconds ?? now, length: settings.windowMilliseconds)
+        let single = !payload.prediction.isEmpty || payload.predictionNumber != nil || !payload.label.isEmpty || payload.labelNumber != nil
+        guard single else {
+            let prefix = payload.id.withUnsafeBytes { FNV1a.hash(UnsafeRawBufferPointer(rebasing: $0[payload.requestIDStart...])) }
+            for row in 0..<payload.rowCount {
+                guard let prediction = value(number: payload.rows[row].predictionNumber, text: UnsafeRawBufferPointer(start: nil, count: 0)) else { continue }
+                let rowID = payload.rowCount == 1 ? id : Self.hash(row: row, prefix: prefix)
+                predicted(id: rowID, value: prediction, window: window, origins: origins, drift: drift)
+            }
+            return drift
+        }
         let label = payload.label.withUnsafeBytes { value(number: payload.labelNumber, text: $0) }
         let hasPrediction = !payload.prediction.isEmpty || payload.predictionNumber != nil
         if let label, !hasPrediction || join.isWaiting(id) {
-            join.label(id: id, value: label, partition: Int32(partition), offset: offset, now: now)
+            join.label(id: id, value: label, partition: Int32(origin.partition), offset: origin.offset, now: now)
             return false
         }
         guard hasPrediction, let prediction = payload.prediction.withUnsafeBytes({ value(number: payload.predictionNumber, text: $0) }) else {
             return true
         }
-        let drift = offset >= driftResume[partition] ?? .min
-        if drift && settings.task == .binary && (0...1).contains(prediction) { estimate.add(probability: prediction) }
-        let window = Self.window(of: payload.timestampMilliseconds ?? now, length: settings.windowMilliseconds)
+        if predicted(id: id, value: prediction, window: window, origins: origins, drift: drift), let label {
+            join.label(id: id, value: label, partition: Int32(origin.partition), offset: origin.offset, now: now)
+        }
+        return drift
+    }
+
+    /// A prediction to wait in `window` (false: the window was judged already, and it is late).
+    @discardableResult
+    private func predicted(id: UInt64, value: Double, window: Int, origins: some Collection<InferenceJoin.Origin>, drift: Bool) -> Bool {
+        if drift && settings.task == .binary && (0...1).contains(value) { estimate.add(probability: value) }
         if let closed = closedThrough, window <= closed, !join.hasWindow(window) {
             late += 1
-            return drift
+            return false
         }
-        join.prediction(id: id, value: prediction, window: window, partition: Int32(partition), offset: offset)
-        if let label { join.label(id: id, value: label, partition: Int32(partition), offset: offset, now: now) }
-        return drift
+        for (index, origin) in origins.enumerated() {
+            if index == 0 {
+                join.prediction(id: id, value: value, window: window, partition: Int32(origin.partition), offset: origin.offset)
+            } else {
+                join.hold(window: window, partition: Int32(origin.partition), offset: origin.offset)
+            }
+        }
+        return true
     }
 
     /// A message of the labels topic; one without its id or a label the task can take is a
@@ -249,6 +279,23 @@ final class PerformanceTracker {
     /// FNV-1a of the id's bytes; 0 is kept for "taken" in the join's arena.
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let hash = FNV1a.hash(bytes)
+        return hash == 0 ? 1 : hash
+    }
+
+    /// The hash of `<id>/<row>` from the FNV-1a hash of `<id>`, without building the text.
+    static func hash(row: Int, prefix: UInt64) -> UInt64 {
+        let hash = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var start = 24
+            var rest = row
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            start -= 1
+            buffer[start] = UInt8(ascii: "/")
+            return FNV1a.hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[start..<24])), from: prefix)
+        }
         return hash == 0 ? 1 : hash
     }
 }
