@@ -129,7 +129,10 @@ public enum AgentRuntime {
             }
             let client = try configuration.kafka.clientConfiguration()
             let subscription = configuration.scaleOut.subscription(of: configuration.kafka)
-            let labelTopics = Set(performance.values.map(\.settings.labelsTopic)).subtracting(subscription.topics).sorted()
+            // The aggregator reads members' shares, not labels.
+            let labelTopics =
+                configuration.scaleOut.role == .aggregator
+                ? [] : Set(performance.values.map(\.settings.labelsTopic)).subtracting(subscription.topics).sorted()
             let consumer = try KafkaConsumer(
                 configuration: client, groupID: subscription.group, topics: subscription.topics + labelTopics, logger: logger)
             let producer = try KafkaProducer(configuration: client)

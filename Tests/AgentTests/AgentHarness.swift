@@ -119,30 +119,34 @@ enum AgentHarness {
         try await eventually("the awaited condition", timeout: timeout, sourceLocation: sourceLocation, condition)
     }
 
-    /// The windows an agent closed, in order.
-    final class WindowLog: Sendable {
-        private let outcomes = Mutex<[Pipeline.WindowOutcome]>([])
+    /// What an agent closed, in order: its drift windows or its performance windows.
+    final class OutcomeLog<Outcome: Sendable>: Sendable {
+        private let outcomes = Mutex<[Outcome]>([])
 
-        func append(_ outcome: Pipeline.WindowOutcome) { outcomes.withLock { $0.append(outcome) } }
+        func append(_ outcome: Outcome) { outcomes.withLock { $0.append(outcome) } }
         var count: Int { outcomes.withLock { $0.count } }
-        var all: [Pipeline.WindowOutcome] { outcomes.withLock { $0 } }
+        var all: [Outcome] { outcomes.withLock { $0 } }
     }
 
     /// The agent's services running in a group, each closed window logged.
     struct RunningAgent {
         let reference = DemoTraffic.reference(records: 20_000)
-        let windows = WindowLog()
+        let windows = OutcomeLog<Pipeline.WindowOutcome>()
+        /// With labels: the performance windows it judged.
+        let performance = OutcomeLog<Pipeline.PerformanceOutcome>()
         let readiness = Readiness()
         let http: HTTPServer
         let group: ServiceGroup
         let running: Task<Void, any Error>
 
         init(configuration: AgentConfiguration, logger: Logger) throws {
-            let windows = windows
+            let (windows, performance) = (windows, performance)
+            // A model with labels judges its performance against the clean labelled demo traffic.
+            let labelled = configuration.models.contains { $0.labels != nil } ? [DemoTraffic.model: DemoTraffic.labelledReference(records: 20_000)] : [:]
             let (http, pipeline) = try AgentRuntime.makeServices(
-                configuration: configuration, references: [DemoTraffic.model: reference], catalogue: MetricCatalogue(version: "test"),
-                readiness: readiness, logger: logger
-            ) { outcome in windows.append(outcome) }
+                configuration: configuration, references: [DemoTraffic.model: reference], labelled: labelled,
+                catalogue: MetricCatalogue(version: "test"), readiness: readiness, logger: logger,
+                observer: { outcome in windows.append(outcome) }, performanceObserver: { outcome in performance.append(outcome) })
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: http), .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],

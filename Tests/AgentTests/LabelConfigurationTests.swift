@@ -72,3 +72,18 @@ struct LabelConfigurationTests {
         #expect(error.map { "\($0)" }?.contains(problem) == true, "\(error.map { "\($0)" } ?? "no error")")
     }
 }
+
+extension LabelConfigurationTests {
+    @Test("Members join labels with their own partitions' predictions: a non-range assignment strategy is refused, the default taken")
+    func scaleOutAssignment() throws {
+        let model = "    task: binary\n    window: {duration: 1m}\n    labels: {topic: l}\n"
+        let member = "scale_out: {role: member}\n"
+        try load(model, top: member).validate()
+        try load(model, top: member + "kafka: {properties: {partition.assignment.strategy: \"range,roundrobin\"}}\n").validate()
+        try load(model, top: "scale_out: {role: aggregator}\nkafka: {properties: {partition.assignment.strategy: cooperative-sticky}}\n").validate()
+        let error = #expect(throws: ConfigurationError.self) {
+            try load(model, top: member + "kafka: {properties: {partition.assignment.strategy: cooperative-sticky}}\n").validate()
+        }
+        #expect(error.map { "\($0)" }?.contains("needs partition.assignment.strategy range") == true, "\(error.map { "\($0)" } ?? "no error")")
+    }
+}

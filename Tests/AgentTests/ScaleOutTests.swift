@@ -90,5 +90,80 @@ extension AgentOnKafka {
             #expect(mergedShares == published.reduce(0, +))
             #expect(Exposition.sample("driftwatch_pane_summaries_total{model=\"fraud-detector\",result=\"duplicate\"}", in: aggregatorMetrics) == 0)
         }
+
+        @Test("Members join their own partitions' labels and share finished performance windows; the aggregator judges each as one agent reading every partition")
+        func performanceShares() async throws {
+            let partitions = 4
+            let cluster = try AgentHarness.cluster(partitions: partitions)
+            try cluster.createTopic("summaries", partitions: 2)
+            // Labels keyed like the predictions: label i on the partition of record i.
+            try cluster.createTopic("labels", partitions: partitions)
+            let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+            var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 1_000_000)
+            configuration.models[0].window = WindowSettings(duration: "2s", slide: "1s", allowedLateness: "200ms")
+            configuration.models[0].task = .binary
+            var labels = LabelSettings(topic: "labels")
+            labels.window = "2s"
+            labels.maxDelay = "10m"
+            configuration.models[0].labels = labels
+            configuration.scaleOut.summariesTopic = "summaries"
+
+            var memberConfiguration = configuration
+            memberConfiguration.kafka.group = "members"
+            memberConfiguration.scaleOut.role = .member
+            memberConfiguration.scaleOut.member = "a"
+            let a = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
+            try await AgentHarness.wait { a.readiness.state.ready }
+            memberConfiguration.scaleOut.member = "b"
+            let b = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
+            try await AgentHarness.wait { b.readiness.state.ready }
+            // Each member: two of the four partitions of the logs, and the same two of the labels.
+            try await AgentHarness.RunningAgent.awaitAssignment(of: [a, b]) { $0 == [4, 4] }
+            var aggregatorConfiguration = memberConfiguration
+            aggregatorConfiguration.scaleOut.role = .aggregator
+            let aggregator = try AgentHarness.RunningAgent(configuration: aggregatorConfiguration, logger: logger)
+
+            // 12 s of labelled traffic whose quality drops after 6 s, its labels after it; then
+            // one record per partition 20 s on, which closes every window of the traffic.
+            var traffic = DemoTraffic(seed: 37, driftAfter: 6_000, labelled: true)
+            try AgentHarness.produce(0..<12_000, of: &traffic, partitions: partitions, producer: producer, labelsTopic: "labels")
+            let tickets = try (0..<partitions).map { partition in
+                try producer.send(
+                    topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_020_000), partition: Int32(partition))
+            }
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
+
+            var standaloneConfiguration = configuration
+            standaloneConfiguration.kafka.group = "one"
+            let one = try AgentHarness.RunningAgent(configuration: standaloneConfiguration, logger: logger)
+            // Performance windows of 2 s: [0, 2 s) to [10 s, 12 s).
+            try await AgentHarness.wait { one.performance.count >= 6 }
+            try await AgentHarness.wait { aggregator.performance.count >= one.performance.count }
+            let memberMetrics = [try await a.scrape { _ in true }, try await b.scrape { _ in true }]
+            let aggregatorMetrics = try await aggregator.scrape { _ in true }
+            for agent in [one, aggregator, a, b] { try await agent.stop() }
+
+            let expected = one.performance.all
+            let merged = aggregator.performance.all
+            #expect(expected.count == 6 && expected.map(\.joined).reduce(0, +) == 12_000)
+            #expect(merged.map(\.start) == expected.map(\.start))
+            #expect(merged.map(\.joined) == expected.map(\.joined))
+            for (window, single) in zip(merged, expected) {
+                #expect(Set(window.values.keys) == Set(single.values.keys))
+                for (metric, value) in single.values {
+                    let other = window.values[metric] ?? .nan
+                    #expect(abs(other - value) <= 1e-12 * max(1, abs(value)), "window \(window.start) \(metric): \(other) vs \(value)")
+                }
+                #expect(window.breaches.map(\.metric) == single.breaches.map(\.metric))
+                #expect(window.state == single.state)
+            }
+            // The same events under the same ids: the quality dropped, then retraining requested.
+            #expect(merged.flatMap(\.events).map(\.id) == expected.flatMap(\.events).map(\.id))
+            #expect(expected.flatMap(\.events).map(\.kind) == [.performanceDegraded, .retrainingRequested])
+            // Each member joined its own half of the predictions with their labels.
+            let joined = memberMetrics.map { Exposition.sample("driftwatch_label_joins_total{model=\"fraud-detector\",outcome=\"joined\"}", in: $0) ?? 0 }
+            #expect(joined.allSatisfy { $0 > 0 } && joined.reduce(0, +) == 12_000, "joined per member: \(joined)")
+            #expect(Exposition.sample("driftwatch_pane_summaries_total{model=\"fraud-detector\",result=\"duplicate\"}", in: aggregatorMetrics) == 0)
+        }
     }
 }

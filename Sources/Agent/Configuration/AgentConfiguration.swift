@@ -314,7 +314,14 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
                 problems += labels.problems(model: model.name)
                 if !(0...1).contains(model.decisionThreshold) { problems.append("model \(model.name): decision_threshold must be within 0...1") }
                 if model.segmentBy != nil { problems.append("model \(model.name): labels and segment_by do not go together yet") }
-                if scaleOut.role != .standalone { problems.append("model \(model.name): labels are joined by standalone agents only, not scale_out.role \(scaleOut.role)") }
+                // Members join labels with the predictions of their own partitions: the group
+                // must give each member the same partitions of the labels topic (range does).
+                if scaleOut.role == .member, let strategy = kafka.properties["partition.assignment.strategy"],
+                    strategy.split(separator: ",").first.map({ $0.trimmingCharacters(in: .whitespaces) }) != "range"
+                {
+                    problems.append(
+                        "model \(model.name): members join labels with their own partitions' predictions, which needs partition.assignment.strategy range (co-partitioned topics), not \(strategy)")
+                }
             default: break
             }
         }

@@ -49,49 +49,63 @@ extension Pipeline {
         logger.debug("estimated performance", metadata: ["model": "\(target.model)", "values": "\(Self.describe(estimated))"])
     }
 
-    /// Judges the performance windows whose labels came, and publishes what they raise.
+    /// Judges the performance windows whose labels came, and publishes what they raise; a
+    /// member shares them instead, and the aggregator judges the windows its members finished.
     func finishPerformance() throws(PipelineError) {
         guard router.watched.contains(where: { $0.performance != nil }) else { return }
         // Prediction time has passed a window in every partition of the logs: it is closed.
         let watermark = eventTimeLimit(topics: Set(settings.formats.keys))
         for target in router.watched {
             guard let tracker = target.performance else { continue }
-            tracker.advance(watermark: watermark, now: wallMilliseconds())
-            for verdict in tracker.finish(now: wallMilliseconds()) {
-                let kinds: [DriftEvent.Kind] = verdict.actions.compactMap { action in
-                    switch action {
-                    case .driftDetected: .performanceDegraded
-                    case .retrainingRequested: .retrainingRequested
-                    case .driftResolved: nil
-                    }
-                }
-                let events = kinds.map { kind in
-                    DriftEvent(
-                        kind: kind, model: target.model, referenceVersion: target.monitor.reference.version, start: verdict.start,
-                        end: verdict.end, records: verdict.window.tally.count, breaches: verdict.breaches)
-                }
-                if !verdict.unjudged.isEmpty && !tracker.warnedUnjudged {
-                    tracker.warnedUnjudged = true
-                    logger.warning(
-                        "no threshold for some performance metrics: the labelled reference has fewer than two chunks of a window's records; set policy.performance for them",
-                        metadata: ["model": "\(target.model)", "metrics": "\(verdict.unjudged.map(\.rawValue))", "window_records": "\(verdict.window.tally.count)"])
-                }
-                try self.events.publish(events, metrics: target.metrics)
-                noteClosed()
-                settings.performanceObserver?(
-                    PerformanceOutcome(
-                        model: target.model, start: verdict.start, end: verdict.end, joined: verdict.window.tally.count,
-                        expired: verdict.window.expired, values: verdict.values, breaches: verdict.breaches, state: tracker.state.state,
-                        events: events))
-                logger.info(
-                    "performance window judged",
-                    metadata: [
-                        "model": "\(target.model)", "window": "\(verdict.start)-\(verdict.end)", "joined": "\(verdict.window.tally.count)",
-                        "expired": "\(verdict.window.expired)", "values": "\(Self.describe(verdict.values))",
-                        "breaches": "\(verdict.breaches.map(\.metric.rawValue))", "state": "\(tracker.state.state.gauge)",
-                        "events": "\(events.map(\.id).joined(separator: ","))",
-                    ])
+            switch settings.scaleOut {
+            case .standalone:
+                tracker.advance(watermark: watermark, now: wallMilliseconds())
+                try publish(tracker.judge(tracker.finishWindows(now: wallMilliseconds())), of: target, tracker)
+            case .member(let topic, let member):
+                tracker.advance(watermark: watermark, now: wallMilliseconds())
+                try publishPerformanceShares(tracker.finishWindows(now: wallMilliseconds()), of: target, tracker, topic: topic, member: member)
+            case .aggregator:
+                try publish(tracker.judge(tracker.completeWindows()), of: target, tracker)
             }
+        }
+    }
+
+    /// Publishes the events of judged windows, and tells the observer and the log.
+    private func publish(_ verdicts: [PerformanceTracker.Verdict], of target: Watched, _ tracker: PerformanceTracker) throws(PipelineError) {
+        for verdict in verdicts {
+            let kinds: [DriftEvent.Kind] = verdict.actions.compactMap { action in
+                switch action {
+                case .driftDetected: .performanceDegraded
+                case .retrainingRequested: .retrainingRequested
+                case .driftResolved: nil
+                }
+            }
+            let events = kinds.map { kind in
+                DriftEvent(
+                    kind: kind, model: target.model, referenceVersion: target.monitor.reference.version, start: verdict.start,
+                    end: verdict.end, records: verdict.window.tally.count, breaches: verdict.breaches)
+            }
+            if !verdict.unjudged.isEmpty && !tracker.warnedUnjudged {
+                tracker.warnedUnjudged = true
+                logger.warning(
+                    "no threshold for some performance metrics: the labelled reference has fewer than two chunks of a window's records; set policy.performance for them",
+                    metadata: ["model": "\(target.model)", "metrics": "\(verdict.unjudged.map(\.rawValue))", "window_records": "\(verdict.window.tally.count)"])
+            }
+            try self.events.publish(events, metrics: target.metrics)
+            noteClosed()
+            settings.performanceObserver?(
+                PerformanceOutcome(
+                    model: target.model, start: verdict.start, end: verdict.end, joined: verdict.window.tally.count,
+                    expired: verdict.window.expired, values: verdict.values, breaches: verdict.breaches, state: verdict.state,
+                    events: events))
+            logger.info(
+                "performance window judged",
+                metadata: [
+                    "model": "\(target.model)", "window": "\(verdict.start)-\(verdict.end)", "joined": "\(verdict.window.tally.count)",
+                    "expired": "\(verdict.window.expired)", "values": "\(Self.describe(verdict.values))",
+                    "breaches": "\(verdict.breaches.map(\.metric.rawValue))", "state": "\(verdict.state.gauge)",
+                    "events": "\(events.map(\.id).joined(separator: ","))",
+                ])
         }
     }
 
@@ -99,7 +113,7 @@ extension Pipeline {
     func performanceHeldOffsets() -> [Int: Int64] {
         var held: [Int: Int64] = [:]
         for target in router.watched {
-            for (partition, offset) in target.performance?.join.heldOffsets() ?? [:] { held[Int(partition)] = min(held[Int(partition)] ?? offset, offset) }
+            for (partition, offset) in target.performance?.heldOffsets() ?? [:] { held[partition] = min(held[partition] ?? offset, offset) }
         }
         return held
     }

@@ -52,8 +52,71 @@ extension Pipeline {
             ])
     }
 
+    /// Member: sends the shares of the performance windows it finished, to the summaries
+    /// partition of the model's pane summaries (so the aggregator reads them in order), each
+    /// acknowledged by Kafka before the offsets they held are committed.
+    func publishPerformanceShares(
+        _ finished: [PerformanceJoin.FinishedWindow], of target: Watched, _ tracker: PerformanceTracker, topic: String, member: String
+    ) throws(PipelineError) {
+        let inputs = Set(settings.formats.keys)
+        let sources = consumer.assignment().filter { inputs.contains($0.topic) }.map { PaneContribution.Source(topic: $0.topic, partition: $0.partition) }
+        for share in tracker.shares(of: finished, model: target.model, sources: sources.sorted(), member: member) {
+            let value: [UInt8]
+            do {
+                value = Array(try Self.contributionEncoder.encode(share))
+            } catch {
+                logger.error("a performance share could not be encoded; its window is lost", metadata: ["model": "\(share.model)", "error": "\(error)"])
+                continue
+            }
+            let kind = PerformanceContribution.header
+            try events.sendAcknowledged(
+                topic: topic, key: Array(share.key.utf8), value: value,
+                headers: [MessageHeader(name: "content-type", string: "application/json"), MessageHeader(name: kind.name, string: kind.value)],
+                partition: summariesPartitions(topic: topic).map { Int32(truncatingIfNeeded: FNV1a.hash(share.model) % UInt64($0)) },
+                id: share.key)
+            target.metrics.countPaneSummary(.published)
+            noteClosed()
+            logger.info(
+                "performance share published",
+                metadata: [
+                    "model": "\(share.model)", "window": "\(share.window)", "joined": "\(share.tally?.count ?? 0)", "expired": "\(share.expired)",
+                    "sources": "\(share.sources.map(\.description).joined(separator: ","))",
+                ])
+        }
+    }
+
+    /// Aggregator: merges a member's share of a performance window, or dead-letters what is not one.
+    private func mergePerformanceShare(_ message: borrowing ConsumedMessage, partition: Int) {
+        let share: PerformanceContribution
+        do {
+            share = try Self.contributionDecoder.decode(PerformanceContribution.self, from: message.value.map { Data($0) } ?? Data())
+        } catch {
+            deadLetter(message, DecodeError(.malformedJSON, at: 0, "not a performance share: \(error)"))
+            return
+        }
+        guard let target = router.configured(share.model) else {
+            catalogue.countUnrouted()
+            return
+        }
+        guard let tracker = target.performance else {
+            deadLetter(message, DecodeError(.malformedJSON, at: 0, "a performance share for model \(share.model), which has no labels here"))
+            return
+        }
+        switch tracker.merge(share, partition: partition, offset: message.offset) {
+        case .merged: target.metrics.countPaneSummary(.merged)
+        case .duplicate: target.metrics.countPaneSummary(.duplicate)
+        case .late: target.metrics.countPaneSummary(.late)
+        case .implausible:
+            deadLetter(message, DecodeError(.malformedJSON, at: 0, "a performance share that does not fit model \(share.model)'s task, threshold, window or bins"))
+        }
+    }
+
     /// Aggregator: merges a member's share into its pane, or dead-letters what is not one.
     func mergeContribution(_ message: borrowing ConsumedMessage, partition: Int) {
+        let kind = PerformanceContribution.header
+        if let header = message.header(named: kind.name), header.elementsEqual(kind.value.utf8) {
+            return mergePerformanceShare(message, partition: partition)
+        }
         let contribution: PaneContribution
         do {
             contribution = try Self.contributionDecoder.decode(PaneContribution.self, from: message.value.map { Data($0) } ?? Data())
@@ -88,7 +151,9 @@ extension Pipeline {
     /// Aggregator: judges every window whose panes all members have closed.
     func closeCompleteAggregatedPanes() throws(PipelineError) {
         guard case .aggregator(let topics) = settings.scaleOut else { return }
-        if router.watched.contains(where: { $0.coverage.sources.isEmpty }) { learnInputPartitions(topics) }
+        if router.watched.contains(where: { $0.coverage.sources.isEmpty || $0.performance?.coverage.sources.isEmpty == true }) {
+            learnInputPartitions(topics)
+        }
         for target in router.watched {
             target.monitor.completePanes(before: target.coverage.completeBefore)
             while target.monitor.hasPaneToClose { try closeWindow(target) }
@@ -106,12 +171,15 @@ extension Pipeline {
             }
             sources += (0..<count).map { PaneContribution.Source(topic: topic, partition: Int32($0)) }
         }
-        for target in router.watched { target.coverage.add(sources: sources) }
+        for target in router.watched {
+            target.coverage.add(sources: sources)
+            target.performance?.coverage.add(sources: sources)
+        }
         logger.info("aggregating pane summaries", metadata: ["input_partitions": "\(sources.count)"])
     }
 
     /// The summaries topic's partition count, asked once.
-    private func summariesPartitions(topic: String) -> Int? {
+    func summariesPartitions(topic: String) -> Int? {
         events.partitionCount(of: topic)
     }
 }

@@ -27,6 +27,19 @@ public struct MulticlassTally: Sendable, Hashable, Codable {
         }
     }
 
+    /// The same counts with class `k` numbered `indexes[k]` (another agent's numbering of the
+    /// same class names); indexes must be distinct and cover the tally's classes.
+    public func renumbered(_ indexes: [Int]) -> MulticlassTally {
+        precondition(indexes.count >= classes && Set(indexes.prefix(classes)).count == classes && indexes.allSatisfy { $0 >= 0 }, "a renumbering covers every class once")
+        var renumbered = MulticlassTally(classes: (indexes.prefix(classes).max() ?? -1) + 1)
+        for label in 0..<classes {
+            for predicted in 0..<classes {
+                renumbered.counts[indexes[label] * renumbered.classes + indexes[predicted]] += counts[label * classes + predicted]
+            }
+        }
+        return renumbered
+    }
+
     private mutating func grow(to wanted: Int) {
         guard wanted > classes else { return }
         var grown = [Int](repeating: 0, count: wanted * wanted)

@@ -16,6 +16,12 @@ public struct PerformanceJoin {
         public var tally: PerformanceTally
         /// Predictions of the window that got no label in time.
         public var expired: Int
+
+        public init(window: Int, tally: PerformanceTally, expired: Int) {
+            self.window = window
+            self.tally = tally
+            self.expired = expired
+        }
     }
 
     /// Joins, expiries and unmatched labels since the last ``takeCounts()``.
@@ -74,6 +80,9 @@ public struct PerformanceJoin {
     public var waitingLabels: Int { labels.count }
     /// Bytes of the waiting predictions and labels.
     public var waitingBytes: Int { predictions.bytes + labels.bytes }
+
+    /// The oldest window with predictions not yet finished.
+    public var oldestWindow: Int? { windows.keys.min() }
 
     /// Whether window `window` has predictions not yet judged.
     public func hasWindow(_ window: Int) -> Bool { windows[window] != nil }

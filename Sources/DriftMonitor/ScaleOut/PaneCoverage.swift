@@ -21,13 +21,19 @@ public struct PaneCoverage: Sendable {
     /// Notes a share. Returns false when a share of the same pane already named one of its
     /// partitions: it must not be merged again.
     public mutating func admit(_ contribution: PaneContribution) -> Bool {
-        for source in contribution.sources {
-            closedBefore[source] = max(closedBefore[source] ?? .min, contribution.pane.saturating(adding: 1))
+        admit(pane: contribution.pane, sources: contribution.sources)
+    }
+
+    /// Notes a share of `pane` from `sources` (a performance window's share counts its windows
+    /// as panes). Returns false when a share of the pane already named one of these partitions.
+    public mutating func admit(pane: Int64, sources shared: [PaneContribution.Source]) -> Bool {
+        for source in shared {
+            closedBefore[source] = max(closedBefore[source] ?? .min, pane.saturating(adding: 1))
         }
-        var seen = merged[contribution.pane, default: []]
-        guard seen.isDisjoint(with: contribution.sources) else { return false }
-        seen.formUnion(contribution.sources)
-        merged[contribution.pane] = seen
+        var seen = merged[pane, default: []]
+        guard seen.isDisjoint(with: shared) else { return false }
+        seen.formUnion(shared)
+        merged[pane] = seen
         return true
     }
 

@@ -49,7 +49,7 @@ final class PerformanceTracker {
     private var estimate: ExpectedConfusion
     /// The newest performance window closed: prediction time passed its end in every
     /// partition. A prediction for a closed window already judged is late, and dropped.
-    private var closedThrough: Int?
+    private(set) var closedThrough: Int?
     /// Predictions that came for a window already judged, since the last count.
     private var late = 0
     /// Whether the metrics without a threshold were logged.
@@ -57,6 +57,13 @@ final class PerformanceTracker {
     /// Per partition id, the offset below which records were judged by the drift windows
     /// already and are read again for their predictions only (set from a checkpoint).
     var driftResume: [Int: Int64] = [:]
+    /// Member: the newest window it shared (every window up to it is finished on its partitions).
+    var sharedThrough: Int?
+    /// Aggregator: which windows every input partition's member has finished, the shares
+    /// merged by window, and the windows before this one judged.
+    var coverage = PaneCoverage(sources: [])
+    var aggregated: [Int: AggregatedWindow] = [:]
+    var judgedBefore: Int?
 
     init(settings: Settings, reference: LabelledPredictions, classes: ClassIndex, metrics: PerformanceMetrics, now: Int64) {
         self.settings = settings
@@ -183,19 +190,26 @@ final class PerformanceTracker {
         var values: [PerformanceMetric: Double]
         var breaches: [PerformanceBreach]
         var actions: [DriftStateMachine.Action]
+        /// The state machine's state after this window (later windows of the batch move it on).
+        var state: DriftStateMachine.State
         var start: Int64
         var end: Int64
         /// Metrics the policy has no threshold for (a reference of fewer than two chunks of the window's size).
         var unjudged: [PerformanceMetric]
     }
 
-    /// The performance windows whose labels all came (or waited long enough), judged in order.
-    func finish(now: Int64) -> [Verdict] {
+    /// The performance windows whose labels all came (or waited long enough), oldest first.
+    func finishWindows(now: Int64) -> [PerformanceJoin.FinishedWindow] {
         let finished = join.finish(now: now)
         let counts = join.takeCounts()
         metrics.count(joined: counts.joined, expired: counts.expired, unmatched: counts.unmatched, late: late, waiting: join.waitingPredictions)
         late = 0
-        return finished.map { window in
+        return finished
+    }
+
+    /// Finished windows (this agent's, or merged from members' shares) judged in order.
+    func judge(_ finished: [PerformanceJoin.FinishedWindow]) -> [Verdict] {
+        finished.map { window in
             let values = window.tally.values
             let baseline = baseline(records: window.tally.count)
             let breaches = window.tally.count >= settings.policy.judgedWindowRecords ? settings.policy.performance.breaches(of: values, baseline: baseline) : []
@@ -206,8 +220,8 @@ final class PerformanceTracker {
             let start = Int64(window.window) * settings.windowMilliseconds
             let unjudged = settings.task.metrics.filter { settings.policy.performance.threshold(of: $0, baseline: baseline) == nil }
             return Verdict(
-                window: window, values: values, breaches: breaches, actions: actions, start: start, end: start + settings.windowMilliseconds,
-                unjudged: unjudged)
+                window: window, values: values, breaches: breaches, actions: actions, state: state.state, start: start,
+                end: start + settings.windowMilliseconds, unjudged: unjudged)
         }
     }
 
@@ -230,18 +244,30 @@ final class PerformanceTracker {
         estimate = ExpectedConfusion(threshold: settings.decisionThreshold)
         closedThrough = nil
         driftResume = [:]
+        sharedThrough = nil
+        // Shares are read again from the committed offsets: what they said is forgotten too.
+        aggregated = [:]
+        coverage = PaneCoverage(sources: coverage.sources)
     }
 
     func restore(_ checkpoint: PerformanceCheckpoint, resume: [Int: Int64]) {
         state = DriftStateMachine(policy: settings.policy, state: checkpoint.state)
         join.restore(finished: Set(checkpoint.finished))
+        if let judged = checkpoint.judgedBefore { judgedBefore = max(judgedBefore ?? .min, judged) }
         driftResume = resume
         metrics.setState(state.state)
     }
 
     var checkpoint: PerformanceCheckpoint {
-        PerformanceCheckpoint(state: state.state, finished: join.finishedAfterFloor.sorted().suffix(PerformanceCheckpoint.maximumFinished))
+        PerformanceCheckpoint(
+            state: state.state, finished: join.finishedAfterFloor.sorted().suffix(PerformanceCheckpoint.maximumFinished), judgedBefore: judgedBefore)
     }
+
+    /// A class's index, for a class named in a member's share.
+    func classIndex(of name: String) -> Int? { classes.index(of: name, limit: Self.maximumClasses) }
+
+    /// The class names, by index.
+    var classNames: [String] { classes.names }
 
     /// A prediction or label's value: its number (binary, regression) or its class
     /// (multiclass), from the number the decoder parsed or else the text; nil: none usable.
@@ -307,4 +333,6 @@ struct PerformanceCheckpoint: Codable, Hashable {
     var state: DriftStateMachine.State
     /// Performance windows finished after the oldest one still waiting.
     var finished: [Int]
+    /// Aggregator: the windows before this one were judged; members' shares of them are late.
+    var judgedBefore: Int?
 }
