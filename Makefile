@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-calibration bench-compare bench-labels bench-decode bench-scrape evidently fuzz soak clean
+.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-calibration bench-compare bench-labels bench-decode bench-scrape evidently fuzz soak clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool),
 # Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
@@ -135,6 +135,10 @@ bench-kernels: deps
 	$(SWIFT) build -c release --package-path Benchmarks --product KernelTimer
 	python3 Benchmarks/scripts/bench_kernels.py Benchmarks/.build/release/KernelTimer \
 		$$(test -x $(EVIDENTLY_PYTHON) && echo --evidently $(EVIDENTLY_PYTHON))
+
+bench-vectors: deps
+	$(SWIFT) build -c release --package-path Benchmarks --product VectorTimer
+	python3 Benchmarks/scripts/bench_vectors.py Benchmarks/.build/release/VectorTimer
 
 # Evidently 0.7 needs pandas < 2.3, so it gets its own environment.
 evidently:

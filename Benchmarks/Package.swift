@@ -43,9 +43,18 @@ let package = Package(
                 .product(name: "DriftMonitor", package: "driftwatch"),
             ]
         ),
+        .target(name: "Timing"),
+        .executableTarget(
+            name: "VectorTimer",
+            dependencies: [
+                "Timing",
+                .product(name: "DriftKernels", package: "driftwatch"),
+            ]
+        ),
         .executableTarget(
             name: "KernelTimer",
             dependencies: [
+                "Timing",
                 .product(name: "DriftKernels", package: "driftwatch"),
                 .product(name: "DriftMonitor", package: "driftwatch"),
             ]

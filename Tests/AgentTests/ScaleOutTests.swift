@@ -15,6 +15,26 @@ extension AgentOnKafka {
     struct ScaleOutTests {
         let logger = Logger(label: "scale-out-test")
 
+        /// Members `a` and `b` of the group "members", and the aggregator, started once the
+        /// members' assigned partition counts are `split` and hold.
+        func startGroup(_ configuration: AgentConfiguration, split: [Int]) async throws
+            -> (AgentHarness.RunningAgent, AgentHarness.RunningAgent, AgentHarness.RunningAgent)
+        {
+            var member = configuration
+            member.kafka.group = "members"
+            member.scaleOut.role = .member
+            member.scaleOut.member = "a"
+            let a = try AgentHarness.RunningAgent(configuration: member, logger: logger)
+            try await AgentHarness.wait { a.readiness.state.ready }
+            member.scaleOut.member = "b"
+            let b = try AgentHarness.RunningAgent(configuration: member, logger: logger)
+            try await AgentHarness.wait { b.readiness.state.ready }
+            try await AgentHarness.RunningAgent.awaitAssignment(of: [a, b]) { $0 == split }
+            var aggregator = member
+            aggregator.scaleOut.role = .aggregator
+            return (a, b, try AgentHarness.RunningAgent(configuration: aggregator, logger: logger))
+        }
+
         @Test("Two members' merged pane summaries judge every window as one agent reading every partition")
         func twoMembersEqualOne() async throws {
             let partitions = 4
@@ -25,20 +45,8 @@ extension AgentOnKafka {
             configuration.models[0].window = WindowSettings(duration: "2s", slide: "1s", allowedLateness: "200ms")
             configuration.scaleOut.summariesTopic = "summaries"
 
-            var memberConfiguration = configuration
-            memberConfiguration.kafka.group = "members"
-            memberConfiguration.scaleOut.role = .member
-            memberConfiguration.scaleOut.member = "a"
-            let a = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
-            try await AgentHarness.wait { a.readiness.state.ready }
-            memberConfiguration.scaleOut.member = "b"
-            let b = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
-            try await AgentHarness.wait { b.readiness.state.ready }
             // The join's rebalance: each member ends up with two of the four partitions.
-            try await AgentHarness.RunningAgent.awaitAssignment(of: [a, b]) { $0 == [2, 2] }
-            var aggregatorConfiguration = memberConfiguration
-            aggregatorConfiguration.scaleOut.role = .aggregator
-            let aggregator = try AgentHarness.RunningAgent(configuration: aggregatorConfiguration, logger: logger)
+            let (a, b, aggregator) = try await startGroup(configuration, split: [2, 2])
 
             // 12 s of traffic, one record per ms over the four partitions, drifting after 6 s;
             // then one record per partition 20 s on, which closes every pane of the traffic.
@@ -108,20 +116,8 @@ extension AgentOnKafka {
             configuration.models[0].labels = labels
             configuration.scaleOut.summariesTopic = "summaries"
 
-            var memberConfiguration = configuration
-            memberConfiguration.kafka.group = "members"
-            memberConfiguration.scaleOut.role = .member
-            memberConfiguration.scaleOut.member = "a"
-            let a = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
-            try await AgentHarness.wait { a.readiness.state.ready }
-            memberConfiguration.scaleOut.member = "b"
-            let b = try AgentHarness.RunningAgent(configuration: memberConfiguration, logger: logger)
-            try await AgentHarness.wait { b.readiness.state.ready }
             // Each member: two of the four partitions of the logs, and the same two of the labels.
-            try await AgentHarness.RunningAgent.awaitAssignment(of: [a, b]) { $0 == [4, 4] }
-            var aggregatorConfiguration = memberConfiguration
-            aggregatorConfiguration.scaleOut.role = .aggregator
-            let aggregator = try AgentHarness.RunningAgent(configuration: aggregatorConfiguration, logger: logger)
+            let (a, b, aggregator) = try await startGroup(configuration, split: [4, 4])
 
             // 12 s of labelled traffic whose quality drops after 6 s, its labels after it; then
             // one record per partition 20 s on, which closes every window of the traffic.

@@ -1,6 +1,7 @@
 import DriftKernels
 import DriftMonitor
 import Foundation
+import Timing
 
 // Usage: KernelTimer REFERENCE.f64 CURRENT.f64 COLUMNS
 // Prints one JSON object of median seconds per step, for bench_kernels.py to set beside numpy/scipy.
@@ -13,17 +14,7 @@ let reference = try Window(path: arguments[1], columns: columnCount)
 let current = try Window(path: arguments[2], columns: columnCount)
 
 /// Median wall time of `repeats` runs, in seconds.
-func median(_ repeats: Int = 15, _ body: () -> Void) -> Double {
-    var samples: [Double] = []
-    for _ in 0..<repeats {
-        let start = ContinuousClock.now
-        body()
-        let elapsed = ContinuousClock.now - start
-        samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-    }
-    samples.sort()
-    return samples[samples.count / 2]
-}
+func median(_ repeats: Int = 15, _ body: () -> Void) -> Double { medianSeconds(repeats, body) }
 
 var sink = 0.0
 let referenceBatch = reference.batch()

@@ -27,20 +27,7 @@ extension Pipeline {
         let sources = consumer.assignment().map { PaneContribution.Source(topic: $0.topic, partition: $0.partition) }
         guard let closed = target.monitor.closeContribution(space: intake.space, sources: sources, member: member) else { return }
         let contribution = closed.contribution
-        let value: [UInt8]
-        do {
-            value = Array(try Self.contributionEncoder.encode(contribution))
-        } catch {
-            // Only non-finite numbers could fail, and the strategy above writes them as strings.
-            logger.error("a pane summary could not be encoded; its pane is lost", metadata: ["model": "\(contribution.model)", "error": "\(error)"])
-            return
-        }
-        let summaryPartitions = summariesPartitions(topic: topic)
-        try events.sendAcknowledged(
-            topic: topic, key: Array(contribution.key.utf8), value: value,
-            headers: [MessageHeader(name: "content-type", string: "application/json")],
-            partition: summaryPartitions.map { Int32(truncatingIfNeeded: FNV1a.hash(contribution.model) % UInt64($0)) },
-            id: contribution.key)
+        guard try sendShare(contribution, key: contribution.key, model: contribution.model, topic: topic) else { return }
         target.metrics.countPaneSummary(.published)
         noteClosed()
         logger.info(
@@ -60,20 +47,10 @@ extension Pipeline {
     ) throws(PipelineError) {
         let inputs = Set(settings.formats.keys)
         let sources = consumer.assignment().filter { inputs.contains($0.topic) }.map { PaneContribution.Source(topic: $0.topic, partition: $0.partition) }
+        let kind = PerformanceContribution.header
         for share in tracker.shares(of: finished, model: target.model, sources: sources.sorted(), member: member) {
-            let value: [UInt8]
-            do {
-                value = Array(try Self.contributionEncoder.encode(share))
-            } catch {
-                logger.error("a performance share could not be encoded; its window is lost", metadata: ["model": "\(share.model)", "error": "\(error)"])
-                continue
-            }
-            let kind = PerformanceContribution.header
-            try events.sendAcknowledged(
-                topic: topic, key: Array(share.key.utf8), value: value,
-                headers: [MessageHeader(name: "content-type", string: "application/json"), MessageHeader(name: kind.name, string: kind.value)],
-                partition: summariesPartitions(topic: topic).map { Int32(truncatingIfNeeded: FNV1a.hash(share.model) % UInt64($0)) },
-                id: share.key)
+            guard try sendShare(share, key: share.key, model: share.model, topic: topic, kind: MessageHeader(name: kind.name, string: kind.value))
+            else { continue }
             target.metrics.countPaneSummary(.published)
             noteClosed()
             logger.info(
@@ -83,6 +60,25 @@ extension Pipeline {
                     "sources": "\(share.sources.map(\.description).joined(separator: ","))",
                 ])
         }
+    }
+
+    /// Sends a member's share as JSON to the model's summaries partition (every share of a
+    /// model to one, so the aggregator reads a member's in order), acknowledged by Kafka.
+    /// Returns false when it could not be encoded (logged; its pane or window is lost).
+    private func sendShare(_ share: some Encodable, key: String, model: String, topic: String, kind: MessageHeader? = nil) throws(PipelineError) -> Bool {
+        let value: [UInt8]
+        do {
+            value = Array(try Self.contributionEncoder.encode(share))
+        } catch {
+            // Only non-finite numbers could fail, and the strategy above writes them as strings.
+            logger.error("a summary could not be encoded; what it summarised is lost", metadata: ["model": "\(model)", "key": "\(key)", "error": "\(error)"])
+            return false
+        }
+        try events.sendAcknowledged(
+            topic: topic, key: Array(key.utf8), value: value,
+            headers: [MessageHeader(name: "content-type", string: "application/json")] + (kind.map { [$0] } ?? []),
+            partition: summariesPartitions(topic: topic).map { Int32(truncatingIfNeeded: FNV1a.hash(model) % UInt64($0)) }, id: key)
+        return true
     }
 
     /// Aggregator: merges a member's share of a performance window, or dead-letters what is not one.
