@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
-.PHONY: deps build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-calibration bench-compare bench-labels bench-decode bench-scrape evidently fuzz soak clean
+.PHONY: deps mlflow-env build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-calibration bench-compare bench-labels bench-decode bench-scrape evidently fuzz soak clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool),
 # Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
@@ -29,6 +29,11 @@ deps:
 	@python3 -c "import confluent_kafka.schema_registry.protobuf, grpc_tools, kserve, cloudevents.kafka" 2>/dev/null || \
 		python3 -m pip install --quiet "confluent-kafka[schemaregistry,protobuf]" grpcio-tools kserve cloudevents
 	@python3 -c "import sklearn, nannyml" 2>/dev/null || python3 -m pip install --quiet "scikit-learn==1.9.1" "nannyml==0.13.1"
+
+# MLflow (PyPI) in an environment of its own, so that its pins do not fight the oracles':
+# MLflowEndToEndTests runs its server, and registers models with its client.
+mlflow-env:
+	@test -x .venv-mlflow/bin/mlflow || { python3 -m venv .venv-mlflow && .venv-mlflow/bin/pip install --quiet "mlflow==3.17.2"; }
 
 build: deps
 	$(SWIFT) build
@@ -77,7 +82,7 @@ image-check: build
 # first, alone, the rest after them in parallel. (Their failures in full runs on 2026-12-05 were
 # children inheriting the server's sockets, fixed, and an event-loop watchdog that gave up when
 # a connection was not yet active, reverted.)
-test: deps proto-check dashboards-check alerts-check architecture-check
+test: deps mlflow-env proto-check dashboards-check alerts-check architecture-check
 	scripts/generate-kubernetes.py --check
 	$(SWIFT) build --build-tests
 	scripts/check-image-libraries.py Dockerfile .build/debug/driftwatch

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "KafkaIO", targets: ["KafkaIO"]),
         .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "Registry", targets: ["Registry"]),
         .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Agent", targets: ["Agent"]),
         .library(name: "Hook", targets: ["Hook"]),
@@ -68,6 +69,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Registry",
+            dependencies: [
+                "HTTP",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "Telemetry",
             dependencies: [
                 "DriftMonitor", "HTTP",
@@ -79,7 +87,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "DriftKernels", "DriftMonitor", "HTTP", "Ingest", "KafkaIO", "Telemetry",
+                "DriftKernels", "DriftMonitor", "HTTP", "Ingest", "KafkaIO", "Registry", "Telemetry",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,6 +139,7 @@ let package = Package(
                 "HTTP", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "HTTP"]),
         .testTarget(name: "TelemetryTests", dependencies: ["HTTP", "Telemetry", "DriftMonitor", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "HTTP", "Ingest", "KafkaIO", "Telemetry", "TestSupport"]),
         .testTarget(name: "InjectorTests", dependencies: ["HTTP", "Injector", "TestSupport"], exclude: ["Fixtures"]),

@@ -4,6 +4,7 @@ import HTTP
 import Ingest
 import KafkaIO
 import Logging
+import Registry
 import ServiceLifecycle
 import Telemetry
 import UnixSignals
@@ -160,9 +161,39 @@ public enum AgentRuntime {
         return (http, pipeline)
     }
 
+    /// The configuration with each `models:/` reference downloaded from the model registry
+    /// (its model's `reference` is then the local file), and the versions they came from.
+    public static func downloadRegistered(_ configuration: AgentConfiguration, logger: Logger) async throws -> (AgentConfiguration, [String: String]) {
+        let (downloaded, versions) = try await downloadRegistered(configuration, from: try RegistryReferences(configuration: configuration), logger: logger)
+        return (downloaded, versions.mapValues(\.description))
+    }
+
+    static func downloadRegistered(
+        _ configuration: AgentConfiguration, from registry: RegistryReferences?, logger: Logger
+    ) async throws -> (AgentConfiguration, [String: ModelVersion]) {
+        guard let registry else { return (configuration, [:]) }
+        var configuration = configuration
+        var registered: [String: ModelVersion] = [:]
+        for (index, model) in configuration.models.enumerated() where registry.uris[model.name] != nil {
+            do {
+                let fetched = try await registry.fetch(model.name)
+                configuration.models[index].reference = fetched.path
+                registered[model.name] = fetched.version
+                logger.info(
+                    "reference downloaded from the model registry",
+                    metadata: ["model": "\(model.name)", "uri": "\(model.reference)", "model_version": "\(fetched.version)"])
+            } catch {
+                throw ConfigurationError(description: "model \(model.name): reference \(model.reference): \(error)")
+            }
+        }
+        return (configuration, registered)
+    }
+
     /// Runs the agent until SIGTERM/SIGINT, or until the input ends with `until_end`.
     public static func run(configuration: AgentConfiguration, logger: Logger) async throws {
         try configuration.validate()
+        let registry = try RegistryReferences(configuration: configuration)
+        let (configuration, registered) = try await downloadRegistered(configuration, from: registry, logger: logger)
         var references: [String: ReferenceProfile] = [:]
         for model in configuration.models {
             if model.bootstrapRecords != nil && !FileManager.default.fileExists(atPath: model.reference) {
@@ -172,6 +203,7 @@ public enum AgentRuntime {
             references[model.name] = try loadReference(
                 path: model.reference, model: model.name, policy: model.policy ?? DriftPolicy(), schema: model.declaredSchema,
                 fields: configuration.jsonFields)
+            if let version = registered[model.name] { references[model.name] = references[model.name]!.registered(as: version) }
             logger.info("reference loaded", metadata: ["model": "\(model.name)", "version": "\(references[model.name]!.version)"])
         }
         let catalogue = MetricCatalogue(version: version, limits: configuration.metrics.limits)
@@ -180,8 +212,9 @@ public enum AgentRuntime {
         let (http, pipeline) = try makeServices(
             configuration: configuration, references: references, catalogue: catalogue, readiness: readiness, logger: logger,
             referenceUpdates: updates)
-        let reloader = ReferenceReloader(
+        var reloader = ReferenceReloader(
             configuration: configuration, updates: updates, initialVersions: references.mapValues(\.version), logger: logger)
+        if let registry { reloader.registry = RegistryReload(references: registry, versions: registered, catalogue: catalogue) }
         let group = ServiceGroup(
             configuration: .init(
                 services: [

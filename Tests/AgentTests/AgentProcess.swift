@@ -29,8 +29,8 @@ final class AgentProcess: Sendable {
             .appendingPathComponent("driftwatch")
     }
 
-    init(arguments: [String]) throws {
-        process = try SpawnedProcess(Self.executable.path, arguments, output: .null, error: .pipe)
+    init(arguments: [String], environment: [String: String] = [:]) throws {
+        process = try SpawnedProcess(Self.executable.path, arguments, output: .null, error: .pipe, environment: environment)
         errors = process.standardError!
         errors.readabilityHandler = { [output] handle in
             let data = handle.availableData
@@ -39,13 +39,13 @@ final class AgentProcess: Sendable {
     }
 
     /// Starts `driftwatch run --config configuration` and waits until it serves HTTP; returns its port.
-    static func run(configuration: String) async throws -> (AgentProcess, port: Int) {
-        try await serve(arguments: ["run", "--config", configuration])
+    static func run(configuration: String, environment: [String: String] = [:]) async throws -> (AgentProcess, port: Int) {
+        try await serve(arguments: ["run", "--config", configuration], environment: environment)
     }
 
     /// Starts `driftwatch arguments...` and waits until it serves HTTP; returns its port.
-    static func serve(arguments: [String]) async throws -> (AgentProcess, port: Int) {
-        let agent = try AgentProcess(arguments: arguments)
+    static func serve(arguments: [String], environment: [String: String] = [:]) async throws -> (AgentProcess, port: Int) {
+        let agent = try AgentProcess(arguments: arguments, environment: environment)
         let serving = try await agent.waitForLine(containing: "serving /metrics", " port=")
         guard let port = serving.flatMap({ value(of: "port", in: $0) }).flatMap(Int.init) else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "driftwatch did not serve HTTP: \(agent.log.suffix(5))"])

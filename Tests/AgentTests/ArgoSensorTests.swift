@@ -49,9 +49,16 @@ extension AgentOnKafka {
         }
 
         /// The event with its `data.features` and `type` replaced.
-        static func variant(of event: [UInt8], type: String? = nil, features: (([[String: Any]]) -> [[String: Any]])? = nil) throws -> [UInt8] {
+        static func variant(
+            of event: [UInt8], type: String? = nil, modelVersion: [String: String]? = nil, features: (([[String: Any]]) -> [[String: Any]])? = nil
+        ) throws -> [UInt8] {
             var object = try #require(try JSONSerialization.jsonObject(with: Data(event)) as? [String: Any])
             if let type { object["type"] = type }
+            if let modelVersion {
+                var data = try #require(object["data"] as? [String: Any])
+                data["model_version"] = modelVersion
+                object["data"] = data
+            }
             if let features {
                 var data = try #require(object["data"] as? [String: Any])
                 data["features"] = features(try #require(data["features"] as? [[String: Any]]))
@@ -101,13 +108,16 @@ extension AgentOnKafka {
             let lookAlikes = try ["dev.driftwatch.retraining.requested.dryrun", "devXdriftwatchXretrainingXrequested"].map {
                 try Self.variant(of: retraining, type: $0)
             }
-            let outcomes = try Self.evaluate(events + [modelWideOnly] + lookAlikes)
-            try #require(outcomes.count == 6)
-            #expect(outcomes.map(\.passes) == [false, true, false, true, false, false])
+            // As an agent with its reference from MLflow writes it (data.model_version).
+            let registered = try Self.variant(of: retraining, modelVersion: ["name": DemoTraffic.model, "version": "7"])
+            let outcomes = try Self.evaluate(events + [modelWideOnly] + lookAlikes + [registered])
+            try #require(outcomes.count == 7)
+            #expect(outcomes.map(\.passes) == [false, true, false, true, false, false, true])
+            #expect(outcomes[6].parameters[4] == "7", "the version from the event")
             let submitted = outcomes[1]
             #expect(
                 submitted.parameters == [
-                    DemoTraffic.model, data["reference_version"] as? String, named.joined(separator: ","), object["id"] as? String,
+                    DemoTraffic.model, data["reference_version"] as? String, named.joined(separator: ","), object["id"] as? String, "none",
                 ])
             #expect(submitted.errors.isEmpty, "\(submitted.errors)")
             #expect(!(submitted.parameters[2] ?? "").contains("<no value>"))

@@ -40,7 +40,7 @@ extension AgentOnKafka {
             #expect(AgentProcess.value(of: "from", in: switched) == clean.version)
             #expect(AgentProcess.value(of: "to", in: switched) == shifted.version)
             let metrics = try await LocalHTTP.get(port: port, "/metrics").body
-            #expect(metrics.contains("driftwatch_reference_info{model=\"\(DemoTraffic.model)\",version=\"\(shifted.version)\"} 1"))
+            #expect(metrics.contains("driftwatch_reference_info{model=\"\(DemoTraffic.model)\",version=\"\(shifted.version)\",model_version=\"\"} 1"))
             #expect(!metrics.contains("version=\"\(clean.version)\""))
             agent.kill(SIGTERM)
 

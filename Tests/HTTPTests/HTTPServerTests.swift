@@ -215,3 +215,25 @@ final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+
+@Suite("Request URLs, parsed without Foundation")
+struct RequestURLTests {
+    @Test("Scheme, host, port and path with query; the Host header and the target without the query", arguments: [
+        ("http://127.0.0.1:5000/api?x=1", false, "127.0.0.1", 5000, "/api?x=1", "127.0.0.1:5000", "http://127.0.0.1:5000/api"),
+        ("https://example.org", true, "example.org", 443, "/", "example.org", "https://example.org/"),
+        ("HTTP://[::1]:8080/a#frag", false, "::1", 8080, "/a", "[::1]:8080", "http://[::1]:8080/a"),
+        ("https://h?q", true, "h", 443, "/?q", "h", "https://h/"),
+    ])
+    func parses(text: String, secure: Bool, host: String, port: Int, path: String, header: String, target: String) throws {
+        let url = try #require(RequestURL(text))
+        #expect(url.secure == secure && url.host == host && url.port == port && url.pathAndQuery == path)
+        #expect(url.hostHeader == header && url.target == target)
+    }
+
+    @Test("Other schemes, user information, bad ports and spaces are refused", arguments: [
+        "ftp://h/", "http://", "http://u:p@h/", "http://h:0/", "http://h:70000/", "http://h:x/", "http://h /", "http://[::1/", "//h/",
+    ])
+    func refuses(text: String) {
+        #expect(RequestURL(text) == nil)
+    }
+}

@@ -23,10 +23,14 @@ public final class SpawnedProcess: Sendable {
     public let standardError: FileHandle?
     private let ended = Mutex<Int32?>(nil)
 
-    public init(_ executable: String, _ arguments: [String], output: Destination = .inherit, error: Destination = .inherit) throws {
+    /// - Parameter environment: variables set for the child over the test's own.
+    public init(
+        _ executable: String, _ arguments: [String], output: Destination = .inherit, error: Destination = .inherit,
+        environment: [String: String] = [:]
+    ) throws {
         var pipe: [Int32] = [-1, -1]
         if error == .pipe, Glibc.pipe(&pipe) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        processIdentifier = try Self.spawn(executable, arguments) { actions in
+        processIdentifier = try Self.spawn(executable, arguments, environment: environment) { actions in
             if output == .null { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
             switch error {
             case .inherit: break
@@ -45,7 +49,7 @@ public final class SpawnedProcess: Sendable {
     /// Starts `executable` (a path, or a name looked up in PATH) with the file actions `setUp`
     /// adds, then every descriptor from 3 up closed; returns its pid.
     public static func spawn(
-        _ executable: String, _ arguments: [String], _ setUp: (inout posix_spawn_file_actions_t) -> Void
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], _ setUp: (inout posix_spawn_file_actions_t) -> Void
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -65,8 +69,12 @@ public final class SpawnedProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { $1 }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
         var pid = pid_t()
-        let spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+        let spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
         return pid
     }

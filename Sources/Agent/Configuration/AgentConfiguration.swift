@@ -2,6 +2,7 @@ import DriftMonitor
 import Foundation
 import Ingest
 import KafkaIO
+import Registry
 import Logging
 import Telemetry
 import Yams
@@ -306,6 +307,16 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
             }
         } catch {
             problems.append("\(error)")
+        }
+        for model in models where ModelURI.isModelURI(model.reference) {
+            do {
+                _ = try ModelURI(parsing: model.reference)
+            } catch {
+                problems.append("model \(model.name): \(error)")
+            }
+            if model.bootstrapRecords != nil {
+                problems.append("model \(model.name): bootstrap_records writes a reference file, and a models:/ reference is read from the registry")
+            }
         }
         for model in models {
             switch (model.task, model.labels) {

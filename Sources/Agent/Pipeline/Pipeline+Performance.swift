@@ -81,9 +81,11 @@ extension Pipeline {
                 }
             }
             let events = kinds.map { kind in
-                DriftEvent(
+                var event = DriftEvent(
                     kind: kind, model: target.model, referenceVersion: target.monitor.reference.version, start: verdict.start,
                     end: verdict.end, records: verdict.window.tally.count, breaches: verdict.breaches)
+                event.modelVersion = target.monitor.reference.modelVersion
+                return event
             }
             if !verdict.unjudged.isEmpty && !tracker.warnedUnjudged {
                 tracker.warnedUnjudged = true

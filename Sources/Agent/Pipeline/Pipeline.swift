@@ -242,7 +242,9 @@ public final class Pipeline {
         target.metrics.record(report, state: state)
         let partitions = actions.isEmpty ? 0 : assignmentDigest()
         let events = actions.map { action in
-            DriftEvent(kind: action.eventKind, report: report, policy: target.monitor.policy, partitions: partitions)
+            var event = DriftEvent(kind: action.eventKind, report: report, policy: target.monitor.policy, partitions: partitions)
+            event.modelVersion = target.monitor.reference.modelVersion
+            return event
         }
         try self.events.publish(events, metrics: target.metrics)
         let offsets = Dictionary(uniqueKeysWithValues: closed.offsets.map { (clock[$0.key], $0.value) })

@@ -40,6 +40,8 @@ public struct DriftEvent: Sendable, Hashable {
     public var features: [Evidence]
     /// A performance window's metrics worse than their thresholds; empty for drift.
     public var metrics: [PerformanceBreach] = []
+    /// The registered model version the reference came from, if it came from a registry.
+    public var modelVersion: RegisteredModelVersion?
     /// What judged the window: nil for the drift tests, `performance` for the model's
     /// performance (part of the id: a window may raise both).
     public var cause: String?
@@ -120,6 +122,13 @@ public struct DriftEvent: Sendable, Hashable {
         json.beginObject()
         json.field("model", model)
         json.field("reference_version", referenceVersion)
+        if let modelVersion {
+            json.key("model_version")
+            json.beginObject()
+            json.field("name", modelVersion.name)
+            json.field("version", modelVersion.version)
+            json.endObject()
+        }
         json.key("window")
         json.beginObject()
         json.field("start", RFC3339.format(milliseconds: windowStart))

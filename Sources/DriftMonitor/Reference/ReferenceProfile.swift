@@ -20,6 +20,9 @@ public struct ReferenceProfile: Sendable, Codable, Hashable {
     /// Why there is no ``multivariate`` baseline although the reference has the numeric
     /// features and rows for one (the fit failed), for `profile` and `compare` to say.
     public var multivariateSkipped: String?
+    /// The registered model version whose run holds this reference, when it came from a
+    /// model registry (not part of the profile's ``version``).
+    public var modelVersion: RegisteredModelVersion?
 
     public var schema: [Feature] { features.map { Feature(name: $0.name, kind: $0.kind) } }
 

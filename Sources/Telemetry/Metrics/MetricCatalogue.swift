@@ -22,6 +22,7 @@ public final class MetricCatalogue: ExpositionSource {
     private let assignedPartitions: Gauge
     private let unrouted: Counter
     private let joins = Mutex<[String: Counter]>([:])
+    private let registryFailures = Mutex<[String: Counter]>([:])
     private let modelsWithSeries = Mutex(0)
     private let overflowModels: Counter
     private let overflowFeatures: Counter
@@ -78,6 +79,21 @@ public final class MetricCatalogue: ExpositionSource {
     }
 
     public func countUnrouted() { unrouted.increment() }
+
+    /// Counts a failed look at a model's registered reference (the registry down, the
+    /// artifact unreadable): the last reference stays in use. Series created on first use.
+    public func countRegistryFailure(model: String) {
+        let counter = registryFailures.withLock { cache in
+            if let counter = cache[model] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.descriptor(
+                    "reference_registry_failures_total", "Failed looks at a model's reference in the model registry; the last reference stays."),
+                labels: [("model", model)])
+            cache[model] = counter
+            return counter
+        }
+        counter.increment()
+    }
 
     /// Brings `driftwatch_category_values_cut_total` up to `total`, the decoder's running count.
     public func noteCategoryValuesCut(total: Int) {

@@ -193,21 +193,25 @@ public final class ModelMetrics: Sendable {
         }
     }
 
-    /// Replaces the `reference_info` series by one of the new version.
-    public func setReference(version: String) {
+    /// Replaces the `reference_info` series by one of the new version (and the registered
+    /// model version it came from, `name/version`, if any).
+    public func setReference(version: String, modelVersion: String? = nil) {
         let registry = registry
         let model = model
         referenceInfo.withLock { info in
             registry.unregisterGauge(info)
-            info = Self.makeReferenceInfo(registry: registry, model: model, version: version)
+            info = Self.makeReferenceInfo(registry: registry, model: model, version: version, modelVersion: modelVersion)
         }
-        board.update(model: model) { $0.referenceVersion = version }
+        board.update(model: model) { status in
+            status.referenceVersion = version
+            status.modelVersion = modelVersion
+        }
     }
 
-    private static func makeReferenceInfo(registry: PrometheusCollectorRegistry, model: String, version: String) -> Gauge {
+    private static func makeReferenceInfo(registry: PrometheusCollectorRegistry, model: String, version: String, modelVersion: String? = nil) -> Gauge {
         let info = registry.makeGauge(
-            descriptor: MetricCatalogue.descriptor("reference_info", "Reference profile in use; value 1."),
-            labels: [("model", model), ("version", version)])
+            descriptor: MetricCatalogue.descriptor("reference_info", "Reference profile in use, and the registered model version it came from; value 1."),
+            labels: [("model", model), ("version", version), ("model_version", modelVersion ?? "")])
         info.set(1.0)
         return info
     }

@@ -8,6 +8,8 @@ public final class StatusBoard: Sendable {
     public struct ModelStatus: Sendable {
         public var model: String
         public var referenceVersion: String
+        /// The registered model version (`name/version`) the reference came from, if any.
+        public var modelVersion: String?
         /// 0 ok, 1 warning, 2 drift, as `driftwatch_drift_state`.
         public var state = 0
         public var lastWindow: WindowReport?

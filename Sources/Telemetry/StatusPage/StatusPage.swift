@@ -32,7 +32,7 @@ package enum StatusPage {
         var html = """
             <section class="model" data-model="\(escape(status.model))">
             <h2>\(escape(status.model)) <span class="state \(state)" data-state="\(state)">\(state)</span></h2>
-            <p>reference <code>\(escape(status.referenceVersion))</code>
+            <p>reference <code>\(escape(status.referenceVersion))</code>\(status.modelVersion.map { " of MLflow model version <code class=\"model-version\">\(escape($0))</code>" } ?? "")
             """
         guard let window = status.lastWindow else {
             return html + " · no window closed yet</p>\n" + performance(status.performance) + "</section>\n"

@@ -33,7 +33,7 @@ extension ModelRouter {
                 model: old.model, reference: reference, policy: old.policy, window: old.window, space: space, batchCapacity: old.batchCapacity)
             next.takeOver(from: old)
             target.monitor = next
-            target.metrics.setReference(version: reference.version)
+            target.metrics.setReference(version: reference.version, modelVersion: reference.modelVersion.map { "\($0)" })
             logger.info("reference switched", metadata: ["model": "\(old.model)", "from": "\(old.reference.version)", "to": "\(reference.version)"])
         } catch {
             logger.error("the new reference does not fit the model's features", metadata: ["model": "\(old.model)", "error": "\(error)"])

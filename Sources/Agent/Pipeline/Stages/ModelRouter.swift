@@ -48,9 +48,11 @@ final class ModelRouter {
     }
 
     static func makeMetrics(for monitor: Monitor, catalogue: MetricCatalogue) -> ModelMetrics {
-        catalogue.makeModelMetrics(
+        let metrics = catalogue.makeModelMetrics(
             model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version,
             invalidReasons: DecodeError.Reason.allCases.map(\.rawValue), multivariate: monitor.reference.multivariate != nil)
+        if let registered = monitor.reference.modelVersion { metrics.setReference(version: monitor.reference.version, modelVersion: "\(registered)") }
+        return metrics
     }
 
     /// The monitor of the payload's model; a payload without one goes to the only model.

@@ -1,0 +1,131 @@
+import Foundation
+import HTTP
+import NIOHTTP1
+
+/// The MLflow tracking server's REST API, as MLflow's own clients reach it: the server from
+/// `MLFLOW_TRACKING_URI`, a bearer token from `MLFLOW_TRACKING_TOKEN` or basic credentials
+/// from `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD`, and a CA bundle from
+/// `MLFLOW_TRACKING_SERVER_CERT_PATH`. Each call is one ``HTTPExchange``, bounded in time
+/// and bytes.
+public struct MLflowClient: Sendable {
+    public let server: RequestURL
+    let authorization: String?
+    let trustedCertificatesFile: String?
+    public var timeout: Duration = .seconds(30)
+    /// The most bytes of an artifact (a reference profile or reference records).
+    public var maximumArtifactBytes = 512 << 20
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(RegistryError) {
+        guard let text = environment["MLFLOW_TRACKING_URI"], !text.isEmpty else { throw .noTrackingServer }
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let server = RequestURL(trimmed) else { throw .invalidTrackingURI(text) }
+        self.server = server
+        if let token = environment["MLFLOW_TRACKING_TOKEN"], !token.isEmpty {
+            authorization = "Bearer \(token)"
+        } else if let user = environment["MLFLOW_TRACKING_USERNAME"], let password = environment["MLFLOW_TRACKING_PASSWORD"] {
+            authorization = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+        } else {
+            authorization = nil
+        }
+        trustedCertificatesFile = environment["MLFLOW_TRACKING_SERVER_CERT_PATH"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The version a URI names: its alias resolved now, or the version it gives.
+    public func modelVersion(_ uri: ModelURI) async throws(RegistryError) -> ModelVersion {
+        let answer: [String: Any]
+        switch uri.selector {
+        case .alias(let alias):
+            answer = try await call(.GET, "/api/2.0/mlflow/registered-models/alias", query: [("name", uri.name), ("alias", alias)])
+        case .version(let version):
+            answer = try await call(.GET, "/api/2.0/mlflow/model-versions/get", query: [("name", uri.name), ("version", version)])
+        }
+        guard let found = answer["model_version"] as? [String: Any], let version = found["version"] as? String,
+            let run = found["run_id"] as? String, !run.isEmpty
+        else {
+            throw .malformed(request: "model version \(uri)", "no model_version with a version and a run_id")
+        }
+        return ModelVersion(name: uri.name, version: version, runID: run)
+    }
+
+    /// The bytes of the artifact at `path` in the version's source run.
+    public func artifact(_ path: String, of version: ModelVersion) async throws(RegistryError) -> [UInt8] {
+        let run = try await call(.GET, "/api/2.0/mlflow/runs/get", query: [("run_id", version.runID)])
+        let info = (run["run"] as? [String: Any])?["info"] as? [String: Any]
+        let proxied = "mlflow-artifacts:/"
+        let request: String
+        if let root = info?["artifact_uri"] as? String, root.hasPrefix(proxied) {
+            // Artifacts served by the tracking server (--serve-artifacts, MLflow's default).
+            let location = (root.dropFirst(proxied.count).split(separator: "/") + path.split(separator: "/")).map { Self.escaped(String($0)) }
+            request = "/api/2.0/mlflow-artifacts/artifacts/" + location.joined(separator: "/")
+        } else {
+            request = "/get-artifact?" + Self.query([("path", path), ("run_uuid", version.runID)])
+        }
+        return try await exchange(.GET, request, body: [], limit: maximumArtifactBytes, describing: "artifact \(path) of \(version)").body
+    }
+
+    /// One REST call with a JSON answer; `json` is the body of a POST.
+    public func call(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: [String: Any]? = nil
+    ) async throws(RegistryError) -> [String: Any] {
+        let body: [UInt8]
+        do {
+            body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) } ?? []
+        } catch {
+            throw .malformed(request: path, "the request body is not JSON: \(error)")
+        }
+        let target = query.isEmpty ? path : path + "?" + Self.query(query)
+        let response = try await exchange(method, target, body: body, limit: 16 << 20, describing: "\(method) \(path)")
+        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            throw .malformed(request: "\(method) \(path)", "not a JSON object")
+        }
+        return object
+    }
+
+    private func exchange(
+        _ method: HTTPMethod, _ target: String, body: [UInt8], limit: Int, describing request: String
+    ) async throws(RegistryError) -> HTTPExchange.Response {
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+        if let authorization { headers.append(("Authorization", authorization)) }
+        let prefix = server.pathAndQuery == "/" ? "" : server.pathAndQuery
+        let exchange = HTTPExchange(
+            method: method, url: server.with(pathAndQuery: prefix + target), headers: headers, body: body, timeout: timeout,
+            maximumBodyBytes: limit, trustedCertificatesFile: trustedCertificatesFile)
+        let response: HTTPExchange.Response
+        do {
+            response = try await exchange.perform()
+        } catch {
+            throw .unreachable("\(error)")
+        }
+        guard (200..<300).contains(response.status) else {
+            let answer = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+            let message = answer?["message"] as? String ?? String(decoding: response.body.prefix(200), as: UTF8.self)
+            throw .refused(request: request, status: response.status, message: message)
+        }
+        return response
+    }
+
+    /// `a=1&b=2`, percent-encoded.
+    static func query(_ items: [(String, String)]) -> String {
+        items.map { "\(escaped($0.0))=\(escaped($0.1))" }.joined(separator: "&")
+    }
+
+    /// Every byte but RFC 3986's unreserved characters, percent-encoded.
+    static func escaped(_ text: String) -> String {
+        var escaped = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                escaped += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return escaped
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `mlflow server` (PyPI, from the environment `make deps` makes in `.venv-mlflow`) on
+/// loopback, with a sqlite backend and the artifacts served by the server, as MLflow's docs
+/// start one; stopped with the value.
+public final class MLflowServer: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The environment with mlflow: its Python runs the registry scripts too.
+    public static var environment: URL { Repository.path(".venv-mlflow") }
+    public static var python: String { environment.appendingPathComponent("bin/python").path }
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: environment.appendingPathComponent("bin/mlflow").path) }
+
+    public let port: Int
+    public let directory: URL
+    private let process: SpawnedProcess
+
+    public var trackingURI: String { "http://127.0.0.1:\(port)" }
+
+    public init() async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-mlflow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        process = try SpawnedProcess(
+            Self.environment.appendingPathComponent("bin/mlflow").path,
+            [
+                "server", "--host", "127.0.0.1", "--port", "\(port)", "--backend-store-uri",
+                "sqlite:///" + directory.appendingPathComponent("db.sqlite").path, "--artifacts-destination",
+                directory.appendingPathComponent("artifacts").path, "--workers", "1",
+            ], output: .null, error: .null)
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            if let answer = try? await LocalHTTP.get(port: port, "/health"), answer.status == 200 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        process.send(SIGKILL)
+        throw Failure(description: "mlflow server did not answer /health on port \(port)")
+    }
+
+    /// Runs `Tests/Scripts/mlflow_registry.py arguments...` against this server; its JSON output.
+    public func registry(_ arguments: [String]) throws -> [String: Any] {
+        let result = try ChildProcess.run([Self.python, Repository.path("Tests/Scripts/mlflow_registry.py").path, trackingURI] + arguments)
+        // MLflow's client prints its own lines ("View run ... at") before the script's JSON, the last.
+        let last = result.text.split(separator: "\n").last.map { Data($0.utf8) } ?? Data()
+        guard result.status == 0, let object = try? JSONSerialization.jsonObject(with: last) as? [String: Any] else {
+            throw Failure(description: "mlflow_registry.py \(arguments.first ?? ""): \(result.text) \(result.errors)")
+        }
+        return object
+    }
+
+    /// Stops the server and the workers it started (the registry is down from then on).
+    public func stop() {
+        let workers = Self.descendants(of: process.processIdentifier)
+        process.send(SIGKILL)
+        for worker in workers { kill(worker, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Every process below `parent`, from /proc (`mlflow server` runs its workers as children).
+    static func descendants(of parent: pid_t) -> [pid_t] {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After "pid (name) ": the state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = pid_t(fields[1]) { children[ppid, default: []].append(pid) }
+        }
+        var found: [pid_t] = []
+        var queue = [parent]
+        while let next = queue.popLast() {
+            for child in children[next] ?? [] {
+                found.append(child)
+                queue.append(child)
+            }
+        }
+        return found
+    }
+
+    /// A loopback port nothing listens on now: bound to port 0, read, closed.
+    public static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
