@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "Hook",
             dependencies: [
-                "DriftMonitor", "HTTP", "KafkaIO", "Telemetry",
+                "DriftMonitor", "HTTP", "KafkaIO", "Registry", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -122,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "driftwatch",
             dependencies: [
-                "Agent", "DriftMonitor", "HTTP", "Hook", "Injector", "Ingest", "KafkaIO", "Telemetry",
+                "Agent", "DriftMonitor", "HTTP", "Hook", "Injector", "Ingest", "KafkaIO", "Registry", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -40,6 +40,8 @@ public struct HookSettings: Sendable {
             guard let scheme = url.split(separator: ":").first?.lowercased(), scheme == "http" || scheme == "https" else {
                 throw .invalid("--url", "\(url) is not an http or https URL")
             }
+        case .mlflow:
+            if (environment["MLFLOW_TRACKING_URI"] ?? "").isEmpty { throw .invalid("--mlflow", "needs the tracking server in MLFLOW_TRACKING_URI") }
         }
     }
 }

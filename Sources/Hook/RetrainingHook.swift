@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import KafkaIO
 import Logging
+import Registry
 import Telemetry
 
 /// `driftwatch hook`: reads driftwatch events from Kafka in a consumer group and runs an
@@ -141,6 +142,13 @@ public final class RetrainingHook {
             case .post(let url, let headers):
                 guard let target = URL(string: url) else { return (.rejected("\(url) is not a URL"), attempt) }
                 result = WebhookAction(url: target, headers: headers, trustedCertificatesFile: settings.trustedCertificatesFile).perform(event, attempt: attempt, timeout: settings.retry.attemptTimeout)
+            case .mlflow:
+                do {
+                    result = MLflowAction(client: try MLflowClient(environment: settings.environment))
+                        .perform(event, timeout: settings.retry.attemptTimeout)
+                } catch {
+                    return (.rejected("\(error)"), attempt)
+                }
             }
             let took = ContinuousClock.now - started
             switch result {

@@ -49,18 +49,28 @@ public struct MLflowClient: Sendable {
 
     /// The bytes of the artifact at `path` in the version's source run.
     public func artifact(_ path: String, of version: ModelVersion) async throws(RegistryError) -> [UInt8] {
+        let request = try await proxiedArtifact(path, of: version) ?? "/get-artifact?" + Self.query([("path", path), ("run_uuid", version.runID)])
+        return try await exchange(.GET, request, body: [], limit: maximumArtifactBytes, describing: "artifact \(path) of \(version)").body
+    }
+
+    /// Stores `bytes` as the artifact at `path` of the version's source run, through the
+    /// server (its artifacts must be served by it: `mlflow-artifacts:/`).
+    public func upload(_ bytes: [UInt8], as path: String, of version: ModelVersion) async throws(RegistryError) {
+        guard let request = try await proxiedArtifact(path, of: version) else {
+            throw .malformed(request: "upload to run \(version.runID)", "its artifacts are not served by the tracking server (no mlflow-artifacts:/ URI)")
+        }
+        _ = try await exchange(.PUT, request, body: bytes, contentType: "application/octet-stream", limit: 1 << 20, describing: "upload of \(path) to \(version)")
+    }
+
+    /// The server's path of an artifact of the version's run, when the server serves the
+    /// run's artifacts (`--serve-artifacts`, MLflow's default); nil otherwise.
+    private func proxiedArtifact(_ path: String, of version: ModelVersion) async throws(RegistryError) -> String? {
         let run = try await call(.GET, "/api/2.0/mlflow/runs/get", query: [("run_id", version.runID)])
         let info = (run["run"] as? [String: Any])?["info"] as? [String: Any]
         let proxied = "mlflow-artifacts:/"
-        let request: String
-        if let root = info?["artifact_uri"] as? String, root.hasPrefix(proxied) {
-            // Artifacts served by the tracking server (--serve-artifacts, MLflow's default).
-            let location = (root.dropFirst(proxied.count).split(separator: "/") + path.split(separator: "/")).map { Self.escaped(String($0)) }
-            request = "/api/2.0/mlflow-artifacts/artifacts/" + location.joined(separator: "/")
-        } else {
-            request = "/get-artifact?" + Self.query([("path", path), ("run_uuid", version.runID)])
-        }
-        return try await exchange(.GET, request, body: [], limit: maximumArtifactBytes, describing: "artifact \(path) of \(version)").body
+        guard let root = info?["artifact_uri"] as? String, root.hasPrefix(proxied) else { return nil }
+        let location = (root.dropFirst(proxied.count).split(separator: "/") + path.split(separator: "/")).map { Self.escaped(String($0)) }
+        return "/api/2.0/mlflow-artifacts/artifacts/" + location.joined(separator: "/")
     }
 
     /// One REST call with a JSON answer; `json` is the body of a POST.
@@ -82,10 +92,10 @@ public struct MLflowClient: Sendable {
     }
 
     private func exchange(
-        _ method: HTTPMethod, _ target: String, body: [UInt8], limit: Int, describing request: String
+        _ method: HTTPMethod, _ target: String, body: [UInt8], contentType: String = "application/json", limit: Int, describing request: String
     ) async throws(RegistryError) -> HTTPExchange.Response {
         var headers: [(String, String)] = [("Accept", "application/json")]
-        if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+        if !body.isEmpty { headers.append(("Content-Type", contentType)) }
         if let authorization { headers.append(("Authorization", authorization)) }
         let prefix = server.pathAndQuery == "/" ? "" : server.pathAndQuery
         let exchange = HTTPExchange(

@@ -19,7 +19,7 @@ extension AgentOnKafka {
 
         static let uri = "models:/\(DemoTraffic.model)@champion/reference/profile.json"
 
-        @Test("The alias's version gives the reference and is named by the events; moving the alias switches the reference without a restart; a registry gone down leaves the last one, counted")
+        @Test("The alias's version gives the reference and is named by the events; hook --mlflow tags it and logs one run, a replay nothing; profile --out uploads the next version's reference, and moving the alias switches to it without a restart; a registry gone down leaves the last one, counted")
         func registeredReference() async throws {
             try #require(MLflowServer.isInstalled, "make deps installs mlflow into .venv-mlflow")
             let server = try await MLflowServer()
@@ -56,11 +56,42 @@ extension AgentOnKafka {
                 #expect(version == ["name": DemoTraffic.model, "version": "1"], "\(event["data"] ?? "no data")")
             }
 
-            // Version 2, the drifted traffic's own profile, takes the alias: the agent switches to it.
-            let drifted = directory.appendingPathComponent("drifted.json")
-            try JSONEncoder().encode(DemoTraffic.reference(records: 20_000, drifted: true)).write(to: drifted)
-            let second = try server.registry(["register", DemoTraffic.model, drifted.path, "reference/profile.json", "champion"])
+            // `driftwatch hook --mlflow` writes the retraining event onto version 1, once.
+            let retraining = try #require(events.last)
+            let environment = ["MLFLOW_TRACKING_URI": server.trackingURI]
+            for group in ["hook", "replay"] {
+                let hook = try AgentProcess(
+                    arguments: [
+                        "hook", "--mlflow", "--bootstrap", cluster.bootstrapServers, "--topic", "events", "--group", group, "--until-end",
+                        "--http-port", "0",
+                    ], environment: environment)
+                try await hook.waitForExit()
+                #expect(hook.exitStatus == 0, "\(hook.log.suffix(5))")
+            }
+            let tags = try #require(try server.registry(["version", DemoTraffic.model, "1"])["tags"] as? [String: String])
+            #expect(tags["driftwatch.last_event_id"] == retraining["id"] as? String)
+            let named = ((retraining["data"] as? [String: Any])?["features"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(tags["driftwatch.drifted_features"] == named.joined(separator: ",") && !named.isEmpty, "\(tags)")
+            #expect(tags["driftwatch.last_drift_at"] == ((retraining["data"] as? [String: Any])?["window"] as? [String: Any])?["end"] as? String)
+            let runs = try #require(try server.registry(["runs", "driftwatch-\(DemoTraffic.model)"])["runs"] as? [[String: Any]])
+            #expect(runs.count == 1, "the replayed event adds no run: \(runs.count)")
+            #expect((runs.first?["tags"] as? [String: String])?["driftwatch.event_id"] == retraining["id"] as? String)
+            #expect(((runs.first?["metrics"] as? [String: Double]) ?? [:]).count >= named.count, "\(runs.first?["metrics"] ?? "none")")
+
+            // Version 2: the drifted traffic's own profile, uploaded by `driftwatch profile --out
+            // models:/...` to the version's run, then given the alias: the agent switches to it.
+            let second = try server.registry(["register-empty", DemoTraffic.model])
             #expect(second["version"] as? String == "2")
+            var records = DemoTraffic(seed: 43, driftAfter: 0)
+            let lines = (0..<5_000).map { String(decoding: records.next(timestampMilliseconds: Int64($0)), as: UTF8.self) }
+            let recordsPath = directory.appendingPathComponent("drifted.jsonl")
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: recordsPath)
+            let upload = try AgentProcess(
+                arguments: ["profile", "--input", recordsPath.path, "--out", "models:/\(DemoTraffic.model)/2/reference/profile.json", "--model", DemoTraffic.model],
+                environment: environment)
+            try await upload.waitForExit()
+            #expect(upload.exitStatus == 0, "\(upload.log.suffix(3))")
+            _ = try server.registry(["alias", DemoTraffic.model, "2", "champion"])
             let changed = try await agent.waitForLine(containing: "registered model version changed", timeout: .seconds(30))
             #expect(changed != nil, "\(agent.log.suffix(5))")
             try AgentHarness.produce(1_500..<2_500, of: &traffic, partitions: 1, producer: producer)

@@ -5,6 +5,11 @@ training pipeline would. The answer is the last line of the output (MLflow print
     mlflow_registry.py TRACKING_URI register MODEL FILE ARTIFACT_PATH ALIAS
         Logs FILE as ARTIFACT_PATH of a new run (experiment "<MODEL>-training"), registers a
         version of MODEL from that run and points ALIAS at it. Prints {"version", "run_id"}.
+    mlflow_registry.py TRACKING_URI register-empty MODEL
+        Registers a version of MODEL from a new run without artifacts (for `driftwatch profile
+        --out models:/...` to fill). Prints {"version", "run_id"}.
+    mlflow_registry.py TRACKING_URI alias MODEL VERSION ALIAS
+        Points ALIAS at VERSION. Prints {}.
     mlflow_registry.py TRACKING_URI version MODEL VERSION
         Prints the version's tags: {"tags": {...}}.
     mlflow_registry.py TRACKING_URI runs EXPERIMENT
@@ -37,6 +42,17 @@ def main():
         version = client.create_model_version(model, source=f"runs:/{run.info.run_id}/{artifact_path}", run_id=run.info.run_id)
         client.set_registered_model_alias(model, alias, version.version)
         print(json.dumps({"version": version.version, "run_id": run.info.run_id}))
+    elif command == "register-empty":
+        model = sys.argv[3]
+        mlflow.set_experiment(f"{model}-training")
+        with mlflow.start_run() as run:
+            pass
+        version = client.create_model_version(model, source=f"runs:/{run.info.run_id}/reference", run_id=run.info.run_id)
+        print(json.dumps({"version": version.version, "run_id": run.info.run_id}))
+    elif command == "alias":
+        model, version, alias = sys.argv[3:6]
+        client.set_registered_model_alias(model, alias, version)
+        print(json.dumps({}))
     elif command == "version":
         model, version = sys.argv[3:5]
         print(json.dumps({"tags": client.get_model_version(model, version).tags}))

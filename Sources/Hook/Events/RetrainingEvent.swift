@@ -17,6 +17,21 @@ public struct RetrainingEvent: Sendable, Hashable {
     public var windowRecords: Int?
     /// The features (or quality checks) named in the evidence, in the event's order.
     public var features: [String]
+    /// Each piece of evidence: the feature (nil for a model-wide check), the method, the score.
+    public var evidence: [Evidence] = []
+    /// The registered model version (MLflow) the agent's reference came from, if any.
+    public var modelVersion: RegisteredVersion?
+
+    public struct RegisteredVersion: Sendable, Hashable {
+        public var name: String
+        public var version: String
+    }
+
+    public struct Evidence: Sendable, Hashable {
+        public var feature: String?
+        public var method: String
+        public var score: Double
+    }
     /// The event as structured-mode JSON: the message value, or for a binary-mode message the
     /// event rebuilt from its headers and data.
     public var json: [UInt8]
@@ -83,11 +98,23 @@ public struct RetrainingEvent: Sendable, Hashable {
             guard let list = evidence as? [Any] else { throw .wrongType("data.features", expected: "an array") }
             for (index, item) in list.enumerated() {
                 guard let entry = item as? [String: Any] else { throw .wrongType("data.features[\(index)]", expected: "an object") }
-                if let name = entry["name"] as? String { features.append(try Self.checked(name, "data.features[\(index)].name")) }
+                let name = try (entry["name"] as? String).map { name throws(EventError) in try Self.checked(name, "data.features[\(index)].name") }
+                if let name { features.append(name) }
+                if let method = try Self.optionalString("method", in: entry, path: "data.features[\(index)]."),
+                    let score = (entry["score"] as? NSNumber)?.doubleValue, score.isFinite
+                {
+                    self.evidence.append(Evidence(feature: name, method: method, score: score))
+                }
             }
             guard features.reduce(0, { $0 + $1.utf8.count + 1 }) <= Self.maximumFeatureListBytes else {
                 throw .invalid("data.features", "names more than \(Self.maximumFeatureListBytes) bytes of features")
             }
+        }
+        if let registered = data["model_version"], !(registered is NSNull) {
+            guard let registered = registered as? [String: Any] else { throw .wrongType("data.model_version", expected: "an object") }
+            modelVersion = RegisteredVersion(
+                name: try Self.string("name", in: registered, path: "data.model_version."),
+                version: try Self.string("version", in: registered, path: "data.model_version."))
         }
     }
 

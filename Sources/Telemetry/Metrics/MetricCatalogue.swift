@@ -60,8 +60,9 @@ public final class MetricCatalogue: ExpositionSource {
     /// - Parameters:
     ///   - invalidReasons: the decoders' failure reasons, the values of the `reason` label.
     ///   - multivariate: whether the reference has a PCA baseline (then its series exist).
+    ///   - modelVersion: the registered model version (`name/version`) the reference came from.
     public func makeModelMetrics(
-        model: String, features: [Feature], referenceVersion: String, invalidReasons: [String], multivariate: Bool
+        model: String, features: [Feature], referenceVersion: String, modelVersion: String? = nil, invalidReasons: [String], multivariate: Bool
     ) -> ModelMetrics {
         let exported = modelsWithSeries.withLock { count in
             guard count < limits.models else { return false }
@@ -71,10 +72,11 @@ public final class MetricCatalogue: ExpositionSource {
         let featuresWithSeries = exported ? min(features.count, limits.featuresPerModel) : 0
         if !exported { overflowModels.increment() }
         overflowFeatures.increment(by: Int64(features.count - featuresWithSeries))
-        board.add(model: model, referenceVersion: referenceVersion)
+        board.add(model: model, referenceVersion: referenceVersion, modelVersion: modelVersion)
         return ModelMetrics(
             catalogue: self, model: model, features: features, featuresWithSeries: featuresWithSeries,
-            registry: exported ? registry : overflowRegistry, referenceVersion: referenceVersion, invalidReasons: invalidReasons,
+            registry: exported ? registry : overflowRegistry, referenceVersion: referenceVersion, modelVersion: modelVersion,
+            invalidReasons: invalidReasons,
             multivariate: multivariate)
     }
 

@@ -62,7 +62,7 @@ public final class ModelMetrics: Sendable {
     ///   - invalidReasons: every reason a record can fail to decode with; each gets its series up front.
     init(
         catalogue: MetricCatalogue, model: String, features: [Feature], featuresWithSeries: Int, registry: PrometheusCollectorRegistry,
-        referenceVersion: String, invalidReasons: [String], multivariate: Bool
+        referenceVersion: String, modelVersion: String? = nil, invalidReasons: [String], multivariate: Bool
     ) {
         func makeGauge(_ registry: PrometheusCollectorRegistry, _ name: String, _ help: String, _ labels: [(String, String)], unit: String)
             -> Gauge
@@ -115,7 +115,7 @@ public final class ModelMetrics: Sendable {
         })
         self.registry = registry
         board = catalogue.board
-        referenceInfo = Mutex(Self.makeReferenceInfo(registry: registry, model: model, version: referenceVersion))
+        referenceInfo = Mutex(Self.makeReferenceInfo(registry: registry, model: model, version: referenceVersion, modelVersion: modelVersion))
         self.features = features.enumerated().map { index, feature in
             let featureRegistry = index < featuresWithSeries ? registry : catalogue.overflowRegistry
             func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {

@@ -45,8 +45,8 @@ public final class StatusBoard: Sendable {
 
     public var snapshot: [ModelStatus] { models.withLock { $0 } }
 
-    func add(model: String, referenceVersion: String) {
-        models.withLock { $0.append(ModelStatus(model: model, referenceVersion: referenceVersion)) }
+    func add(model: String, referenceVersion: String, modelVersion: String? = nil) {
+        models.withLock { $0.append(ModelStatus(model: model, referenceVersion: referenceVersion, modelVersion: modelVersion)) }
     }
 
     func update(model: String, _ change: (inout ModelStatus) -> Void) {

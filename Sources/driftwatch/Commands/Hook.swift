@@ -7,13 +7,16 @@ import KafkaIO
 struct HookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook",
-        abstract: "Run a command, or POST to a URL, for each retraining event on the events topic.",
+        abstract: "Run a command, POST to a URL, or write to MLflow, for each retraining event on the events topic.",
         discussion: """
             The command gets the event's JSON on stdin and DRIFTWATCH_EVENT_ID, DRIFTWATCH_EVENT_TYPE, \
             DRIFTWATCH_MODEL, DRIFTWATCH_REFERENCE_VERSION, DRIFTWATCH_WINDOW_START, DRIFTWATCH_WINDOW_END, \
             DRIFTWATCH_WINDOW_RECORDS, DRIFTWATCH_FEATURES (comma-separated) and DRIFTWATCH_ATTEMPT in its \
             environment; exit status 0 is success. Each event id runs once; offsets are committed after the \
-            action succeeded or was given up.
+            action succeeded or was given up. With --mlflow, each event's registered model version \
+            (data.model_version) gets the tags driftwatch.last_event_id, driftwatch.drifted_features and \
+            driftwatch.last_drift_at, and the experiment driftwatch-<model> a run with the evidence, once per event id; \
+            the tracking server comes from MLFLOW_TRACKING_URI.
             """)
 
     @Option(help: "Kafka bootstrap servers (HOST:PORT,...); default $DRIFTWATCH_KAFKA_BOOTSTRAP.") var bootstrap: String?
@@ -21,6 +24,7 @@ struct HookCommand: AsyncParsableCommand {
     @Option(help: "Consumer group of the hooks.") var group = "driftwatch-hook"
     @Option(help: "Event type that runs the action (repeatable).") var type: [String] = ["dev.driftwatch.retraining.requested"]
     @Option(help: "POST each event to this URL instead of running a command.") var url: String?
+    @Flag(help: "Tag the event's MLflow model version and log a run with its evidence, instead of running a command.") var mlflow = false
     @Option(help: "HTTP header NAME:VALUE for --url (repeatable); $DRIFTWATCH_HOOK_AUTHORIZATION sets Authorization.") var header: [String] = []
     @Option(help: "PEM certificates to trust for an https --url, besides the system's (a cluster's CA).") var urlCaFile: String?
     @Option(help: "Attempts per event, the first included.") var attempts = 5
@@ -53,6 +57,9 @@ struct HookCommand: AsyncParsableCommand {
         }
         let action: HookAction
         switch (url, command.isEmpty) {
+        case _ where mlflow:
+            guard url == nil && command.isEmpty else { throw ValidationError("give one of --mlflow, --url or a command") }
+            action = .mlflow
         case (let url?, true):
             var headers: [String: String] = [:]
             if let authorization = environment["DRIFTWATCH_HOOK_AUTHORIZATION"] { headers["Authorization"] = authorization }

@@ -48,11 +48,10 @@ final class ModelRouter {
     }
 
     static func makeMetrics(for monitor: Monitor, catalogue: MetricCatalogue) -> ModelMetrics {
-        let metrics = catalogue.makeModelMetrics(
+        catalogue.makeModelMetrics(
             model: monitor.model, features: monitor.reference.schema, referenceVersion: monitor.reference.version,
-            invalidReasons: DecodeError.Reason.allCases.map(\.rawValue), multivariate: monitor.reference.multivariate != nil)
-        if let registered = monitor.reference.modelVersion { metrics.setReference(version: monitor.reference.version, modelVersion: "\(registered)") }
-        return metrics
+            modelVersion: monitor.reference.modelVersion.map { "\($0)" }, invalidReasons: DecodeError.Reason.allCases.map(\.rawValue),
+            multivariate: monitor.reference.multivariate != nil)
     }
 
     /// The monitor of the payload's model; a payload without one goes to the only model.
