@@ -122,7 +122,7 @@ extension AgentOnKafka {
             let yaml = try String(contentsOfFile: configuration, encoding: .utf8)
             try yaml.replacingOccurrences(of: referencePath.path, with: Self.uri).write(toFile: configuration, atomically: true, encoding: .utf8)
             let closed = try AgentProcess(
-                arguments: ["run", "--config", configuration], environment: ["MLFLOW_TRACKING_URI": "http://127.0.0.1:\(try MLflowServer.freePort())"])
+                arguments: ["run", "--config", configuration], environment: ["MLFLOW_TRACKING_URI": "http://127.0.0.1:\(try LoopbackPort.free())"])
             try await closed.waitForExit()
             #expect(closed.exitStatus != 0)
             #expect(closed.log.contains { $0.contains("models:/fraud-detector@champion/reference/profile.json") && $0.contains("did not answer") }, "\(closed.log.suffix(3))")

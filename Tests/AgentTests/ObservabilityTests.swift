@@ -179,7 +179,7 @@ final class Prometheus: Sendable {
     private let process: SpawnedProcess
 
     init(directory: URL, target: Int, rules: URL) throws {
-        port = try freePort()
+        port = try LoopbackPort.free()
         let configuration = directory.appendingPathComponent("prometheus.yml")
         try """
         global:
@@ -251,18 +251,3 @@ enum Chromium {
     }
 }
 
-/// A TCP port free on loopback now (the kernel's pick for port 0).
-func freePort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-    }
-    guard bound else { throw Prometheus.Failure(description: "no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

@@ -15,6 +15,23 @@ extension AgentOnKafka {
     struct ScaleOutTests {
         let logger = Logger(label: "scale-out-test")
 
+        /// Produces 12 s of `traffic` (one record per ms, round robin over the partitions, labels
+        /// to `labelsTopic`), then one record per partition 20 s on, which closes every pane and
+        /// window of it; then starts one standalone agent (group "one") reading everything.
+        func produceThenStandalone(
+            _ traffic: inout DemoTraffic, _ configuration: AgentConfiguration, partitions: Int, producer: KafkaProducer, labelsTopic: String? = nil
+        ) throws -> AgentHarness.RunningAgent {
+            try AgentHarness.produce(0..<12_000, of: &traffic, partitions: partitions, producer: producer, labelsTopic: labelsTopic)
+            let tickets = try (0..<partitions).map { partition in
+                try producer.send(
+                    topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_020_000), partition: Int32(partition))
+            }
+            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
+            var standalone = configuration
+            standalone.kafka.group = "one"
+            return try AgentHarness.RunningAgent(configuration: standalone, logger: logger)
+        }
+
         /// Members `a` and `b` of the group "members", and the aggregator, started once the
         /// members' assigned partition counts are `split` and hold.
         func startGroup(_ configuration: AgentConfiguration, split: [Int]) async throws
@@ -48,19 +65,9 @@ extension AgentOnKafka {
             // The join's rebalance: each member ends up with two of the four partitions.
             let (a, b, aggregator) = try await startGroup(configuration, split: [2, 2])
 
-            // 12 s of traffic, one record per ms over the four partitions, drifting after 6 s;
-            // then one record per partition 20 s on, which closes every pane of the traffic.
+            // 12 s of traffic, one record per ms over the four partitions, drifting after 6 s.
             var traffic = DemoTraffic(seed: 31, driftAfter: 6_000)
-            try AgentHarness.produce(0..<12_000, of: &traffic, partitions: partitions, producer: producer)
-            let tickets = try (0..<partitions).map { partition in
-                try producer.send(
-                    topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_020_000), partition: Int32(partition))
-            }
-            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
-
-            var standaloneConfiguration = configuration
-            standaloneConfiguration.kafka.group = "one"
-            let one = try AgentHarness.RunningAgent(configuration: standaloneConfiguration, logger: logger)
+            let one = try produceThenStandalone(&traffic, configuration, partitions: partitions, producer: producer)
             // Windows of 2 s every 1 s, from [0, 2 s) to [10 s, 12 s).
             try await AgentHarness.wait { one.windows.count >= 11 }
             try await AgentHarness.wait { aggregator.windows.count >= one.windows.count }
@@ -119,19 +126,9 @@ extension AgentOnKafka {
             // Each member: two of the four partitions of the logs, and the same two of the labels.
             let (a, b, aggregator) = try await startGroup(configuration, split: [4, 4])
 
-            // 12 s of labelled traffic whose quality drops after 6 s, its labels after it; then
-            // one record per partition 20 s on, which closes every window of the traffic.
+            // 12 s of labelled traffic whose quality drops after 6 s, its labels after it.
             var traffic = DemoTraffic(seed: 37, driftAfter: 6_000, labelled: true)
-            try AgentHarness.produce(0..<12_000, of: &traffic, partitions: partitions, producer: producer, labelsTopic: "labels")
-            let tickets = try (0..<partitions).map { partition in
-                try producer.send(
-                    topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_020_000), partition: Int32(partition))
-            }
-            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 30_000)
-
-            var standaloneConfiguration = configuration
-            standaloneConfiguration.kafka.group = "one"
-            let one = try AgentHarness.RunningAgent(configuration: standaloneConfiguration, logger: logger)
+            let one = try produceThenStandalone(&traffic, configuration, partitions: partitions, producer: producer, labelsTopic: "labels")
             // Performance windows of 2 s: [0, 2 s) to [10 s, 12 s).
             try await AgentHarness.wait { one.performance.count >= 6 }
             try await AgentHarness.wait { aggregator.performance.count >= one.performance.count }

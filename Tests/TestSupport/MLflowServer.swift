@@ -26,7 +26,7 @@ public final class MLflowServer: Sendable {
     public init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-mlflow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try Self.freePort()
+        port = try LoopbackPort.free()
         process = try SpawnedProcess(
             Self.environment.appendingPathComponent("bin/mlflow").path,
             [
@@ -88,22 +88,5 @@ public final class MLflowServer: Sendable {
             }
         }
         return found
-    }
-
-    /// A loopback port nothing listens on now: bound to port 0, read, closed.
-    public static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
