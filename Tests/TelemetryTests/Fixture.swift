@@ -31,6 +31,7 @@ enum Fixture {
         metrics.countRecords(2_000)
         catalogue.setLag(topic: "logs", partition: 0, records: 12)
         catalogue.countJoin(outcome: "joined")
+        catalogue.countRegistryFailure(model: "fraud")
         let performance = catalogue.makePerformanceMetrics(model: "fraud", task: .binary)
         performance.setReference([.accuracy: 0.91, .rocAUC: 0.95])
         performance.count(joined: 1_900, expired: 100, unmatched: 3, waiting: 40)
