@@ -103,7 +103,7 @@ extension Pipeline {
         case .duplicate: target.metrics.countPaneSummary(.duplicate)
         case .late: target.metrics.countPaneSummary(.late)
         case .implausible:
-            deadLetter(message, DecodeError(.malformedJSON, at: 0, "a performance share that does not fit model \(share.model)'s task, threshold, window or bins"))
+            deadLetter(message, DecodeError(.malformedJSON, at: 0, "a performance share that does not fit model \(share.model)'s task, threshold, window or bins, or one window too many waiting"))
         }
     }
 

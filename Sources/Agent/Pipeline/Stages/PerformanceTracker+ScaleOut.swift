@@ -43,6 +43,9 @@ extension PerformanceTracker {
         return shares
     }
 
+    /// The most windows with shares merged and not yet judged (each a tally of ~25 KiB).
+    static let maximumAggregatedWindows = 4_096
+
     enum MergeOutcome: String {
         case merged, duplicate, late, implausible
     }
@@ -54,6 +57,8 @@ extension PerformanceTracker {
             let window = Int(exactly: share.window)
         else { return .implausible }
         if let judged = judgedBefore, window < judged { return .late }
+        // Shares come from outside: a window not yet merged is refused past this many waiting.
+        guard aggregated[window] != nil || aggregated.count < Self.maximumAggregatedWindows else { return .implausible }
         guard coverage.admit(pane: share.window, sources: share.sources) else { return .duplicate }
         guard var tally = share.tally else { return .merged }
         if case .multiclass(let counts) = tally {
