@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
-.PHONY: deps mlflow-env build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-calibration bench-compare bench-labels bench-decode bench-scrape evidently fuzz soak clean
+.PHONY: deps mlflow-env build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-calibration bench-compare bench-labels bench-until-end bench-decode bench-scrape evidently fuzz soak clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool),
 # Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
@@ -140,6 +140,10 @@ bench-kernels: deps
 	$(SWIFT) build -c release --package-path Benchmarks --product KernelTimer
 	python3 Benchmarks/scripts/bench_kernels.py Benchmarks/.build/release/KernelTimer \
 		$$(test -x $(EVIDENTLY_PYTHON) && echo --evidently $(EVIDENTLY_PYTHON))
+
+# How long `run --until-end` takes to exit after its last window (release build).
+bench-until-end: release
+	python3 bench/until_end.py .build/release/driftwatch
 
 bench-vectors: deps
 	$(SWIFT) build -c release --package-path Benchmarks --product VectorTimer

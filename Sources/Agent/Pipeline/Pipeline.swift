@@ -106,7 +106,9 @@ public final class Pipeline {
         // and a release of each of its arrays per record, 5-8% of the time in a profile).
         var payload = InferencePayload(space: intake.space)
         while !shouldStop() {
-            let received = consumer.poll(timeoutMilliseconds: settings.pollTimeoutMilliseconds) { message in
+            // Read to the end with --until-end: one last look without waiting, then stop.
+            let caughtUp = settings.untilEnd && consumer.hasReadAssignmentToFetchedEnd
+            let received = consumer.poll(timeoutMilliseconds: caughtUp ? 0 : settings.pollTimeoutMilliseconds) { message in
                 process(message, into: &payload)
             }
             if received > 0 { tally.lastRecordAt = .now }
@@ -114,7 +116,7 @@ public final class Pipeline {
             // Once shutdown began, /readyz stays 503 (the service set it).
             if !shouldStop() { health.updateReadiness() }
             try finishBatch(grace: grace)
-            if received == 0 && settings.untilEnd && consumer.isAtEndOfAssignment {
+            if received == 0 && settings.untilEnd && (caughtUp || consumer.isAtEndOfAssignment) {
                 try closeCompleteEventTimePanes()
                 break
             }

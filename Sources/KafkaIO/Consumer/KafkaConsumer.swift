@@ -229,6 +229,19 @@ public final class KafkaConsumer {
         return !assigned.isEmpty && assigned.allSatisfy { partitionsAtEnd.contains($0) }
     }
 
+    /// True once at least one partition is assigned and each was read to its end, or up to the
+    /// high watermark its last fetch reported. librdkafka's end-of-partition event comes only
+    /// when an empty fetch returns, up to `fetch.wait.max.ms` (500 ms) after the last records:
+    /// `--until-end` need not wait for it.
+    public var hasReadAssignmentToFetchedEnd: Bool {
+        let assigned = assignment()
+        return !assigned.isEmpty && assigned.allSatisfy { partition in
+            if partitionsAtEnd.contains(partition) { return true }
+            guard let position = positions[partition], let marks = watermarks(of: partition), marks.high >= 0 else { return false }
+            return position >= marks.high
+        }
+    }
+
     /// Commits these offsets (the *next* offset to read per partition) and waits for the
     /// broker's answer. `metadata` goes with every partition's offset.
     public func commit(_ offsets: [TopicPartition: Int64], metadata: [UInt8] = []) throws(KafkaError) {
