@@ -1,4 +1,5 @@
 import Dispatch
+import DriftMonitor
 import Foundation
 import NIOHTTP1
 import Registry
@@ -61,7 +62,7 @@ struct MLflowAction {
                 json: [
                     "experiment_id": experiment, "run_name": "retraining-\(event.id.prefix(16))", "start_time": now,
                     "tags": [
-                        ["key": "driftwatch.event_id", "value": event.id], ["key": "driftwatch.model_version", "value": "\(version.name)/\(version.version)"],
+                        ["key": "driftwatch.event_id", "value": event.id], ["key": "driftwatch.model_version", "value": "\(version)"],
                         ["key": "driftwatch.event_type", "value": event.type],
                     ],
                 ])

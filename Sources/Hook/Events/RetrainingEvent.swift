@@ -1,3 +1,4 @@
+import DriftMonitor
 import Foundation
 
 /// A driftwatch CloudEvent as the hook reads it from Kafka: the attributes and the data
@@ -20,12 +21,7 @@ public struct RetrainingEvent: Sendable, Hashable {
     /// Each piece of evidence: the feature (nil for a model-wide check), the method, the score.
     public var evidence: [Evidence] = []
     /// The registered model version (MLflow) the agent's reference came from, if any.
-    public var modelVersion: RegisteredVersion?
-
-    public struct RegisteredVersion: Sendable, Hashable {
-        public var name: String
-        public var version: String
-    }
+    public var modelVersion: RegisteredModelVersion?
 
     public struct Evidence: Sendable, Hashable {
         public var feature: String?
@@ -112,7 +108,7 @@ public struct RetrainingEvent: Sendable, Hashable {
         }
         if let registered = data["model_version"], !(registered is NSNull) {
             guard let registered = registered as? [String: Any] else { throw .wrongType("data.model_version", expected: "an object") }
-            modelVersion = RegisteredVersion(
+            modelVersion = RegisteredModelVersion(
                 name: try Self.string("name", in: registered, path: "data.model_version."),
                 version: try Self.string("version", in: registered, path: "data.model_version."))
         }

@@ -96,12 +96,13 @@ final class PerformanceTracker {
     /// requests `<id>/<row>` when it has more than one.
     func record(_ payload: InferencePayload, origins: some Collection<InferenceJoin.Origin>, now: Int64) -> Bool {
         guard !payload.id.isEmpty, let origin = origins.first else { return true }
-        let id = payload.id.withUnsafeBytes { Self.hash(UnsafeRawBufferPointer(rebasing: $0[payload.requestIDStart...])) }
+        // FNV-1a of the request id; a batch's rows hash on from it (`<id>/<row>`).
+        let prefix = payload.id.withUnsafeBytes { FNV1a.hash(UnsafeRawBufferPointer(rebasing: $0[payload.requestIDStart...])) }
+        let id = Self.nonZero(prefix)
         let drift = origin.offset >= driftResume[origin.partition] ?? .min
         let window = Self.window(of: payload.timestampMilliseconds ?? now, length: settings.windowMilliseconds)
         let single = !payload.prediction.isEmpty || payload.predictionNumber != nil || !payload.label.isEmpty || payload.labelNumber != nil
         guard single else {
-            let prefix = payload.id.withUnsafeBytes { FNV1a.hash(UnsafeRawBufferPointer(rebasing: $0[payload.requestIDStart...])) }
             for row in 0..<payload.rowCount {
                 guard let prediction = value(number: payload.rows[row].predictionNumber, text: UnsafeRawBufferPointer(start: nil, count: 0)) else { continue }
                 let rowID = payload.rowCount == 1 ? id : Self.hash(row: row, prefix: prefix)
@@ -303,10 +304,9 @@ final class PerformanceTracker {
     static let maximumClasses = 128
 
     /// FNV-1a of the id's bytes; 0 is kept for "taken" in the join's arena.
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        let hash = FNV1a.hash(bytes)
-        return hash == 0 ? 1 : hash
-    }
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { nonZero(FNV1a.hash(bytes)) }
+
+    private static func nonZero(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
 
     /// The hash of `<id>/<row>` from the FNV-1a hash of `<id>`, without building the text.
     static func hash(row: Int, prefix: UInt64) -> UInt64 {
@@ -322,7 +322,7 @@ final class PerformanceTracker {
             buffer[start] = UInt8(ascii: "/")
             return FNV1a.hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[start..<24])), from: prefix)
         }
-        return hash == 0 ? 1 : hash
+        return nonZero(hash)
     }
 }
 
