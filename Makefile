@@ -42,7 +42,7 @@ release: deps
 	$(SWIFT) build -c release
 
 demo: release
-	.build/release/driftwatch demo
+	.build/release/driftwatch demo --embeddings 500
 
 proto:
 	scripts/generate-proto.sh

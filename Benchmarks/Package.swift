@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "Timing",
                 .product(name: "DriftKernels", package: "driftwatch"),
+                .product(name: "DriftMonitor", package: "driftwatch"),
             ]
         ),
         .executableTarget(

@@ -208,6 +208,16 @@ MODEL = dashboard("driftwatch-model", "driftwatch / Model drift",
         (f"driftwatch_multivariate_reconstruction_error_lower_threshold{{{M}}}", "{{model}} lower"),
         (f"driftwatch_multivariate_reconstruction_error_upper_threshold{{{M}}}", "{{model}} upper"),
     ]), 12, 8),
+    (timeseries("Vector features: MMD² against its calibrated threshold", [
+        (f'driftwatch_feature_drift_score{{{MF},method="mmd"}}', "{{model}} {{feature}} MMD²"),
+        (f'driftwatch_feature_drift_threshold{{{MF},method="mmd"}}', "{{model}} {{feature}} threshold"),
+    ], description="Embeddings and other vector features: the unbiased MMD² of the window against the reference (Gaussian "
+       "kernel, random Fourier features), and the value a window of its size drawn like the reference exceeds 0.5% of the time."),
+     12, 8),
+    (timeseries("Vector features: distance between the window's mean and the reference's", [
+        (f'driftwatch_feature_drift_score{{{MF},method="mean_distance"}}', "{{model}} {{feature}} Euclidean"),
+        (f'driftwatch_feature_drift_score{{{MF},method="mean_cosine_distance"}}', "{{model}} {{feature}} cosine"),
+    ], minimum=0), 12, 8),
     (timeseries("Mean", [(f"driftwatch_feature_mean{{{MF}}}", "{{model}} {{feature}}")]), 8, 8),
     (timeseries("Standard deviation", [(f"driftwatch_feature_stddev{{{MF}}}", "{{model}} {{feature}}")]), 8, 8),
     (timeseries("Median and 5-95% quantiles", [

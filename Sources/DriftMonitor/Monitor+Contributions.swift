@@ -34,7 +34,7 @@ extension Monitor {
         let contribution = PaneContribution(
             model: model, referenceVersion: reference.version, slideMilliseconds: slide, pane: pane.key, sources: sources.sorted(),
             member: member, records: summary.records, numeric: summary.numeric, categorical: categorical,
-            reconstruction: summary.reconstruction, firstEventTime: summary.firstEventTime, lastEventTime: summary.lastEventTime,
+            reconstruction: summary.reconstruction, vectors: summary.vectors.isEmpty ? nil : summary.vectors, firstEventTime: summary.firstEventTime, lastEventTime: summary.lastEventTime,
             duplicateRecords: summary.duplicateRecords, unknownFieldRecords: summary.unknownFieldRecords,
             unknownFields: summary.unknownFields)
         spare.append(pane)
@@ -60,7 +60,9 @@ extension Monitor {
             throw ContributionError(description: "summary of pane \(contribution.pane) has a slide of \(contribution.slideMilliseconds)ms, not \(slide)ms")
         }
         guard contribution.numeric.count == numericFeatures.count, contribution.categorical.count == categoricalFeatures.count,
-            zip(contribution.numeric, numericFeatures).allSatisfy({ $0.histogram.binCount == $1.binCount })
+            zip(contribution.numeric, numericFeatures).allSatisfy({ $0.histogram.binCount == $1.binCount }),
+            (contribution.vectors ?? []).count == merged.vectors.count,
+            zip(contribution.vectors ?? [], merged.vectors).allSatisfy({ $0.fits($1) })
         else {
             throw ContributionError(description: "summary of pane \(contribution.pane) does not have this model's features and bins")
         }
@@ -83,6 +85,7 @@ extension Monitor {
             share.categorical[i].typeMismatches = tally.typeMismatches
             share.categorical[i].nonFinite = tally.nonFinite
         }
+        if let vectors = contribution.vectors { share.vectors = vectors }
         share.records = contribution.records
         share.reconstruction = contribution.reconstruction
         share.firstEventTime = contribution.firstEventTime

@@ -14,7 +14,7 @@ extension Monitor {
     func evaluate(_ summary: WindowSummary, space: FeatureSpace, index: Int, wallTime: Int64?) -> WindowReport {
         let started = ContinuousClock.now
         var features: [FeatureDrift] = []
-        features.reserveCapacity(numericFeatures.count + categoricalFeatures.count)
+        features.reserveCapacity(numericFeatures.count + categoricalFeatures.count + vectorFeatures.count)
         for (i, reference) in numericFeatures.enumerated() {
             features.append(evaluateNumeric(reference, summary.numeric[i], records: summary.records))
         }
@@ -22,6 +22,9 @@ extension Monitor {
             features.append(
                 evaluateCategorical(
                     reference, summary.categorical[i], records: summary.records, dictionary: space.dictionaries[reference.dictionaryIndex]))
+        }
+        for (i, reference) in vectorFeatures.enumerated() {
+            features.append(evaluateVector(reference, summary.vectors[i], records: summary.records))
         }
         let judged = policy.judge(&features, records: summary.records)
         let drifted = features.filter(\.drifted).count
@@ -51,7 +54,8 @@ extension Monitor {
         func check(_ check: QualityCheck, _ feature: String?, _ value: Double) {
             if let breach = quality.breach(check, feature: feature, value: value) { breaches.append(breach) }
         }
-        let referenceVaries = numericFeatures.map(\.varies) + categoricalFeatures.map(\.varies)
+        let referenceVaries =
+            numericFeatures.map(\.varies) + categoricalFeatures.map(\.varies) + vectorFeatures.map { _ in false }
         for (feature, varies) in zip(report.features, referenceVaries) {
             check(.missingRatio, feature.name, feature.missingRatio)
             check(.nonFiniteRatio, feature.name, feature.nonFiniteRatio)
@@ -130,6 +134,39 @@ extension Monitor {
             cumulative += count
         }
         return window.moments.max
+    }
+
+    private func evaluateVector(_ reference: VectorReference, _ window: WindowSummary.Vector, records: Int) -> FeatureDrift {
+        let profile = reference.profile
+        let count = window.embedding.count
+        var scores: [FeatureDrift.Score] = []
+        var evidence = FeatureDrift.VectorEvidence(
+            dimension: profile.dimension, bandwidth: profile.bandwidth, meanDistanceThreshold: profile.meanDistanceThreshold(windowRows: count), reconstructionBand: nil,
+            reconstructionDrifted: false, projectedMean: [])
+        if count > 1 && profile.embedding.count > 1 {
+            scores = [
+                .init(method: .mmd, value: window.embedding.squaredDiscrepancy(to: profile.embedding), pvalue: nil),
+                .init(method: .meanDistance, value: window.mean.euclideanDistance(to: profile.mean), pvalue: nil),
+                .init(method: .meanCosineDistance, value: window.mean.cosineDistance(to: profile.mean), pvalue: nil),
+            ]
+            if let baseline = profile.reconstruction, window.reconstruction.rows > 0 {
+                scores.append(.init(method: .pcaReconstruction, value: window.reconstruction.mean, pvalue: nil))
+                evidence.reconstructionBand = baseline.band(rows: window.reconstruction.rows)
+                evidence.reconstructionDrifted = baseline.isDrifted(window.reconstruction)
+                evidence.projectedMean = VectorProfile.project(mean: window.mean.mean, on: baseline.basis)
+                evidence.referenceProjection = profile.projection
+                evidence.windowProjection = window.projected
+            }
+        }
+        // No thresholds (a reference too small to calibrate): reported, never flagged.
+        let thresholds = profile.discrepancyThresholds(windowRows: count) ?? (.infinity, .infinity)
+        let records = max(records, 1)
+        return FeatureDrift(
+            name: reference.name, kind: .vector, level: .ok, decidingMethod: .mmd, warnThreshold: thresholds.warn,
+            driftThreshold: thresholds.drift, scores: scores, pvalue: nil, uncorrectedPValue: nil, count: count,
+            missingRatio: Double(window.missing) / Double(records), typeMismatchRatio: Double(window.typeMismatches) / Double(records),
+            nonFiniteRatio: Double(window.nonFinite) / Double(records), repeatedRatio: 0, isConstant: false, outOfRangeRatio: 0,
+            newCategoryRatio: 0, mean: .nan, standardDeviation: .nan, quantiles: [], vector: evidence)
     }
 
     private func evaluateCategorical(

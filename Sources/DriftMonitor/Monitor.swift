@@ -24,13 +24,15 @@ public final class Monitor {
 
     let numericFeatures: [NumericReference]
     let categoricalFeatures: [CategoricalReference]
+    let vectorFeatures: [VectorReference]
     /// Per numeric feature, built once for the hot path.
     private let locators: [BinLocator]
     private let ranges: [ClosedRange<Double>]
     private let shifts: [Double]
     private let numericSources: [Int]
     private let categoricalSources: [Int]
-    /// Column of the model (numeric first, then categorical) for each feature-space slot, or -1.
+    private let vectorSources: [Int]
+    /// Column of the model (numeric first, then categorical, then vector) for each feature-space slot, or -1.
     private let columnOfSlot: [Int]
     private var batch: RecordBatch
     /// Closed panes a later window still spans, then the open ones, by key.
@@ -62,6 +64,9 @@ public final class Monitor {
     /// The batch's numeric columns side by side, and the projection, for the PCA (reused).
     private var batchMatrix: ColumnMatrix
     private var projection = PrincipalComponents.Scratch()
+    /// A vector batch transposed for its PCA, and the random-feature products (reused).
+    private var vectorMatrix = ColumnMatrix(rows: 0, columns: 1)
+    private var featureScratch: [Double] = []
     private var recentRequests = RecentRequests()
 
     /// Whether a pane is still open (records of a window not yet judged).
@@ -101,10 +106,15 @@ public final class Monitor {
         var categorical: [CategoricalReference] = []
         var numericSources: [Int] = []
         var categoricalSources: [Int] = []
+        var vectors: [VectorReference] = []
+        var vectorSources: [Int] = []
         var slots: [(slot: Int, kind: Feature.Kind)] = []
         for feature in reference.features {
             guard let slot = space.slot(of: feature.name), space.features[slot].kind == feature.kind else {
                 throw .unknownFeature(feature.name)
+            }
+            if feature.kind == .vector, space.features[slot].dimension != feature.vector?.dimension {
+                throw .conflictingDimensions(feature: feature.name, space.features[slot].dimension ?? 0, feature.vector?.dimension ?? 0)
             }
             slots.append((slot, feature.kind))
             switch feature.kind {
@@ -114,12 +124,17 @@ public final class Monitor {
             case .categorical:
                 categorical.append(CategoricalReference(feature, dictionaryIndex: space.kindIndex[slot]))
                 categoricalSources.append(space.kindIndex[slot])
+            case .vector:
+                guard let profile = feature.vector, profile.isUsable else { throw .badVectorProfile(feature: feature.name) }
+                vectors.append(VectorReference(feature, profile: profile))
+                vectorSources.append(space.kindIndex[slot])
             }
         }
         var columnOfSlot = [Int](repeating: -1, count: space.features.count)
         let numericSlots = slots.filter { $0.kind == .numeric }.map(\.slot)
         let categoricalSlots = slots.filter { $0.kind == .categorical }.map(\.slot)
-        for (column, slot) in (numericSlots + categoricalSlots).enumerated() { columnOfSlot[slot] = column }
+        let vectorSlots = slots.filter { $0.kind == .vector }.map(\.slot)
+        for (column, slot) in (numericSlots + categoricalSlots + vectorSlots).enumerated() { columnOfSlot[slot] = column }
         self.numericFeatures = numeric
         locators = numeric.map(\.locator)
         ranges = numeric.map(\.range)
@@ -127,9 +142,13 @@ public final class Monitor {
         self.categoricalFeatures = categorical
         self.numericSources = numericSources
         self.categoricalSources = categoricalSources
+        self.vectorFeatures = vectors
+        self.vectorSources = vectorSources
         self.columnOfSlot = columnOfSlot
-        batch = RecordBatch(numericColumns: numeric.count, categoricalColumns: categorical.count, capacity: batchCapacity)
-        merged = WindowSummary(numericBins: numeric.map(\.binCount), categoricalCount: categorical.count)
+        batch = RecordBatch(
+            numericColumns: numeric.count, categoricalColumns: categorical.count, vectorDimensions: vectors.map(\.profile.dimension),
+            capacity: batchCapacity)
+        merged = WindowSummary(numericBins: numeric.map(\.binCount), categoricalCount: categorical.count, vectorShapes: vectors.map(\.shape))
         batchMatrix = ColumnMatrix(rows: 0, columns: numeric.count)
     }
 
@@ -196,7 +215,7 @@ public final class Monitor {
             }
             if at > newestEventTime { newestEventTime = at }
         }
-        batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
+        batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources, vectorSources: vectorSources)
         for slot in row.typeMismatches where columnOfSlot[slot] >= 0 {
             batch.countTypeMismatch(column: columnOfSlot[slot])
         }
@@ -264,6 +283,25 @@ public final class Monitor {
         if let baseline = reference.multivariate, baseline.basis.dimension == columns.numeric.count {
             batchMatrix.load(columns: columns.numeric)
             baseline.basis.accumulateErrors(standardisingInPlace: &batchMatrix, into: &panes[index].summary.reconstruction, scratch: &projection)
+        }
+        for (i, reference) in vectorFeatures.enumerated() where i < columns.vectors.count && !columns.vectors[i].isEmpty {
+            columns.vectors[i].withUnsafeBufferPointer { rows in
+                reference.map.accumulate(rows: rows, into: &panes[index].summary.vectors[i].embedding, scratch: &featureScratch)
+                panes[index].summary.vectors[i].mean.add(rows: rows)
+                if let baseline = reference.profile.reconstruction {
+                    if vectorMatrix.columns != reference.profile.dimension {
+                        vectorMatrix = ColumnMatrix(rows: 0, columns: reference.profile.dimension)
+                    }
+                    vectorMatrix.load(rowMajor: rows)
+                    baseline.basis.accumulateErrors(
+                        standardisingInPlace: &vectorMatrix, into: &panes[index].summary.vectors[i].reconstruction, scratch: &projection)
+                    let wanted = WindowSummary.Vector.projectedRows - panes[index].summary.vectors[i].projected.count / 2
+                    if wanted > 0 {
+                        panes[index].summary.vectors[i].projected += VectorProfile.project(
+                            vectorMatrix, on: baseline.basis, rows: wanted, standardised: true)
+                    }
+                }
+            }
         }
     }
 
@@ -388,6 +426,21 @@ struct NumericReference {
         for (fine, count) in counts.enumerated() { coarse[coarseOfFine[fine]] += count }
         return coarse
     }
+}
+
+/// A vector feature's reference, with its random-feature map drawn once.
+struct VectorReference {
+    let name: String
+    let profile: VectorProfile
+    let map: RandomFourierFeatures
+
+    init(_ feature: FeatureProfile, profile: VectorProfile) {
+        name = feature.name
+        self.profile = profile
+        map = profile.randomFourierFeatures
+    }
+
+    var shape: (dimension: Int, randomFeatures: Int) { (profile.dimension, profile.randomFeatures) }
 }
 
 /// A categorical feature's reference.

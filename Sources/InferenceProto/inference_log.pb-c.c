@@ -52,6 +52,51 @@ void   driftwatch__v1__value__free_unpacked
   assert(message->base.descriptor == &driftwatch__v1__value__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   driftwatch__v1__vector__init
+                     (Driftwatch__V1__Vector         *message)
+{
+  static const Driftwatch__V1__Vector init_value = DRIFTWATCH__V1__VECTOR__INIT;
+  *message = init_value;
+}
+size_t driftwatch__v1__vector__get_packed_size
+                     (const Driftwatch__V1__Vector *message)
+{
+  assert(message->base.descriptor == &driftwatch__v1__vector__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t driftwatch__v1__vector__pack
+                     (const Driftwatch__V1__Vector *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &driftwatch__v1__vector__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t driftwatch__v1__vector__pack_to_buffer
+                     (const Driftwatch__V1__Vector *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &driftwatch__v1__vector__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Driftwatch__V1__Vector *
+       driftwatch__v1__vector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Driftwatch__V1__Vector *)
+     protobuf_c_message_unpack (&driftwatch__v1__vector__descriptor,
+                                allocator, len, data);
+}
+void   driftwatch__v1__vector__free_unpacked
+                     (Driftwatch__V1__Vector *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &driftwatch__v1__vector__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   driftwatch__v1__inference_log__features_entry__init
                      (Driftwatch__V1__InferenceLog__FeaturesEntry         *message)
 {
@@ -109,7 +154,7 @@ void   driftwatch__v1__inference_log__free_unpacked
   assert(message->base.descriptor == &driftwatch__v1__inference_log__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor driftwatch__v1__value__field_descriptors[3] =
+static const ProtobufCFieldDescriptor driftwatch__v1__value__field_descriptors[4] =
 {
   {
     "number",
@@ -147,16 +192,29 @@ static const ProtobufCFieldDescriptor driftwatch__v1__value__field_descriptors[3
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "vector",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Driftwatch__V1__Value, kind_case),
+    offsetof(Driftwatch__V1__Value, vector),
+    &driftwatch__v1__vector__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned driftwatch__v1__value__field_indices_by_name[] = {
   1,   /* field[1] = category */
   2,   /* field[2] = flag */
   0,   /* field[0] = number */
+  3,   /* field[3] = vector */
 };
 static const ProtobufCIntRange driftwatch__v1__value__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor driftwatch__v1__value__descriptor =
 {
@@ -166,11 +224,49 @@ const ProtobufCMessageDescriptor driftwatch__v1__value__descriptor =
   "Driftwatch__V1__Value",
   "driftwatch.v1",
   sizeof(Driftwatch__V1__Value),
-  3,
+  4,
   driftwatch__v1__value__field_descriptors,
   driftwatch__v1__value__field_indices_by_name,
   1,  driftwatch__v1__value__number_ranges,
   (ProtobufCMessageInit) driftwatch__v1__value__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor driftwatch__v1__vector__field_descriptors[1] =
+{
+  {
+    "values",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Driftwatch__V1__Vector, n_values),
+    offsetof(Driftwatch__V1__Vector, values),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned driftwatch__v1__vector__field_indices_by_name[] = {
+  0,   /* field[0] = values */
+};
+static const ProtobufCIntRange driftwatch__v1__vector__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor driftwatch__v1__vector__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "driftwatch.v1.Vector",
+  "Vector",
+  "Driftwatch__V1__Vector",
+  "driftwatch.v1",
+  sizeof(Driftwatch__V1__Vector),
+  1,
+  driftwatch__v1__vector__field_descriptors,
+  driftwatch__v1__vector__field_indices_by_name,
+  1,  driftwatch__v1__vector__number_ranges,
+  (ProtobufCMessageInit) driftwatch__v1__vector__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor driftwatch__v1__inference_log__features_entry__field_descriptors[2] =

@@ -29,6 +29,12 @@ extension AgentOnKafka {
                     """)
             defer { try? FileManager.default.removeItem(at: directory) }
             try AgentHarness.useLabelledReference(configuration: configuration, in: directory, records: 20_000)
+            // A second model logs 384-dimensional embeddings, for the vector panels; its topic mix shifts with the drift.
+            let embeddings = directory.appendingPathComponent("embeddings.json")
+            try JSONEncoder().encode(EmbeddingTraffic.reference(records: 2_000)).write(to: embeddings)
+            let yaml = try String(contentsOfFile: configuration, encoding: .utf8)
+            try (yaml + "\n  - name: \(EmbeddingTraffic.model)\n    reference: \(embeddings.path)\n    window: {records: 200}\n")
+                .write(toFile: configuration, atomically: true, encoding: .utf8)
             let (agent, agentPort) = try await AgentProcess.run(configuration: configuration)
             let prometheus = try Prometheus(directory: directory, target: agentPort, rules: Self.repository.appendingPathComponent("alerts/driftwatch.rules.yml"))
             defer { prometheus.stop() }
@@ -45,11 +51,20 @@ extension AgentOnKafka {
             let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
             var clean = DemoTraffic(seed: 41, driftAfter: .max, labelled: true)
             try AgentHarness.produce(0..<4_000, of: &clean, partitions: 2, producer: producer, labelsTopic: "labels")
+            var sentences = EmbeddingTraffic(seed: 41, shiftAfter: 1_000)
+            func produceEmbeddings(_ count: Int) throws {
+                let tickets = try (0..<count).map { i in
+                    try producer.send(topic: "logs", key: nil, value: sentences.next(timestampMilliseconds: 1_764_000_000_000), partition: Int32(i % 2))
+                }
+                try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+            }
+            try produceEmbeddings(1_000)
             var drifted = DemoTraffic(seed: 42, driftAfter: 0, malformedEvery: 50, labelled: true)
             let started = ContinuousClock.now
             var produced = 4_000
             while true {
                 try AgentHarness.produce(produced..<produced + 250, of: &drifted, partitions: 2, producer: producer, labelsTopic: "labels")
+                try produceEmbeddings(100)
                 produced += 250
                 try await Task.sleep(for: .milliseconds(250))
                 if ContinuousClock.now - started > .seconds(20), try await prometheus.query("max(driftwatch_drift_state) == 2").count == 1,
@@ -64,9 +79,10 @@ extension AgentOnKafka {
             // namespace label, so namespace and job are "All" (their allValue, .*).
             #expect(try await prometheus.labelValues("job", match: "driftwatch_records_total") == ["driftwatch"])
             let models = try await prometheus.labelValues("model", match: "driftwatch_records_total")
-            #expect(models == [DemoTraffic.model])
-            let features = try await prometheus.labelValues("feature", match: "driftwatch_feature_drifted{model=~\"\(DemoTraffic.model)\"}")
-            #expect(features.count == DemoTraffic.features.count)
+            #expect(models.sorted() == [DemoTraffic.model, EmbeddingTraffic.model])
+            let features = try await prometheus.labelValues(
+                "feature", match: "driftwatch_feature_drifted{model=~\"(\(DemoTraffic.model)|\(EmbeddingTraffic.model))\"}")
+            #expect(features.count == DemoTraffic.features.count + 1)
 
             // Every query of every panel and annotation, with the variables as Grafana fills them in.
             var checked = 0

@@ -149,3 +149,86 @@ struct PaneContributionTests {
         #expect(closed < 10)
     }
 }
+
+extension PaneContributionTests {
+    @Test("Vector features: the shares of two members, merged through JSON, give each window the MMD², distances and reconstruction error of one monitor over all rows")
+    func vectorShares() throws {
+        let d = 6
+        let features = [Feature(name: "v", kind: .vector, dimension: d)]
+        var space = FeatureSpace()
+        try space.declare(features)
+        var rng = SeededGenerator(seed: 21)
+        func rows(_ count: Int, shift: Double) -> [[Double]] {
+            (0..<count).map { _ in (0..<d).map { k in rng.normal() + (k < 2 ? shift : 0) } }
+        }
+        var referenceBatch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [d], capacity: 600)
+        var row = DecodedRow(space: space)
+        for values in rows(600, shift: 0) {
+            row.reset()
+            for value in values { row.appendVectorValue(value, index: 0) }
+            referenceBatch.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
+        }
+        let reference = ReferenceProfile(model: "m", features: features, batch: referenceBatch, dictionaries: [])
+        let window = WindowSpec.eventTime(size: 1_000, slide: 1_000, lateness: 0)
+        // 800 rows 5 ms apart, the last half shifted.
+        let stream = rows(400, shift: 0) + rows(400, shift: 0.8)
+        func feed(_ monitor: Monitor, _ indexes: [Int], close: () -> Void) {
+            for i in indexes {
+                row.reset()
+                for value in stream[i] { row.appendVectorValue(value, index: 0) }
+                row.timestampMilliseconds = Int64(i * 5)
+                monitor.append(row, eventTime: nil)
+                close()
+            }
+            monitor.drainEventTime()
+            close()
+        }
+        let single = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), window: window, space: space)
+        var expected: [WindowReport] = []
+        feed(single, Array(stream.indices)) {
+            while single.hasPaneToClose { if let closed = single.closePane(space: space) { expected.append(closed.report) } }
+        }
+        var shares: [PaneContribution] = []
+        for partition in 0..<2 {
+            let member = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), window: window, space: space)
+            let source = PaneContribution.Source(topic: "logs", partition: Int32(partition))
+            feed(member, stream.indices.filter { $0 % 2 == partition }) {
+                while member.hasPaneToClose {
+                    if let closed = member.closeContribution(space: space, sources: [source], member: "member-\(partition)") {
+                        shares.append(try! Self.roundTrip(closed.contribution))  // JSON of our own encoding
+                    }
+                }
+            }
+        }
+        var aggregatorSpace = space
+        let aggregator = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), window: window, space: aggregatorSpace)
+        var coverage = PaneCoverage(sources: [.init(topic: "logs", partition: 0), .init(topic: "logs", partition: 1)])
+        var windows: [WindowReport] = []
+        for share in shares.sorted(by: { ($0.pane, $0.member) < ($1.pane, $1.member) }) {
+            let admitted = coverage.admit(share)
+            let merged = try aggregator.merge(share, space: &aggregatorSpace)
+            #expect(admitted && merged)
+            aggregator.completePanes(before: coverage.completeBefore)
+            while aggregator.hasPaneToClose { if let closed = aggregator.closePane(space: aggregatorSpace) { windows.append(closed.report) } }
+        }
+        #expect(windows.count == expected.count && windows.count >= 3, "\(windows.count) merged windows, \(expected.count) of one monitor, \(shares.count) shares")
+        for (merged, one) in zip(windows, expected) {
+            let (a, b) = (try #require(merged.features.first), try #require(one.features.first))
+            #expect(a.count == b.count && a.level == b.level)
+            for method in [FeatureDrift.Method.mmd, .meanDistance, .meanCosineDistance, .pcaReconstruction] {
+                let (x, y) = (a.score(method)?.value ?? .nan, b.score(method)?.value ?? .nan)
+                #expect(abs(x - y) <= 1e-12 * max(1, abs(y)), "\(method): merged \(x), one monitor \(y)")
+            }
+            #expect(a.driftThreshold == b.driftThreshold)
+        }
+        #expect(expected.first?.features.first?.level == .ok && expected.last?.features.first?.level == .drift)
+
+        // A share whose vector summary has another shape, or an impossible count, is refused.
+        var other = try #require(shares.first)
+        other.vectors = []
+        #expect(throws: ContributionError.self) { var copy = space; _ = try aggregator.merge(other, space: &copy) }
+        other = try #require(shares.first)
+        other.vectors?[0].missing = -1
+        #expect(throws: ContributionError.self) { var copy = space; _ = try aggregator.merge(other, space: &copy) }
+    }
+}

@@ -3,8 +3,9 @@ import Foundation
 import Telemetry
 import TestSupport
 
-/// A catalogue with one model whose last window has drifted in `x` and not in `y`, and every
-/// series created on first use already made, so that an exposition shows the whole catalogue.
+/// A catalogue with one model whose last window has drifted in `x` and not in `y`, a second
+/// with a vector feature, and every series created on first use already made, so that an
+/// exposition shows the whole catalogue.
 enum Fixture {
     static let features = NormalReference.features
 
@@ -29,6 +30,10 @@ enum Fixture {
         let (report, state) = try report()
         metrics.record(report, state: state)
         metrics.countRecords(2_000)
+        let (vectorReport, vectorState) = try Self.vectorReport()
+        let encoder = catalogue.makeModelMetrics(
+            model: "encoder", features: vectorFeatures, referenceVersion: "ref-2", invalidReasons: [], multivariate: false)
+        encoder.record(vectorReport, state: vectorState)
         catalogue.setLag(topic: "logs", partition: 0, records: 12)
         catalogue.countJoin(outcome: "joined")
         catalogue.countRegistryFailure(model: "fraud")
@@ -36,6 +41,30 @@ enum Fixture {
         performance.setReference([.accuracy: 0.91, .rocAUC: 0.95])
         performance.count(joined: 1_900, expired: 100, unmatched: 3, waiting: 40)
         return (catalogue, metrics)
+    }
+
+    static let vectorFeatures = [Feature(name: "embedding", kind: .vector, dimension: 4)]
+
+    /// A window of 200 four-dimensional vectors against a reference of 400.
+    static func vectorReport() throws -> (WindowReport, DriftStateMachine.State) {
+        var rng = SeededGenerator(seed: 2)
+        var space = FeatureSpace()
+        try space.declare(vectorFeatures)
+        var row = DecodedRow(space: space)
+        var batch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [4], capacity: 400)
+        for _ in 0..<400 {
+            row.reset()
+            for _ in 0..<4 { row.appendVectorValue(rng.normal(), index: 0) }
+            batch.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
+        }
+        let reference = ReferenceProfile(model: "encoder", features: vectorFeatures, batch: batch, dictionaries: [])
+        let monitor = try Monitor(model: "encoder", reference: reference, policy: DriftPolicy(), windowRecords: 200, space: space)
+        for _ in 0..<200 {
+            row.reset()
+            for _ in 0..<4 { row.appendVectorValue(rng.normal(mean: 0.5), index: 0) }
+            _ = monitor.append(row, eventTime: nil)
+        }
+        return (monitor.closeWindow(space: space).report, monitor.stateMachine.state)
     }
 
     static func exposition(_ catalogue: MetricCatalogue, _ format: ExpositionFormat = .text) -> String {

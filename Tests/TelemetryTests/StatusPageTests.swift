@@ -20,8 +20,17 @@ struct StatusPageTests {
         #expect(bins.reference.reduce(0, +) == 20_000)
         #expect(bins.current.reduce(0, +) == 2_000)
         // One reference and one window bar per bin, for each of the two features.
-        #expect(page.components(separatedBy: "class=\"reference\"").count - 1 == 2 * bins.reference.count)
-        #expect(page.components(separatedBy: "class=\"current\"").count - 1 == 2 * bins.current.count)
+        let fraud = try #require(page.components(separatedBy: "<section").first { $0.contains("data-model=\"fraud\"") })
+        #expect(fraud.components(separatedBy: "class=\"reference\"").count - 1 == 2 * bins.reference.count)
+        #expect(fraud.components(separatedBy: "class=\"current\"").count - 1 == 2 * bins.current.count)
+        // The vector: reference rows and the window's first 100 on the first two principal axes, and the window's mean.
+        let encoder = try #require(page.components(separatedBy: "<section").first { $0.contains("data-model=\"encoder\"") })
+        let projection = try #require(encoder.components(separatedBy: "<svg class=\"projection\"").dropFirst().first)
+        #expect(projection.components(separatedBy: "class=\"reference\"").count - 1 == 200)
+        #expect(projection.components(separatedBy: "class=\"current\"").count - 1 == 100)
+        #expect(projection.contains("class=\"mean\"") && projection.contains("class=\"origin\""))
+        #expect(encoder.contains("data-feature=\"embedding\" data-level=\"drift\""))
+        #expect(encoder.contains("<td>mmd "))
         // No external assets.
         #expect(!page.contains("src="))
         #expect(!page.contains("<link"))

@@ -1,13 +1,17 @@
 import DriftKernels
+import DriftMonitor
 import Foundation
 import Timing
 
-// Usage: VectorTimer REFERENCE.f64 WINDOW.f64 DIMENSION FEATURES
+// Usage: VectorTimer REFERENCE.f64 WINDOW.f64 DIMENSION FEATURES [CLEAN.f64 CLEAN_ROWS...]
 // Rows are row-major Float64, DIMENSION values each. Prints one JSON object: median seconds per
-// step of the vector tests, and the window's scores, for bench_vectors.py.
+// step of the vector tests, the window's scores, the agent's monitor on the same rows (profile,
+// per-window summaries with the PCA, the close), and with CLEAN.f64 (rows drawn like the
+// reference) the share of clean windows of each CLEAN_ROWS size at warning and at drift level,
+// for bench_vectors.py.
 let arguments = CommandLine.arguments
-guard arguments.count == 5, let d = Int(arguments[3]), let features = Int(arguments[4]) else {
-    FileHandle.standardError.write(Data("usage: VectorTimer REFERENCE.f64 WINDOW.f64 DIMENSION FEATURES\n".utf8))
+guard arguments.count >= 5, let d = Int(arguments[3]), let features = Int(arguments[4]) else {
+    FileHandle.standardError.write(Data("usage: VectorTimer REFERENCE.f64 WINDOW.f64 DIMENSION FEATURES [CLEAN.f64 CLEAN_ROWS...]\n".utf8))
     exit(2)
 }
 func rows(_ path: String) throws -> [Double] {
@@ -53,4 +57,75 @@ results["threshold"] = threshold
 results["euclidean"] = scores.euclidean
 results["cosine"] = scores.cosine
 results["sigma"] = sigma
+
+// The agent's path: a profile of the reference, then a monitor's window fed in 1,024-row batches.
+let schema = [Feature(name: "embedding", kind: .vector, dimension: d)]
+func batches(_ rows: ArraySlice<Double>) -> [RecordBatch] {
+    var space = FeatureSpace()
+    try! space.declare(schema)  // one valid vector feature
+    var row = DecodedRow(space: space)
+    var batches: [RecordBatch] = []
+    var batch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [d], capacity: 1_024)
+    var start = rows.startIndex
+    while start < rows.endIndex {
+        row.reset()
+        for k in 0..<d { row.appendVectorValue(rows[start + k], index: 0) }
+        batch.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
+        if batch.count == 1_024 {
+            batches.append(batch)
+            batch.removeAll()
+        }
+        start += d
+    }
+    if batch.count > 0 { batches.append(batch) }
+    return batches
+}
+var joined = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [d], capacity: reference.count / d)
+do {
+    var space = FeatureSpace()
+    try space.declare(schema)
+    var row = DecodedRow(space: space)
+    var start = 0
+    while start < reference.count {
+        row.reset()
+        for k in 0..<d { row.appendVectorValue(reference[start + k], index: 0) }
+        joined.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
+        start += d
+    }
+}
+var profile: ReferenceProfile?
+results["monitor_profile"] = median(1) { profile = ReferenceProfile(model: "m", features: schema, batch: joined, dictionaries: []) }
+var space = FeatureSpace()
+try space.declare(schema)
+let windowBatches = batches(window[...])
+let monitor = try Monitor(model: "m", reference: profile!, policy: DriftPolicy(), windowRecords: windowRows, space: space)
+var report: WindowReport?
+results["monitor_summaries"] = median(5) {
+    monitor.discardOpenWindow()
+    for batch in windowBatches { monitor.add(batch) }
+}
+results["monitor_close"] = median(1) { report = monitor.closeWindow(space: space).report }
+if let feature = report?.features.first {
+    results["monitor_mmd2"] = feature.score(.mmd)?.value ?? .nan
+    results["monitor_threshold"] = feature.driftThreshold
+}
+
+// False flags: clean windows of each size, drawn like the reference.
+if arguments.count >= 7 {
+    let clean = try rows(arguments[5])
+    for size in arguments[6...].compactMap(Int.init) {
+        let windows = clean.count / (size * d)
+        let counter = try Monitor(model: "m", reference: profile!, policy: DriftPolicy(), windowRecords: size, space: space)
+        var (warned, drifted) = (0, 0)
+        for w in 0..<windows {
+            for batch in batches(clean[(w * size * d)..<((w + 1) * size * d)]) { counter.add(batch) }
+            let level = counter.closeWindow(space: space).report.features[0].level
+            if level >= .warning { warned += 1 }
+            if level == .drift { drifted += 1 }
+        }
+        results["clean_windows_\(size)"] = Double(windows)
+        results["clean_warning_\(size)"] = Double(warned) / Double(max(windows, 1))
+        results["clean_drift_\(size)"] = Double(drifted) / Double(max(windows, 1))
+    }
+}
 print(String(decoding: try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys]), as: UTF8.self))

@@ -10,7 +10,7 @@ import Glibc
 /// One input, decoded in every format: as a JSON record, a protobuf InferenceLog record, a
 /// KServe CloudEvent (binary and structured mode) and a Seldon ModelInfer message (request and
 /// response topics) and as a CSV file (schema inferred, then read), with a schema of numeric,
-/// categorical and boolean features, an ignored field and a tensor mapping.
+/// categorical, boolean and vector features, an ignored field and tensor mappings.
 /// Any crash, sanitizer report or hang is a finding; a DecodeError is the expected answer to garbage.
 enum DecoderFuzzer {
     nonisolated(unsafe) static var decoder: RecordDecoder = {
@@ -18,10 +18,11 @@ enum DecoderFuzzer {
         try! space.declare([  // fixed, distinct names
             Feature(name: "amount", kind: .numeric), Feature(name: "age", kind: .numeric),
             Feature(name: "device", kind: .categorical), Feature(name: "is_new", kind: .categorical),
+            Feature(name: "embedding", kind: .vector, dimension: 4),
         ])
         try! space.markBoolean("is_new")
         return RecordDecoder(
-            space: space, tensors: ["instances": ["amount", "age", "device"], "input-0": ["age", "amount"]], ignoredFields: ["debug"],
+            space: space, tensors: ["instances": ["amount", "age", "device"], "input-0": ["age", "amount"], "vectors": ["embedding"]], ignoredFields: ["debug"],
             maximumRecordBytes: 1 << 20, maximumDepth: 64, maximumBatchRows: 4_096)
     }()
     nonisolated(unsafe) static var row = DecodedRow(space: decoder.space)

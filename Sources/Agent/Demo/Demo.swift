@@ -25,6 +25,9 @@ public enum Demo {
         /// JSON traffic: the true labels follow on their own topic this much later, and the
         /// model's performance is watched (it drops after the drift).
         public var labelDelay: Duration? = .seconds(2)
+        /// JSON traffic: records per second of a second model, a sentence encoder whose
+        /// 384-dimensional embeddings shift their topic mix with the drift (nil: none).
+        public var embeddingRate: Int?
 
         public init() {}
     }
@@ -63,6 +66,18 @@ public enum Demo {
         configuration.httpPort = options.httpPort
         configuration.windowRecords = options.windowRecords
         configuration.models = [.init(name: DemoTraffic.model, reference: "(generated)")]
+        var references = [DemoTraffic.model: reference]
+        let embeddingRate = options.format == .json ? options.embeddingRate : nil
+        if let embeddingRate {
+            let embeddings = EmbeddingTraffic.reference(records: 4_000)
+            references[EmbeddingTraffic.model] = embeddings
+            // Windows of two seconds of its traffic, at least 200 records for the MMD.
+            let records = max(200, 2 * embeddingRate)
+            configuration.models.append(.init(name: EmbeddingTraffic.model, reference: "(generated)", window: WindowSettings(records: records)))
+            print(
+                "model \(EmbeddingTraffic.model): \(embeddingRate) records/s of \(EmbeddingTraffic.dimension)-dimensional embeddings, "
+                    + "windows of \(records); reference \(embeddings.version), \(embeddings.rows) records")
+        }
         var labelledReference: [String: LabelledPredictions] = [:]
         if labelled {
             configuration.models[0].task = .binary
@@ -84,7 +99,7 @@ public enum Demo {
         let catalogue = MetricCatalogue(version: AgentRuntime.version)
         let readiness = Readiness()
         let (http, pipeline) = try AgentRuntime.makeServices(
-            configuration: configuration, references: [DemoTraffic.model: reference], labelled: labelledReference, catalogue: catalogue,
+            configuration: configuration, references: references, labelled: labelledReference, catalogue: catalogue,
             readiness: readiness,
             logger: logger
         ) { outcome in
@@ -110,7 +125,8 @@ public enum Demo {
         let traffic = TrafficService(
             bootstrap: cluster.bootstrapServers, topic: topic, rate: options.rate,
             driftAfter: Int(driftAfterSeconds * Double(options.rate)), malformedEvery: 5_000, format: options.format,
-            labelDelayRecords: labelled ? Int(options.labelDelay!.inSeconds * Double(options.rate)) : nil)
+            labelDelayRecords: labelled ? Int(options.labelDelay!.inSeconds * Double(options.rate)) : nil,
+            embeddingRate: embeddingRate, shiftAfterSeconds: driftAfterSeconds)
         print("producing \(options.rate) records/s; \(DemoTraffic.driftingFeatures.joined(separator: ", ")) drift after \(Int(driftAfterSeconds)) s")
         print("metrics at http://localhost:\(options.httpPort)/metrics; stops after \(options.duration) or on Ctrl-C")
         let group = ServiceGroup(
@@ -135,10 +151,14 @@ public enum Demo {
     static func statusLine(_ outcome: Pipeline.WindowOutcome, elapsed: Double) -> String {
         let state = ["OK", "WARNING", "DRIFT"][outcome.state.gauge]
         let drifted = outcome.report.driftedFeatures.map { feature in
-            "\(feature.name) (psi \(((feature.score(.psi)?.value ?? 0) * 100).rounded() / 100))"
+            if feature.kind == .vector {
+                return "\(feature.name) (mmd \(((feature.score(.mmd)?.value ?? 0) * 1e5).rounded() / 1e5) > \(((feature.driftThreshold) * 1e5).rounded() / 1e5))"
+            }
+            return "\(feature.name) (psi \(((feature.score(.psi)?.value ?? 0) * 100).rounded() / 100))"
         }
         let number = String(outcome.report.index)
-        return "[\(Int(elapsed))s] window \(String(repeating: " ", count: max(0, 4 - number.count)))\(number)  "
+        let model = outcome.report.model == DemoTraffic.model ? "" : "\(outcome.report.model) "
+        return "[\(Int(elapsed))s] \(model)window \(String(repeating: " ", count: max(0, 4 - number.count)))\(number)  "
             + "\(outcome.report.records) records  state \(state.padding(7))  drifted: \(drifted.isEmpty ? "none" : drifted.joined(separator: ", "))"
     }
 
@@ -160,6 +180,9 @@ public enum Demo {
         let format: RecordDecoder.Format
         /// Labelled traffic: each record's label goes to the labels topic this many records later.
         let labelDelayRecords: Int?
+        /// Records per second of the embedding model, if any, and when its topic mix shifts.
+        var embeddingRate: Int?
+        var shiftAfterSeconds = 0.0
 
         func run() async throws {
             let stop = StopFlag()
@@ -167,6 +190,8 @@ public enum Demo {
                 try await DedicatedThread.run(name: "driftwatch-demo-traffic") {
                     let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
                     var traffic = DemoTraffic(driftAfter: driftAfter, malformedEvery: malformedEvery, format: format, labelled: labelDelayRecords != nil)
+                    var embeddings = embeddingRate.map { EmbeddingTraffic(shiftAfter: Int(shiftAfterSeconds * Double($0))) }
+                    var embeddingsSent = 0
                     var pending: [(id: String, label: Int, due: Int)] = []
                     var next = 0
                     let started = ContinuousClock.now
@@ -191,6 +216,13 @@ public enum Demo {
                                     pending.removeFirst(next)
                                     next = 0
                                 }
+                            }
+                        }
+                        if let rate = embeddingRate {
+                            let due = Int(elapsed.inSeconds * Double(rate))
+                            while embeddingsSent < due && !stop.isSet, let value = embeddings?.next(timestampMilliseconds: now) {
+                                try producer.send(topic: topic, key: nil, value: value)
+                                embeddingsSent += 1
                             }
                         }
                         producer.poll()

@@ -30,6 +30,19 @@ public struct ColumnMatrix: Sendable, Hashable {
         for column in source { storage.append(contentsOf: column) }
     }
 
+    /// Copies rows stored one after the other (`columns` values each), reusing the storage.
+    public mutating func load(rowMajor source: UnsafeBufferPointer<Double>) {
+        precondition(columns > 0 && source.count % columns == 0, "rows of \(columns) values")
+        rows = source.count / columns
+        if storage.count != rows * columns { storage = [Double](repeating: 0, count: rows * columns) }
+        let (n, d) = (rows, columns)
+        storage.withUnsafeMutableBufferPointer { target in
+            for row in 0..<n {
+                for column in 0..<d { target[column * n + row] = source[row * d + column] }
+            }
+        }
+    }
+
     public subscript(row: Int, column: Int) -> Double {
         get { storage[column * rows + row] }
         set { storage[column * rows + row] = newValue }

@@ -6,6 +6,15 @@ public struct DecodedRow: Sendable {
     public var numeric: [Double]
     /// Category codes; -1 = missing or unusable.
     public var categorical: [Int32]
+    /// Vector features' values side by side (``FeatureSpace/vectorOffsets``).
+    public var vectors: [Double]
+    /// Per vector feature, the values read so far: a vector is present when this equals its
+    /// dimension, and missing otherwise.
+    public var vectorLengths: [Int]
+    public let vectorOffsets: [Int]
+    public let vectorDimensions: [Int]
+    /// The slot of each vector feature, for its type mismatches.
+    public let vectorSlots: [Int]
     /// Slots (in ``FeatureSpace/features``) whose value had the wrong JSON type.
     public var typeMismatches: [Int] = []
     /// Slots whose value was NaN or infinite; the value is left missing.
@@ -34,6 +43,11 @@ public struct DecodedRow: Sendable {
     public init(space: FeatureSpace) {
         numeric = [Double](repeating: .nan, count: space.numericCount)
         categorical = [Int32](repeating: -1, count: space.categoricalCount)
+        vectors = [Double](repeating: 0, count: space.vectorDimensions.reduce(0, +))
+        vectorLengths = [Int](repeating: 0, count: space.vectorCount)
+        vectorOffsets = space.vectorOffsets
+        vectorDimensions = space.vectorDimensions
+        vectorSlots = space.features.indices.filter { space.features[$0].kind == .vector }
         typeMismatches.reserveCapacity(8)
         nonFinite.reserveCapacity(8)
     }
@@ -41,6 +55,7 @@ public struct DecodedRow: Sendable {
     public mutating func reset() {
         for i in numeric.indices { numeric[i] = .nan }
         for i in categorical.indices { categorical[i] = -1 }
+        for i in vectorLengths.indices { vectorLengths[i] = 0 }
         typeMismatches.removeAll(keepingCapacity: true)
         nonFinite.removeAll(keepingCapacity: true)
         model = 0..<0
@@ -64,6 +79,45 @@ public struct DecodedRow: Sendable {
         } else {
             numeric[index] = .nan
             nonFinite.append(slot)
+        }
+    }
+
+    /// Whether vector feature `index` has all its values.
+    @inlinable
+    public func hasVector(_ index: Int) -> Bool { vectorLengths[index] == vectorDimensions[index] }
+
+    /// Appends the next value of vector feature `index`; one value too many spoils the vector
+    /// (a type mismatch once the row is finished).
+    @inlinable
+    public mutating func appendVectorValue(_ value: Double, index: Int) {
+        let length = vectorLengths[index]
+        guard length < vectorDimensions[index] else { return spoilVector(index) }
+        vectors[vectorOffsets[index] + length] = value
+        vectorLengths[index] = length + 1
+    }
+
+    /// Marks vector feature `index` as having a value of the wrong type or length.
+    @inlinable
+    public mutating func spoilVector(_ index: Int) {
+        vectorLengths[index] = vectorDimensions[index] + 1
+    }
+
+    /// Settles the vectors once a record is decoded: one of the wrong length is a type
+    /// mismatch, one with NaN or an infinity is non-finite; both are then missing.
+    public mutating func finishVectors() {
+        for i in vectorLengths.indices where vectorLengths[i] > 0 {
+            if vectorLengths[i] != vectorDimensions[i] {
+                typeMismatches.append(vectorSlots[i])
+                vectorLengths[i] = 0
+                continue
+            }
+            let start = vectorOffsets[i]
+            var finite = true
+            for k in start..<(start + vectorDimensions[i]) where !vectors[k].isFinite { finite = false }
+            if !finite {
+                nonFinite.append(vectorSlots[i])
+                vectorLengths[i] = 0
+            }
         }
     }
 

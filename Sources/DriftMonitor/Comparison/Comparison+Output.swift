@@ -34,7 +34,9 @@ extension Comparison {
                 } else {
                     json.field("score", score.value)
                 }
-                if let threshold = policy.effectThresholds.first(where: { $0.method == score.method }) {
+                if feature.kind == .vector {
+                    writeVectorThreshold(of: score.method, feature, into: &json)
+                } else if let threshold = policy.effectThresholds.first(where: { $0.method == score.method }) {
                     json.field("threshold", threshold.drift)
                 }
                 json.endObject()
@@ -46,10 +48,10 @@ extension Comparison {
             json.field("missing_ratio", feature.missingRatio)
             json.field("type_mismatch_ratio", feature.typeMismatchRatio)
             json.field("non_finite_ratio", feature.nonFiniteRatio)
-            if feature.kind == .numeric {
-                json.field("out_of_range_ratio", feature.outOfRangeRatio)
-            } else {
-                json.field("new_category_ratio", feature.newCategoryRatio)
+            switch feature.kind {
+            case .numeric: json.field("out_of_range_ratio", feature.outOfRangeRatio)
+            case .categorical: json.field("new_category_ratio", feature.newCategoryRatio)
+            case .vector: json.field("dimension", feature.vector?.dimension ?? 0)
             }
             json.endObject()
             json.endObject()
@@ -76,6 +78,29 @@ extension Comparison {
         }
         json.endObject()
         return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// A vector test's alarm threshold (the MMD² and the distance between means) or band (the
+    /// reconstruction error), calibrated on the reference for this many rows.
+    private func writeVectorThreshold(of method: FeatureDrift.Method, _ feature: FeatureDrift, into json: inout JSONWriter) {
+        switch method {
+        case .mmd:
+            if feature.driftThreshold.isFinite {
+                json.field("threshold", feature.driftThreshold)
+                json.field("warn_threshold", feature.warnThreshold)
+            }
+            if let bandwidth = feature.vector?.bandwidth { json.field("bandwidth", bandwidth) }
+        case .meanDistance:
+            if let threshold = feature.vector?.meanDistanceThreshold { json.field("threshold", threshold) }
+        case .pcaReconstruction:
+            if let band = feature.vector?.reconstructionBand {
+                json.field("lower_threshold", band.lowerBound)
+                json.field("upper_threshold", band.upperBound)
+                json.key("drifted")
+                json.value(feature.vector?.reconstructionDrifted ?? false)
+            }
+        default: break
+        }
     }
 
     /// The result as an aligned text table, drifted features first.
@@ -109,6 +134,16 @@ extension Comparison {
         }
         text += line(header) + "\n"
         for row in rows { text += line(row) + "\n" }
+        for feature in report.features where feature.kind == .vector {
+            // MMD² is small (a few 1e-4 at a thousand rows): printed in full.
+            text += "vector \(feature.name) (\(feature.vector?.dimension ?? 0) values): MMD² \(feature.score(.mmd)?.value ?? .nan) "
+            text += "vs threshold \(feature.driftThreshold): \(feature.level), mean distance \(number(feature.score(.meanDistance)?.value))"
+            if let threshold = feature.vector?.meanDistanceThreshold { text += " vs \(number(threshold))" }
+            if let band = feature.vector?.reconstructionBand {
+                text += ", PCA error \(number(feature.score(.pcaReconstruction)?.value)) vs band \(number(band.lowerBound))..\(number(band.upperBound))"
+            }
+            text += "\n"
+        }
         if let multivariate = report.multivariate {
             text += "multivariate (PCA, \(multivariate.components) axes): reconstruction error \(number(multivariate.reconstructionError)) "
             text += "vs band \(number(multivariate.lowerThreshold))..\(number(multivariate.upperThreshold)): "

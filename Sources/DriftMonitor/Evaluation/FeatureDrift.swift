@@ -26,6 +26,14 @@ public struct FeatureDrift: Sendable {
         /// Computed by `compare`, which has the raw samples; windows keep only summaries.
         case andersonDarling = "anderson_darling"
         case cramerVonMises = "cramervonmises"
+        /// Vector features: the unbiased MMD² under the Gaussian kernel (random Fourier features).
+        case mmd
+        /// Vector features: the Euclidean distance between the window's mean and the reference's.
+        case meanDistance = "mean_distance"
+        /// Vector features: 1 − cosine of the two means.
+        case meanCosineDistance = "mean_cosine_distance"
+        /// Vector features: the mean PCA reconstruction error on the reference's axes.
+        case pcaReconstruction = "pca_reconstruction"
     }
 
     public var name: String
@@ -61,6 +69,26 @@ public struct FeatureDrift: Sendable {
     public var quantiles: [(probability: Double, value: Double)]
     /// The reference and the window side by side, as counts: what a page draws.
     public var bins = Bins()
+    /// Vector features: what the tests compared, for the page and the event.
+    public var vector: VectorEvidence?
+
+    /// A vector feature's tests beyond the deciding MMD².
+    public struct VectorEvidence: Sendable, Hashable {
+        public var dimension: Int
+        /// σ of the Gaussian kernel the MMD² is under.
+        public var bandwidth: Double
+        /// The distance between means beyond which a window drawn like the reference falls
+        /// at the drift rate (nil: the reference is too small to calibrate).
+        public var meanDistanceThreshold: Double?
+        /// The reconstruction band for this window's size, when the reference has one.
+        public var reconstructionBand: ClosedRange<Double>?
+        public var reconstructionDrifted: Bool
+        /// The window's mean on the reference's first two principal axes.
+        public var projectedMean: [Double]
+        /// Reference rows and the window's first rows on those axes, x and y alternating.
+        public var referenceProjection: [Double] = []
+        public var windowProjection: [Double] = []
+    }
 
     /// Counts on the PSI bins (numeric features: `edges` are the inner edges, the outer
     /// bins open) or on the reference's categories and one more for those it never saw.

@@ -52,6 +52,14 @@ extension DriftPolicy {
         let judged = records >= judgedWindowRecords
         for i in features.indices {
             features[i].pvalue = adjusted[i]
+            if features[i].kind == .vector {
+                // Its thresholds come calibrated from the reference, for this window's size.
+                let score = features[i].score(.mmd)?.value ?? .nan
+                let level: FeatureDrift.Level =
+                    score >= features[i].driftThreshold ? .drift : (score >= features[i].warnThreshold ? .warning : .ok)
+                features[i].level = judged ? level : .ok
+                continue
+            }
             let verdict = verdict(scores: features[i].scores, pvalue: adjusted[i])
             features[i].level = judged ? verdict.level : .ok
             features[i].decidingMethod = verdict.method

@@ -13,6 +13,7 @@ extension ReferenceProfile {
     ) {
         var numericIndex = 0
         var categoricalIndex = 0
+        var vectorIndex = 0
         var profiles: [FeatureProfile] = []
         for feature in features {
             switch feature.kind {
@@ -49,6 +50,19 @@ extension ReferenceProfile {
                     FeatureProfile(
                         name: feature.name, kind: .categorical, missing: missing,
                         categories: seen.map { dictionary.name(of: Int32($0)) }, categoryCounts: seen.map { counts[$0] }))
+            case .vector:
+                let rows = batch.vectors[vectorIndex]
+                let dimension = batch.vectorDimensions[vectorIndex]
+                let present = batch.vectorRows(vectorIndex)
+                vectorIndex += 1
+                var seed = StableHash()
+                seed.combine(feature.name)
+                // A vector of fewer than two rows has no profile: the feature is never judged, as a numeric one without values.
+                profiles.append(
+                    FeatureProfile(
+                        name: feature.name, kind: .vector, missing: batch.count - present,
+                        vector: VectorProfile(rows: rows, dimension: dimension, seed: seed.value)
+                            ?? VectorProfile(empty: dimension, seed: seed.value)))
             }
         }
         self.format = Self.currentFormat
@@ -78,6 +92,7 @@ extension ReferenceProfile {
             for count in feature.histogram?.counts ?? [] { hasher.combine(count) }
             for category in feature.categories ?? [] { hasher.combine(category) }
             for count in feature.categoryCounts ?? [] { hasher.combine(count) }
+            for value in feature.vector?.embedding.sums ?? [] { hasher.combine(value.bitPattern) }
         }
         for value in multivariate?.basis.components ?? [] { hasher.combine(value.bitPattern) }
         return hasher.hexDigest

@@ -24,7 +24,7 @@ public struct ReferenceProfile: Sendable, Codable, Hashable {
     /// model registry (not part of the profile's ``version``).
     public var modelVersion: RegisteredModelVersion?
 
-    public var schema: [Feature] { features.map { Feature(name: $0.name, kind: $0.kind) } }
+    public var schema: [Feature] { features.map { Feature(name: $0.name, kind: $0.kind, dimension: $0.vector?.dimension) } }
 
     public func feature(named name: String) -> FeatureProfile? { features.first { $0.name == name } }
 }
@@ -48,4 +48,7 @@ public struct FeatureProfile: Sendable, Codable, Hashable {
     // Categorical features.
     public var categories: [String]?
     public var categoryCounts: [Int]?
+
+    // Vector features.
+    public var vector: VectorProfile?
 }

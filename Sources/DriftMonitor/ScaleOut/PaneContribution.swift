@@ -46,6 +46,8 @@ public struct PaneContribution: Sendable, Codable {
     public var numeric: [WindowSummary.Numeric]
     public var categorical: [Categories]
     public var reconstruction: PrincipalComponents.ErrorSum
+    /// Vector features' embeddings and means (absent from members of models without vectors).
+    public var vectors: [WindowSummary.Vector]?
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
     public var duplicateRecords: Int
@@ -73,6 +75,12 @@ extension PaneContribution {
             }
             && categorical.allSatisfy { feature in
                 feature.counts.values.allSatisfy(count) && count(feature.missing) && count(feature.typeMismatches) && count(feature.nonFinite)
+            }
+            && (vectors ?? []).allSatisfy { feature in
+                count(feature.embedding.count) && count(feature.mean.count) && count(feature.reconstruction.rows) && count(feature.missing)
+                    && count(feature.typeMismatches) && count(feature.nonFinite) && feature.embedding.sums.allSatisfy(\.isFinite)
+                    && feature.mean.sums.allSatisfy(\.isFinite) && feature.embedding.squaredNormSum.isFinite
+                    && feature.projected.count <= 2 * WindowSummary.Vector.projectedRows && feature.projected.allSatisfy(\.isFinite)
             }
     }
 }

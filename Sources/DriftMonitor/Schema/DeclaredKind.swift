@@ -6,6 +6,8 @@ public enum DeclaredKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A categorical feature with the categories "true" and "false"; 1/0 and "True"/"FALSE"
     /// read as those, any other value is a type mismatch. Tested with the two-proportion test.
     case boolean
+    /// An array of numbers of the length the reference records have (an embedding).
+    case vector
     /// Skipped: not monitored, and not an unknown field either.
     case ignored
 
@@ -14,6 +16,7 @@ public enum DeclaredKind: String, Sendable, Hashable, Codable, CaseIterable {
         switch self {
         case .numeric: .numeric
         case .categorical, .boolean: .categorical
+        case .vector: .vector
         case .ignored: nil
         }
     }

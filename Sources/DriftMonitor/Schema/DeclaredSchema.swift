@@ -26,7 +26,7 @@ public struct DeclaredSchema: Sendable, Hashable {
     public func applied(to inferred: [Feature]) -> [Feature] {
         var features = inferred.compactMap { feature -> Feature? in
             guard let declared = kinds[feature.name] else { return feature }
-            return declared.featureKind.map { Feature(name: feature.name, kind: $0) }
+            return declared.featureKind.map { Feature(name: feature.name, kind: $0, dimension: feature.dimension) }
         }
         let present = Set(inferred.map(\.name))
         for (name, declared) in kinds.sorted(by: { $0.key < $1.key }) where !present.contains(name) {

@@ -28,8 +28,42 @@ public struct WindowSummary: Sendable {
         public var nonFinite = 0
     }
 
+    /// A vector feature's mean embedding and mean (O(D + d)), and its PCA reconstruction errors.
+    public struct Vector: Sendable, Codable {
+        public var embedding: MeanEmbedding
+        public var mean: VectorMean
+        public var reconstruction = PrincipalComponents.ErrorSum()
+        public var missing = 0
+        public var typeMismatches = 0
+        public var nonFinite = 0
+        /// The first rows on the reference's first two principal axes (x, y alternating), for the status page.
+        public var projected: [Double] = []
+        static let projectedRows = 100
+
+        init(dimension: Int, randomFeatures: Int) {
+            embedding = MeanEmbedding(features: randomFeatures)
+            mean = VectorMean(dimension: dimension)
+        }
+
+        /// Whether it can merge into a summary whose vector is `other`'s shape.
+        func fits(_ other: Vector) -> Bool {
+            embedding.features == other.embedding.features && mean.dimension == other.mean.dimension
+        }
+
+        mutating func merge(_ other: Vector) {
+            embedding.merge(other.embedding)
+            mean.merge(other.mean)
+            reconstruction.merge(other.reconstruction)
+            projected.append(contentsOf: other.projected.prefix(max(0, 2 * Self.projectedRows - projected.count)))
+            missing += other.missing
+            typeMismatches += other.typeMismatches
+            nonFinite += other.nonFinite
+        }
+    }
+
     public var numeric: [Numeric]
     public var categorical: [Categorical]
+    public var vectors: [Vector]
     public var records = 0
     /// Sum of PCA reconstruction errors, when the reference has a multivariate baseline.
     public var reconstruction = PrincipalComponents.ErrorSum()
@@ -44,9 +78,11 @@ public struct WindowSummary: Sendable {
     /// Names of unknown fields kept per window, for reports and logs.
     static let unknownFieldNames = 8
 
-    init(numericBins: [Int], categoricalCount: Int) {
+    /// - Parameter vectorShapes: per vector feature, its dimension d and random features D.
+    init(numericBins: [Int], categoricalCount: Int, vectorShapes: [(dimension: Int, randomFeatures: Int)] = []) {
         numeric = numericBins.map { Numeric(histogram: Histogram(binCount: $0)) }
         categorical = Array(repeating: Categorical(), count: categoricalCount)
+        vectors = vectorShapes.map { Vector(dimension: $0.dimension, randomFeatures: $0.randomFeatures) }
     }
 
     mutating func reset() {
@@ -66,6 +102,9 @@ public struct WindowSummary: Sendable {
             categorical[i].missing = 0
             categorical[i].typeMismatches = 0
             categorical[i].nonFinite = 0
+        }
+        for i in vectors.indices {
+            vectors[i] = Vector(dimension: vectors[i].mean.dimension, randomFeatures: vectors[i].embedding.features)
         }
         records = 0
         duplicateRecords = 0
@@ -117,6 +156,13 @@ public struct WindowSummary: Sendable {
             categorical[i].typeMismatches += batch.typeMismatches[numeric.count + i]
             categorical[i].nonFinite += batch.nonFinite[numeric.count + i]
         }
+        // Vector embeddings are folded by the monitor, which holds the random-feature maps.
+        for i in vectors.indices {
+            let column = numeric.count + categorical.count + i
+            vectors[i].missing += batch.count - batch.vectorRows(i)
+            vectors[i].typeMismatches += batch.typeMismatches[column]
+            vectors[i].nonFinite += batch.nonFinite[column]
+        }
         records += batch.count
     }
 
@@ -145,6 +191,7 @@ public struct WindowSummary: Sendable {
             categorical[i].typeMismatches += other.typeMismatches
             categorical[i].nonFinite += other.nonFinite
         }
+        for i in vectors.indices { vectors[i].merge(later.vectors[i]) }
         records += later.records
         reconstruction.merge(later.reconstruction)
         if let time = later.firstEventTime { noteEventTime(time) }

@@ -134,6 +134,9 @@ public struct RecordDecoder {
         case .seldon:
             try decodeModelInfer(record, envelope: envelope, into: &payload)
         }
+        if space.vectorCount > 0 {
+            for row in 0..<payload.rowCount { payload.rows[row].finishVectors() }
+        }
     }
 
     /// Decodes `record` into `row` (which is reset first).
@@ -147,6 +150,7 @@ public struct RecordDecoder {
         case .kserve, .seldon, .auto:
             throw DecodeError(.malformedTensor, at: 0, "\(format.rawValue) messages carry batches: decode them into an InferencePayload")
         }
+        if space.vectorCount > 0 { row.finishVectors() }
     }
 
     private func checked(_ record: UnsafeRawBufferPointer?) throws(DecodeError) -> UnsafeRawBufferPointer {
@@ -175,9 +179,10 @@ public struct RecordDecoder {
     /// Sets a categorical feature from its value's bytes; a numeric feature gets a type mismatch.
     /// - Parameter offset: where the value starts in the record, for the error.
     mutating func setCategory(_ bytes: UnsafeRawBufferPointer, slot: Int, offset: Int, into row: inout DecodedRow) throws(DecodeError) {
-        guard space.features[slot].kind == .categorical else {
-            row.typeMismatches.append(slot)
-            return
+        switch space.features[slot].kind {
+        case .categorical: break
+        case .numeric: return row.typeMismatches.append(slot)
+        case .vector: return row.spoilVector(space.kindIndex[slot])
         }
         let index = space.kindIndex[slot]
         if space.isBoolean[slot] {
@@ -216,13 +221,14 @@ public struct RecordDecoder {
         }
     }
 
-    /// Sets a feature from a boolean: 1 or 0 for a numeric feature, "true" or "false" for a categorical one.
+    /// Sets a feature from a boolean: 1 or 0 for a numeric feature, "true" or "false" for a
+    /// categorical one; a vector's element is no boolean.
     mutating func setFlag(_ flag: Bool, slot: Int, into row: inout DecodedRow) {
         let index = space.kindIndex[slot]
-        if space.features[slot].kind == .numeric {
-            row.numeric[index] = flag ? 1 : 0
-        } else {
-            row.categorical[index] = space.dictionaries[index].code(for: flag ? "true" : "false")
+        switch space.features[slot].kind {
+        case .numeric: row.numeric[index] = flag ? 1 : 0
+        case .categorical: row.categorical[index] = space.dictionaries[index].code(for: flag ? "true" : "false")
+        case .vector: row.spoilVector(index)
         }
     }
 }

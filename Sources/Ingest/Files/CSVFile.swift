@@ -77,6 +77,9 @@ public struct CSVFile: RecordFile {
             guard Set(features.map(\.name)).count == features.count else {
                 throw ReadError(description: "\(path): a feature is listed twice")
             }
+            if let vector = features.first(where: { $0.kind == .vector }) {
+                throw ReadError(description: "\(path): '\(vector.name)' is a vector feature, and CSV has no arrays: use JSON lines")
+            }
             let numericColumns = try features.filter { $0.kind == .numeric }.map { try column(of: $0.name, columnOf) }
             let categorical = features.filter { $0.kind == .categorical }
             let categoricalColumns = try categorical.map { try column(of: $0.name, columnOf) }

@@ -37,6 +37,7 @@ public struct JSONLinesFile: RecordFile {
     /// feature first seen later is found by ``RecordFile/fullSchema(ifMissedBy:schema:)``.
     public func inferSchema(sampleLines: Int) throws -> [Feature] {
         var kinds: [String: Feature.Kind] = [:]
+        var dimensions: [String: Int] = [:]
         var order: [String] = []
         try data.withUnsafeBytes { bytes in
             var lineNumber = 0
@@ -49,28 +50,33 @@ public struct JSONLinesFile: RecordFile {
                 start = end + 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
                 records += 1
-                let members: [(name: String, kind: Feature.Kind?)]
+                let members: [(name: String, kind: Feature.Kind?, dimension: Int)]
                 do {
                     members = try Self.featureMembers(of: line.assumingMemoryBound(to: UInt8.self), fields: fields)
                 } catch {
                     throw ReadError(description: "\(path):\(lineNumber): \(error)")
                 }
-                for (name, kind) in members {
+                for (name, kind, dimension) in members {
                     guard let kind else { continue }
                     if let known = kinds[name] {
                         if known != kind {
                             throw ReadError(
                                 description: "\(path):\(lineNumber): feature '\(name)' is \(known.rawValue) earlier but \(kind.rawValue) here")
                         }
+                        if kind == .vector, dimensions[name] != dimension {
+                            throw ReadError(
+                                description: "\(path):\(lineNumber): vector '\(name)' has \(dimensions[name] ?? 0) values earlier but \(dimension) here")
+                        }
                     } else {
                         kinds[name] = kind
+                        if kind == .vector { dimensions[name] = dimension }
                         order.append(name)
                     }
                 }
             }
         }
         guard !order.isEmpty else { throw ReadError(description: "\(path): no feature found in the first \(sampleLines) records") }
-        return order.map { Feature(name: $0, kind: kinds[$0]!) }
+        return order.map { Feature(name: $0, kind: kinds[$0]!, dimension: dimensions[$0]) }
     }
 
     /// Every record of the file in columns, in the order of `features`.
@@ -83,10 +89,15 @@ public struct JSONLinesFile: RecordFile {
         var row = DecodedRow(space: space)
         let numericSources = features.filter { $0.kind == .numeric }.map { space.kindIndex[space.slot(of: $0.name)!] }
         let categoricalSources = features.filter { $0.kind == .categorical }.map { space.kindIndex[space.slot(of: $0.name)!] }
-        var batch = RecordBatch(numericColumns: numericSources.count, categoricalColumns: categoricalSources.count, capacity: 1024)
+        let vectorFeatures = features.filter { $0.kind == .vector }
+        let vectorSources = vectorFeatures.map { space.kindIndex[space.slot(of: $0.name)!] }
+        var batch = RecordBatch(
+            numericColumns: numericSources.count, categoricalColumns: categoricalSources.count,
+            vectorDimensions: vectorFeatures.map { $0.dimension ?? 0 }, capacity: 1024)
         // The batch column of each slot, numeric columns first, for the data-quality counts.
         var columnOfSlot = [Int](repeating: 0, count: features.count)
-        for (column, feature) in (features.filter { $0.kind == .numeric } + features.filter { $0.kind == .categorical }).enumerated() {
+        let ordered = features.filter { $0.kind == .numeric } + features.filter { $0.kind == .categorical } + vectorFeatures
+        for (column, feature) in ordered.enumerated() {
             columnOfSlot[space.slot(of: feature.name)!] = column
         }
         var invalid: [(Int, DecodeError)] = []
@@ -102,7 +113,7 @@ public struct JSONLinesFile: RecordFile {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
                 do {
                     try decoder.decode(line, into: &row)
-                    batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources)
+                    batch.append(row, numericSources: numericSources, categoricalSources: categoricalSources, vectorSources: vectorSources)
                     for slot in row.typeMismatches { batch.countTypeMismatch(column: columnOfSlot[slot]) }
                     for slot in row.nonFinite { batch.countNonFinite(column: columnOfSlot[slot]) }
                     if row.unknownFields > 0 { unlisted += 1 }
@@ -126,15 +137,16 @@ public struct JSONLinesFile: RecordFile {
     }
 
     /// The feature keys of one record (the features object, or the top level less the
-    /// reserved keys) with the kind their value suggests (`nil` for null, objects and arrays).
+    /// reserved keys) with the kind their value suggests (`nil` for null and objects; an array
+    /// of numbers is a vector of its length).
     static func featureMembers(
         of bytes: UnsafeBufferPointer<UInt8>, fields: JSONFields
-    ) throws(DecodeError) -> [(name: String, kind: Feature.Kind?)] {
+    ) throws(DecodeError) -> [(name: String, kind: Feature.Kind?, dimension: Int)] {
         let reserved = fields.reserved
         var scanner = JSONScanner(bytes, maximumDepth: 64)
-        var topLevel: [(String, Feature.Kind?)] = []
-        var nested: [(String, Feature.Kind?)]?
-        func members(_ scanner: inout JSONScanner, into list: inout [(String, Feature.Kind?)], top: Bool) throws(DecodeError) {
+        var topLevel: [(String, Feature.Kind?, Int)] = []
+        var nested: [(String, Feature.Kind?, Int)]?
+        func members(_ scanner: inout JSONScanner, into list: inout [(String, Feature.Kind?, Int)], top: Bool) throws(DecodeError) {
             scanner.skipWhitespace()
             guard scanner.consume(UInt8(ascii: "{")) else { throw scanner.error(.notAnObject, "not a JSON object") }
             scanner.skipWhitespace()
@@ -153,18 +165,20 @@ public struct JSONLinesFile: RecordFile {
                         let found = scanner.peek().map(JSONScanner.typeName(of:)) ?? "nothing"
                         throw scanner.error(.featuresNotAnObject, "the features key holds a JSON \(found), not an object")
                     }
-                    var inner: [(String, Feature.Kind?)] = []
+                    var inner: [(String, Feature.Kind?, Int)] = []
                     try members(&scanner, into: &inner, top: false)
                     nested = inner
                 } else {
-                    let kind: Feature.Kind?
+                    var kind: Feature.Kind?
+                    var dimension = 0
                     switch scanner.peek() ?? 0 {
                     case UInt8(ascii: "\""), UInt8(ascii: "t"), UInt8(ascii: "f"): kind = .categorical
                     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): kind = .numeric
+                    case UInt8(ascii: "["): (kind, dimension) = try Self.vectorShape(&scanner)
                     default: kind = nil
                     }
-                    try scanner.skipValue()
-                    if !top || !reserved.contains(name) { list.append((name, kind)) }
+                    if kind != .vector { try scanner.skipValue() }
+                    if !top || !reserved.contains(name) { list.append((name, kind, dimension)) }
                 }
                 scanner.skipWhitespace()
                 if scanner.consume(UInt8(ascii: ",")) { continue }
@@ -173,6 +187,26 @@ public struct JSONLinesFile: RecordFile {
             }
         }
         try members(&scanner, into: &topLevel, top: true)
-        return (nested ?? topLevel).map { (name: $0.0, kind: $0.1) }
+        return (nested ?? topLevel).map { (name: $0.0, kind: $0.1, dimension: $0.2) }
+    }
+
+    /// Reads an array: a vector of its length when every element is a number; else nil
+    /// (an empty or mixed array says nothing), the scanner left at the array.
+    private static func vectorShape(_ scanner: inout JSONScanner) throws(DecodeError) -> (Feature.Kind?, Int) {
+        var probe = scanner
+        var count = 0
+        var numbers = true
+        try probe.elements { (_, element) throws(DecodeError) in
+            switch element.peek() ?? 0 {
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"): _ = try element.number()
+            default:
+                numbers = false
+                try element.skipValue()
+            }
+            count += 1
+        }
+        guard numbers, count > 0 else { return (nil, 0) }
+        scanner = probe
+        return (.vector, count)
     }
 }

@@ -10,17 +10,27 @@ struct TensorColumns {
     /// The column named ``JSONFields/prediction`` (mapped, or the tensor's only column named
     /// so), or -1: its elements are the rows' ``DecodedRow/predictionNumber``.
     var prediction = -1
+    /// Slot of the vector feature every column of a row is a coordinate of (the tensor is
+    /// named like it, or mapped to it alone), or -1.
+    var vector = -1
 
     /// Whether any column is read.
-    var isRead: Bool { mapped >= 0 || single >= 0 || prediction >= 0 }
+    var isRead: Bool { mapped >= 0 || single >= 0 || prediction >= 0 || vector >= 0 }
 }
 
 extension RecordDecoder {
     func columns(ofTensor name: UnsafeRawBufferPointer) -> TensorColumns {
         if let code = tensorNames.lookup(name) {
+            let slots = tensorColumnSlots[Int(code)]
+            if slots.count == 1, slots[0] >= 0, space.features[slots[0]].kind == .vector {
+                return TensorColumns(mapped: -1, single: -1, vector: slots[0])
+            }
             return TensorColumns(mapped: Int(code), single: -1, prediction: tensorPredictionColumns[Int(code)])
         }
         let prediction = predictionKey.map { name.elementsEqual($0) } ?? false
+        if let slot = slot(named: name), space.features[slot].kind == .vector {
+            return TensorColumns(mapped: -1, single: -1, vector: slot)
+        }
         return TensorColumns(mapped: -1, single: slot(named: name) ?? -1, prediction: prediction ? 0 : -1)
     }
 
@@ -34,6 +44,7 @@ extension RecordDecoder {
     /// The slot of a column, or -1 if no monitored feature is that column.
     @inline(__always)
     func slot(column: Int, of columns: TensorColumns) -> Int {
+        if columns.vector >= 0 { return columns.vector }
         if columns.mapped >= 0 {
             let slots = tensorColumnSlots[columns.mapped]
             return column < slots.count ? slots[column] : -1
@@ -52,9 +63,10 @@ extension RecordDecoder {
     /// Sets a feature from a tensor number: a categorical feature takes the number's text as its category.
     mutating func place(number: Double, slot: Int, into row: inout DecodedRow) {
         let index = space.kindIndex[slot]
-        guard space.features[slot].kind == .categorical else {
-            row.set(number: number, index: index, slot: slot)
-            return
+        switch space.features[slot].kind {
+        case .categorical: break
+        case .numeric: return row.set(number: number, index: index, slot: slot)
+        case .vector: return row.appendVectorValue(number, index: index)
         }
         if !number.isFinite {
             row.nonFinite.append(slot)
@@ -70,9 +82,10 @@ extension RecordDecoder {
     /// Sets a feature from a tensor integer (a class id for a categorical feature, written in decimal).
     mutating func place(integer: Int64, slot: Int, into row: inout DecodedRow) {
         let index = space.kindIndex[slot]
-        guard space.features[slot].kind == .categorical else {
-            row.numeric[index] = Double(integer)
-            return
+        switch space.features[slot].kind {
+        case .categorical: break
+        case .numeric: return row.numeric[index] = Double(integer)
+        case .vector: return row.appendVectorValue(Double(integer), index: index)
         }
         if space.isBoolean[slot] { return setBoolean(number: Double(integer), slot: slot, into: &row) }
         row.categorical[index] = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in

@@ -158,10 +158,24 @@ extension RecordDecoder {
                     UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[token.range]), slot: slot,
                     offset: token.range.lowerBound, into: &row)
             }
+        case UInt8(ascii: "[") where kind == .vector:
+            try scanner.elements { (_, scanner) throws(DecodeError) in
+                switch scanner.peek() ?? 0 {
+                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
+                    row.appendVectorValue(try scanner.number(), index: index)
+                default:
+                    try scanner.skipValue()
+                    row.spoilVector(index)
+                }
+            }
+            // An empty array is a vector of the wrong length, not a missing one.
+            if row.vectorLengths[index] == 0 { row.spoilVector(index) }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
             let start = scanner.position
             let value = try scanner.number()
-            if kind == .numeric {
+            if kind == .vector {
+                row.typeMismatches.append(slot)
+            } else if kind == .numeric {
                 row.set(number: value, index: index, slot: slot)
             } else if !value.isFinite {
                 row.nonFinite.append(slot)

@@ -14,6 +14,8 @@ public enum InferenceLogEncoder {
         case number(Double)
         case category(String)
         case flag(Bool)
+        /// A `Vector` value: an embedding's coordinates.
+        case vector([Double])
     }
 
     /// The message's wire bytes.
@@ -29,6 +31,8 @@ public enum InferenceLogEncoder {
         }
         let count = features.count + predictions.count + 1
         let values = UnsafeMutablePointer<Driftwatch__V1__Value>.allocate(capacity: count)
+        let vectors = UnsafeMutablePointer<Driftwatch__V1__Vector>.allocate(capacity: count)
+        var coordinates: [UnsafeMutablePointer<Double>] = []
         let entries = UnsafeMutablePointer<Driftwatch__V1__InferenceLog__FeaturesEntry>.allocate(capacity: max(features.count, 1))
         let entryPointers = UnsafeMutablePointer<UnsafeMutablePointer<Driftwatch__V1__InferenceLog__FeaturesEntry>?>
             .allocate(capacity: max(features.count, 1))
@@ -37,7 +41,9 @@ public enum InferenceLogEncoder {
             .allocate(capacity: max(predictions.count, 1))
         defer {
             for pointer in strings { free(pointer) }
+            for pointer in coordinates { pointer.deallocate() }
             values.deallocate()
+            vectors.deallocate()
             entries.deallocate()
             entryPointers.deallocate()
             outputs.deallocate()
@@ -55,6 +61,15 @@ public enum InferenceLogEncoder {
             case .flag(let flag):
                 values[index].kind_case = DRIFTWATCH__V1__VALUE__KIND_FLAG
                 values[index].flag = flag ? 1 : 0
+            case .vector(let numbers):
+                driftwatch__v1__vector__init(vectors + index)
+                let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(numbers.count, 1))
+                buffer.initialize(from: numbers, count: numbers.count)
+                coordinates.append(buffer)
+                vectors[index].n_values = numbers.count
+                vectors[index].values = buffer
+                values[index].kind_case = DRIFTWATCH__V1__VALUE__KIND_VECTOR
+                values[index].vector = vectors + index
             }
             return values + index
         }

@@ -145,7 +145,34 @@ extension RecordDecoder {
         return (text, number)
     }
 
-    /// A `Value`: oneof number = 1 (double), category = 2 (string), flag = 3 (bool); the last one set wins.
+    /// A `Vector`: its `values` (field 1) packed, as proto3 writes them, or one by one.
+    private func decodeVector(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, index: Int, into row: inout DecodedRow) throws(DecodeError) {
+        // A vector set again replaces the one before (the last oneof member wins).
+        row.vectorLengths[index] = 0
+        var reader = ProtobufReader(record, range)
+        while !reader.atEnd {
+            let start = reader.position
+            let (field, wireType) = try reader.tag()
+            switch (field, wireType) {
+            case (1, .lengthDelimited):
+                let packed = try reader.lengthDelimited()
+                guard packed.count % 8 == 0 else { throw reader.error("packed vector values of \(packed.count) bytes", at: start) }
+                for offset in stride(from: packed.lowerBound, to: packed.upperBound, by: 8) {
+                    let bits = UInt64(littleEndian: record.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    row.appendVectorValue(Double(bitPattern: bits), index: index)
+                }
+            case (1, .fixed64):
+                row.appendVectorValue(Double(bitPattern: try reader.fixed64()), index: index)
+            case (1, _):
+                throw reader.error("Vector field 1 has wire type \(wireType)", at: start)
+            default:
+                try reader.skip(wireType)
+            }
+        }
+        if row.vectorLengths[index] == 0 { row.spoilVector(index) }
+    }
+
+    /// A `Value`: oneof number = 1 (double), category = 2 (string), flag = 3 (bool), vector = 4; the last one set wins.
     private mutating func decodeValue(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, slot: Int, into row: inout DecodedRow) throws(DecodeError) {
         let kind = space.features[slot].kind
         let index = space.kindIndex[slot]
@@ -177,7 +204,14 @@ extension RecordDecoder {
                 try setCategory(UnsafeRawBufferPointer(rebasing: record[text]), slot: slot, offset: text.lowerBound, into: &row)
             case (3, .varint):
                 setFlag(try reader.varint() != 0, slot: slot, into: &row)
-            case (1, _), (2, _), (3, _):
+            case (4, .lengthDelimited):
+                let vector = try reader.lengthDelimited()
+                guard kind == .vector else {
+                    row.typeMismatches.append(slot)
+                    continue
+                }
+                try decodeVector(record, vector, index: index, into: &row)
+            case (1, _), (2, _), (3, _), (4, _):
                 throw reader.error("Value field \(field) has wire type \(wireType)", at: start)
             default:
                 try reader.skip(wireType)

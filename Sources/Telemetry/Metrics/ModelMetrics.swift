@@ -42,16 +42,19 @@ public final class ModelMetrics: Sendable {
         let name: String
         let scores: [String: Gauge]
         let pvalues: [String: Gauge]
+        /// Vector features: the calibrated MMD² threshold for the window's size.
+        let threshold: Gauge?
         let drifted: Gauge
         let missing: Gauge
-        let outOfRange: Gauge
-        let newCategory: Gauge
         let typeMismatch: Gauge
         let nonFinite: Gauge
+        // Scalar features only: a vector's coordinates have no range, category or single mean.
+        let outOfRange: Gauge?
+        let newCategory: Gauge?
         let repeated: Gauge?
-        let constant: Gauge
-        let mean: Gauge
-        let stddev: Gauge
+        let constant: Gauge?
+        let mean: Gauge?
+        let stddev: Gauge?
         let quantiles: [Gauge]
     }
 
@@ -121,11 +124,19 @@ public final class ModelMetrics: Sendable {
             func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
                 makeGauge(featureRegistry, name, help, labels, unit: "")
             }
-            let methods: [FeatureDrift.Method] = feature.kind == .numeric
-                ? [.psi, .ks, .wasserstein, .jensenShannon, .hellinger, .kullbackLeibler]
-                : [.psi, .chiSquare, .jensenShannon, .hellinger, .kullbackLeibler]
-            let withPValue: [FeatureDrift.Method] = feature.kind == .numeric ? [.ks] : [.chiSquare]
+            let methods: [FeatureDrift.Method] = switch feature.kind {
+            case .numeric: [.psi, .ks, .wasserstein, .jensenShannon, .hellinger, .kullbackLeibler]
+            case .categorical: [.psi, .chiSquare, .jensenShannon, .hellinger, .kullbackLeibler]
+            case .vector: [.mmd, .meanDistance, .meanCosineDistance, .pcaReconstruction]
+            }
+            let withPValue: [FeatureDrift.Method] = switch feature.kind {
+            case .numeric: [.ks]
+            case .categorical: [.chiSquare]
+            case .vector: []
+            }
             let labels = [("feature", feature.name)]
+            let scalar = feature.kind != .vector
+            func scalarGauge(_ name: String, _ help: String) -> Gauge? { scalar ? gauge(name, help, labels) : nil }
             return FeatureSeries(
                 name: feature.name,
                 scores: Dictionary(uniqueKeysWithValues: methods.map { method in
@@ -134,17 +145,22 @@ public final class ModelMetrics: Sendable {
                 pvalues: Dictionary(uniqueKeysWithValues: withPValue.map { method in
                     (method.rawValue, gauge("feature_drift_pvalue", "p-value of a feature's drift test in the last window.", labels + [("method", method.rawValue)]))
                 }),
+                threshold: scalar
+                    ? nil
+                    : gauge(
+                        "feature_drift_threshold", "Alarm threshold of a vector feature's test for the last window's size, calibrated on the reference.",
+                        labels + [("method", FeatureDrift.Method.mmd.rawValue)]),
                 drifted: gauge("feature_drifted", "1 if the feature is at drift level in the last window.", labels),
                 missing: gauge("feature_missing_ratio", "Share of records without a usable value.", labels),
-                outOfRange: gauge("feature_out_of_range_ratio", "Share of values outside the reference range.", labels),
-                newCategory: gauge("feature_new_category_ratio", "Share of values in categories the reference never saw.", labels),
                 typeMismatch: gauge("feature_type_mismatch_ratio", "Share of values of the wrong JSON type.", labels),
                 nonFinite: gauge("feature_non_finite_ratio", "Share of values that were NaN or infinite.", labels),
+                outOfRange: scalarGauge("feature_out_of_range_ratio", "Share of values outside the reference range."),
+                newCategory: scalarGauge("feature_new_category_ratio", "Share of values in categories the reference never saw."),
                 repeated: feature.kind == .numeric
                     ? gauge("feature_repeated_ratio", "Share of values equal to the value before them.", labels) : nil,
-                constant: gauge("feature_constant", "1 if every value of the last window was the same.", labels),
-                mean: gauge("feature_mean", "Mean of the feature in the last window.", labels),
-                stddev: gauge("feature_stddev", "Standard deviation of the feature in the last window.", labels),
+                constant: scalarGauge("feature_constant", "1 if every value of the last window was the same."),
+                mean: scalarGauge("feature_mean", "Mean of the feature in the last window."),
+                stddev: scalarGauge("feature_stddev", "Standard deviation of the feature in the last window."),
                 quantiles: feature.kind == .numeric
                     ? Monitor.reportedQuantiles.map { q in
                         gauge("feature_quantile", "Quantile of the feature in the last window, by probability.", labels + [("probability", "\(q)")])
@@ -249,16 +265,17 @@ public final class ModelMetrics: Sendable {
                 series.scores[score.method.rawValue]?.set(score.value)
                 if let pvalue = score.pvalue { series.pvalues[score.method.rawValue]?.set(pvalue) }
             }
+            if feature.driftThreshold.isFinite { series.threshold?.set(feature.driftThreshold) }
             series.drifted.set(feature.drifted ? 1.0 : 0.0)
             series.missing.set(feature.missingRatio)
-            series.outOfRange.set(feature.outOfRangeRatio)
-            series.newCategory.set(feature.newCategoryRatio)
+            series.outOfRange?.set(feature.outOfRangeRatio)
+            series.newCategory?.set(feature.newCategoryRatio)
             series.typeMismatch.set(feature.typeMismatchRatio)
             series.nonFinite.set(feature.nonFiniteRatio)
             series.repeated?.set(feature.repeatedRatio)
-            series.constant.set(feature.isConstant ? 1.0 : 0.0)
-            if !feature.mean.isNaN { series.mean.set(feature.mean) }
-            if !feature.standardDeviation.isNaN { series.stddev.set(feature.standardDeviation) }
+            series.constant?.set(feature.isConstant ? 1.0 : 0.0)
+            if !feature.mean.isNaN { series.mean?.set(feature.mean) }
+            if !feature.standardDeviation.isNaN { series.stddev?.set(feature.standardDeviation) }
             for (gauge, quantile) in zip(series.quantiles, feature.quantiles) where !quantile.value.isNaN {
                 gauge.set(quantile.value)
             }

@@ -50,13 +50,22 @@ package enum StatusPage {
         for feature in window.features {
             let level = levels[feature.level.rawValue]
             let score = feature.scores.first { $0.method == feature.decidingMethod }
+            // MMD² and its thresholds are a few 1e-4: two significant digits, not three decimals.
+            let vector = feature.kind == .vector
+            func format(_ value: Double) -> String { vector ? significant(value) : number(value) }
+            let picture: String
+            if let evidence = feature.vector {
+                picture = projection(evidence, level: level)
+            } else {
+                picture = histogram(feature.bins, level: level)
+            }
             html += """
                 <tr class="feature" data-feature="\(escape(feature.name))" data-level="\(level)"><td>\(escape(feature.name))</td>\
                 <td>\(feature.kind)</td><td><span class="state \(level)">\(level)</span></td>\
-                <td>\(feature.decidingMethod.rawValue) \(score.map { number($0.value) } ?? "–")</td>\
-                <td>\(number(feature.warnThreshold)) / \(number(feature.driftThreshold))</td>\
+                <td>\(feature.decidingMethod.rawValue) \(score.map { format($0.value) } ?? "–")</td>\
+                <td>\(format(feature.warnThreshold)) / \(format(feature.driftThreshold))</td>\
                 <td>\(feature.pvalue.map(number) ?? "–")</td><td>\(number(feature.missingRatio))</td>\
-                <td>\(histogram(feature.bins, level: level))</td></tr>
+                <td>\(picture)</td></tr>
 
                 """
         }
@@ -121,6 +130,54 @@ package enum StatusPage {
             svg += "<rect class=\"current\" x=\"\(number(x + step * 0.25))\" y=\"\(number(height - currentHeight))\" width=\"\(number(step * 0.5))\" height=\"\(number(currentHeight))\" fill=\"\(colors[level] ?? "#555")\"/></g>"
         }
         return svg + "</svg>"
+    }
+
+    /// A vector feature on the reference's first two principal axes: reference rows as grey
+    /// dots, the window's first rows as coloured ones, the window's mean as a ring (the
+    /// reference's mean is the origin, marked by a cross).
+    static func projection(_ evidence: FeatureDrift.VectorEvidence, level: String) -> String {
+        let reference = evidence.referenceProjection
+        let window = evidence.windowProjection
+        let all = reference + window + evidence.projectedMean + [0, 0]
+        guard reference.count >= 2, all.allSatisfy(\.isFinite) else { return "" }
+        let xs = stride(from: 0, to: all.count - 1, by: 2).map { all[$0] }
+        let ys = stride(from: 1, to: all.count, by: 2).map { all[$0] }
+        let (left, right) = (xs.min() ?? -1, xs.max() ?? 1)
+        let (bottom, top) = (ys.min() ?? -1, ys.max() ?? 1)
+        let (width, height) = (240.0, 120.0)
+        func x(_ value: Double) -> String { number(4 + (value - left) / max(right - left, 1e-12) * (width - 8)) }
+        func y(_ value: Double) -> String { number(height - 4 - (value - bottom) / max(top - bottom, 1e-12) * (height - 8)) }
+        var svg = "<svg class=\"projection\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">"
+        svg += "<title>first two principal axes of the reference: reference rows grey, window rows coloured</title>"
+        for i in stride(from: 0, to: reference.count - 1, by: 2) {
+            svg += "<circle class=\"reference\" cx=\"\(x(reference[i]))\" cy=\"\(y(reference[i + 1]))\" r=\"1.5\" fill=\"#bbb\"/>"
+        }
+        let color = colors[level] ?? "#555"
+        for i in stride(from: 0, to: window.count - 1, by: 2) {
+            svg += "<circle class=\"current\" cx=\"\(x(window[i]))\" cy=\"\(y(window[i + 1]))\" r=\"1.5\" fill=\"\(color)\"/>"
+        }
+        svg += "<path class=\"origin\" d=\"M\(x(0)) \(y(0))m-4 0h8m-4 -4v8\" stroke=\"#555\"/>"
+        if evidence.projectedMean.count == 2 {
+            svg += "<circle class=\"mean\" cx=\"\(x(evidence.projectedMean[0]))\" cy=\"\(y(evidence.projectedMean[1]))\" r=\"4\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+        }
+        return svg + "</svg>"
+    }
+
+    /// Two significant digits (6.1e-4), for the small scores of vector tests.
+    static func significant(_ value: Double) -> String {
+        guard value.isFinite, value != 0 else { return number(value) }
+        var exponent = 0
+        var mantissa = abs(value)
+        while mantissa >= 10 {
+            mantissa /= 10
+            exponent += 1
+        }
+        while mantissa < 1 {
+            mantissa *= 10
+            exponent -= 1
+        }
+        let rounded = (mantissa * 10).rounded() / 10
+        return (value < 0 ? "-" : "") + "\(rounded)" + (exponent == 0 ? "" : "e\(exponent)")
     }
 
     private static func label(_ bins: FeatureDrift.Bins, _ bin: Int) -> String {

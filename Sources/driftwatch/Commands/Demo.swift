@@ -13,6 +13,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Records per window.") var windowRecords = 5_000
     @Option(help: "Seconds before three features start to drift (default: a third of the duration).") var driftAfter: Int?
     @Option(help: "Record format of the traffic: json, protobuf (driftwatch.v1.InferenceLog), kserve (CloudEvents, request and response) or seldon (ModelInfer on .inputs/.outputs).") var format: RecordDecoder.Format = .json
+    @Option(help: "JSON traffic: records per second of a second model, a sentence encoder logging 384-dimensional embeddings whose topic mix shifts with the drift (0: none).") var embeddings = 0
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -24,6 +25,8 @@ struct Demo: AsyncParsableCommand {
         options.windowRecords = windowRecords
         options.driftAfter = driftAfter.map { .seconds($0) }
         options.format = format
+        guard embeddings >= 0 else { throw ValidationError("--embeddings must not be negative") }
+        options.embeddingRate = embeddings > 0 ? embeddings : nil
         _ = try await Agent.Demo.run(options: options, logger: logging.logger(level: .warning))
     }
 }

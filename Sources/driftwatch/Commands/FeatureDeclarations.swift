@@ -6,7 +6,7 @@ import DriftMonitor
 struct FeatureDeclarations: ParsableArguments {
     @Option(
         name: .customLong("feature"),
-        help: "A field's kind over the inferred one, as NAME=KIND (numeric, categorical, boolean, ignored); repeatable.")
+        help: "A field's kind over the inferred one, as NAME=KIND (numeric, categorical, boolean, vector, ignored); repeatable.")
     var declarations: [String] = []
 
     /// The declarations; a malformed one is a usage error.

@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Driftwatch__V1__Value Driftwatch__V1__Value;
+typedef struct Driftwatch__V1__Vector Driftwatch__V1__Vector;
 typedef struct Driftwatch__V1__InferenceLog Driftwatch__V1__InferenceLog;
 typedef struct Driftwatch__V1__InferenceLog__FeaturesEntry Driftwatch__V1__InferenceLog__FeaturesEntry;
 typedef struct Driftwatch__V1__InferenceLog__PredictionsEntry Driftwatch__V1__InferenceLog__PredictionsEntry;
@@ -30,7 +31,8 @@ typedef enum {
   DRIFTWATCH__V1__VALUE__KIND__NOT_SET = 0,
   DRIFTWATCH__V1__VALUE__KIND_NUMBER = 1,
   DRIFTWATCH__V1__VALUE__KIND_CATEGORY = 2,
-  DRIFTWATCH__V1__VALUE__KIND_FLAG = 3
+  DRIFTWATCH__V1__VALUE__KIND_FLAG = 3,
+  DRIFTWATCH__V1__VALUE__KIND_VECTOR = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DRIFTWATCH__V1__VALUE__KIND__CASE)
 } Driftwatch__V1__Value__KindCase;
 
@@ -45,11 +47,29 @@ struct  Driftwatch__V1__Value
     double number;
     char *category;
     protobuf_c_boolean flag;
+    /*
+     * An embedding or other fixed-length array: a feature of kind vector.
+     */
+    Driftwatch__V1__Vector *vector;
   };
 };
 #define DRIFTWATCH__V1__VALUE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&driftwatch__v1__value__descriptor) \
     , DRIFTWATCH__V1__VALUE__KIND__NOT_SET, {0} }
+
+
+/*
+ * The coordinates of a vector value (packed, as proto3 writes repeated doubles).
+ */
+struct  Driftwatch__V1__Vector
+{
+  ProtobufCMessage base;
+  size_t n_values;
+  double *values;
+};
+#define DRIFTWATCH__V1__VECTOR__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&driftwatch__v1__vector__descriptor) \
+    , 0,NULL }
 
 
 struct  Driftwatch__V1__InferenceLog__FeaturesEntry
@@ -132,6 +152,25 @@ Driftwatch__V1__Value *
 void   driftwatch__v1__value__free_unpacked
                      (Driftwatch__V1__Value *message,
                       ProtobufCAllocator *allocator);
+/* Driftwatch__V1__Vector methods */
+void   driftwatch__v1__vector__init
+                     (Driftwatch__V1__Vector         *message);
+size_t driftwatch__v1__vector__get_packed_size
+                     (const Driftwatch__V1__Vector   *message);
+size_t driftwatch__v1__vector__pack
+                     (const Driftwatch__V1__Vector   *message,
+                      uint8_t             *out);
+size_t driftwatch__v1__vector__pack_to_buffer
+                     (const Driftwatch__V1__Vector   *message,
+                      ProtobufCBuffer     *buffer);
+Driftwatch__V1__Vector *
+       driftwatch__v1__vector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   driftwatch__v1__vector__free_unpacked
+                     (Driftwatch__V1__Vector *message,
+                      ProtobufCAllocator *allocator);
 /* Driftwatch__V1__InferenceLog__FeaturesEntry methods */
 void   driftwatch__v1__inference_log__features_entry__init
                      (Driftwatch__V1__InferenceLog__FeaturesEntry         *message);
@@ -162,6 +201,9 @@ void   driftwatch__v1__inference_log__free_unpacked
 typedef void (*Driftwatch__V1__Value_Closure)
                  (const Driftwatch__V1__Value *message,
                   void *closure_data);
+typedef void (*Driftwatch__V1__Vector_Closure)
+                 (const Driftwatch__V1__Vector *message,
+                  void *closure_data);
 typedef void (*Driftwatch__V1__InferenceLog__FeaturesEntry_Closure)
                  (const Driftwatch__V1__InferenceLog__FeaturesEntry *message,
                   void *closure_data);
@@ -178,6 +220,7 @@ typedef void (*Driftwatch__V1__InferenceLog_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor driftwatch__v1__value__descriptor;
+extern const ProtobufCMessageDescriptor driftwatch__v1__vector__descriptor;
 extern const ProtobufCMessageDescriptor driftwatch__v1__inference_log__descriptor;
 extern const ProtobufCMessageDescriptor driftwatch__v1__inference_log__features_entry__descriptor;
 extern const ProtobufCMessageDescriptor driftwatch__v1__inference_log__predictions_entry__descriptor;
