@@ -30,10 +30,14 @@ extension AgentOnKafka {
             defer { try? FileManager.default.removeItem(at: directory) }
             let script = Repository.path("Tests/Scripts/embedding_traffic.py").path
             let records = directory.appendingPathComponent("reference.jsonl").path
-            let written = try ChildProcess.run(["python3", script, "reference", records, "3000", "shifted"])
+            // Python and a debug-built profile block for seconds: off the cooperative pool.
+            let (written, profile, skipped) = try await withTaskExecutorPreference(ThreadExecutor.blocking) {
+                let written = try ChildProcess.run(["python3", script, "reference", records, "3000", "shifted"])
+                let (profile, skipped) = try JSONLinesFile(path: records).profile(model: Self.model)
+                return (written, profile, skipped.count)
+            }
             #expect(written.status == 0, "\(written.errors)")
-            let (profile, skipped) = try JSONLinesFile(path: records).profile(model: Self.model)
-            #expect(skipped.isEmpty && profile.feature(named: "embedding")?.vector?.dimension == 384)
+            #expect(skipped == 0 && profile.feature(named: "embedding")?.vector?.dimension == 384)
             let reference = directory.appendingPathComponent("reference.json")
             try JSONEncoder().encode(profile).write(to: reference)
             let configuration = directory.appendingPathComponent("agent.yaml").path
@@ -51,14 +55,16 @@ extension AgentOnKafka {
                 reference: \(reference.path)
             """.write(toFile: configuration, atomically: true, encoding: .utf8)
 
-            func produce(rows: Int, shiftFrom: Int, seed: Int) throws -> [String: Any] {
-                let result = try ChildProcess.run(
-                    ["python3", script, "kserve", cluster.bootstrapServers, "logs", Self.model, "\(rows)", "\(shiftFrom)", "\(seed)"])
+            let bootstrap = cluster.bootstrapServers
+            func produce(rows: Int, shiftFrom: Int, seed: Int) async throws -> [String: Any] {
+                let result = try await withTaskExecutorPreference(ThreadExecutor.blocking) {
+                    try ChildProcess.run(["python3", script, "kserve", bootstrap, "logs", Self.model, "\(rows)", "\(shiftFrom)", "\(seed)"])
+                }
                 #expect(result.status == 0, "\(result.errors)")
                 let line = result.text.split(separator: "\n").last.map(String.init) ?? "{}"
                 return try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             }
-            let clean = try produce(rows: 20_000, shiftFrom: 20_000, seed: 1)
+            let clean = try await produce(rows: 20_000, shiftFrom: 20_000, seed: 1)
             #expect(clean["rows"] as? Int == 20_000)
             let (agent, port) = try await AgentProcess.run(configuration: configuration)
             let windows = "driftwatch_windows_closed_total{model=\"\(Self.model)\"}"
@@ -69,7 +75,7 @@ extension AgentOnKafka {
             let quiet = try AgentHarness.readAll(topic: "events", bootstrap: cluster.bootstrapServers, logger: logger)
             #expect(quiet.isEmpty, "clean windows raised \(quiet.count) events")
 
-            let shifted = try produce(rows: 2_000, shiftFrom: 0, seed: 2)
+            let shifted = try await produce(rows: 2_000, shiftFrom: 0, seed: 2)
             #expect(shifted["rows"] as? Int == 2_000)
             let metrics = try await AgentHarness.scrape(port: port, for: .seconds(300)) {
                 Exposition.sample(windows, in: $0) == 220

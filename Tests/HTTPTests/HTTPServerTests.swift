@@ -85,8 +85,8 @@ struct HTTPServerTests {
             HTTPResponse(.ok, "ok \(request.method) \(request.path) \(request.body.count)\n")
         }
         let group = ServiceGroup(services: [server], logger: logger)
-        try await withTaskExecutorPreference(ThreadExecutor.shared) {
-            let running = Task(executorPreference: ThreadExecutor.shared) { try await group.run() }
+        try await withTaskExecutorPreference(ThreadExecutor.servers) {
+            let running = Task(executorPreference: ThreadExecutor.servers) { try await group.run() }
             defer { running.cancel() }
             let port = try await server.boundPort.wait(timeout: .seconds(30))
             try await body(port)
@@ -180,38 +180,6 @@ struct HTTPServerTests {
             let small = try RawClient(port: port)
             small.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\nConnection: close\r\n\r\n" + String(repeating: "a", count: 500))
             #expect(await small.readToEnd().text.contains("ok POST /upload 500"))
-        }
-    }
-}
-
-/// Runs jobs on one thread of its own, in order. (Unchecked: the job list is guarded by the
-/// condition's lock.)
-final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
-    static let shared = ThreadExecutor()
-    private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []
-
-    private init() {
-        let thread = Thread { [unowned self] in run() }
-        thread.name = "http-tests"
-        thread.start()
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func run() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 }

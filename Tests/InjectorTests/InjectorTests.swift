@@ -33,7 +33,8 @@ final class InjectorTests {
             controller: AdmissionController(settings: settings, logger: logger), logger: logger)
         group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
         let group = group
-        running = Task { try await group.run() }
+        // Off the cooperative pool, which other suites' blocking work can fill (see ThreadExecutor).
+        running = Task(executorPreference: ThreadExecutor.servers) { try await group.run() }
     }
 
     deinit {
