@@ -68,6 +68,9 @@ public enum Demo {
         configuration.models = [.init(name: DemoTraffic.model, reference: "(generated)")]
         var references = [DemoTraffic.model: reference]
         let embeddingRate = options.format == .json ? options.embeddingRate : nil
+        if options.embeddingRate != nil && embeddingRate == nil {
+            print("--embeddings needs JSON traffic (--format json): no embedding model in this run")
+        }
         if let embeddingRate {
             let embeddings = EmbeddingTraffic.reference(records: 4_000)
             references[EmbeddingTraffic.model] = embeddings
