@@ -228,3 +228,25 @@ extension VectorFeatureTests {
         }
     }
 }
+
+extension VectorFeatureTests {
+    @Test("A profile whose random-feature map would take more than 128 MiB (2,048 × 16,384 doubles) is refused, shapes agreeing or not")
+    func mapTooLarge() throws {
+        let (d, features) = (2_048, 16_384)
+        var space = FeatureSpace()
+        try space.declare([Feature(name: "embedding", kind: .vector, dimension: d)])
+        let vector: [String: Any] = [
+            "dimension": d, "randomFeatures": features, "seed": 1, "bandwidth": 1.0, "projection": [Double](),
+            "embedding": ["sums": [Double](repeating: 0, count: features), "count": 10, "squaredNormSum": 10.0],
+            "mean": ["sums": [Double](repeating: 0, count: d), "count": 10],
+        ]
+        let object: [String: Any] = [
+            "format": ReferenceProfile.currentFormat, "version": "v", "rows": 10,
+            "features": [["name": "embedding", "kind": "vector", "missing": 0, "vector": vector]],
+        ]
+        let profile = try JSONDecoder().decode(ReferenceProfile.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(throws: SchemaError.badVectorProfile(feature: "embedding")) {
+            try Monitor(model: "m", reference: profile, policy: DriftPolicy(), windowRecords: 100, space: space)
+        }
+    }
+}

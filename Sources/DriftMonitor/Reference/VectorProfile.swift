@@ -134,8 +134,9 @@ extension VectorProfile {
     /// Whether a profile read from a file can be used: its shapes agree, its numbers are
     /// finite, and the map fits in memory (a profile is an input like any other).
     var isUsable: Bool {
+        // The d × D map is drawn at start: at most 2^24 doubles (128 MiB; 6 MiB at 768 × 1,024).
         guard (1...Feature.maximumDimension).contains(dimension), randomFeatures > 0, randomFeatures % 8 == 0, randomFeatures <= 16_384,
-            bandwidth > 0, bandwidth.isFinite, embedding.features == randomFeatures, embedding.count >= 0, mean.dimension == dimension,
+            dimension * randomFeatures <= 1 << 24, bandwidth > 0, bandwidth.isFinite, embedding.features == randomFeatures, embedding.count >= 0, mean.dimension == dimension,
             mean.count >= 0, embedding.sums.allSatisfy(\.isFinite), mean.sums.allSatisfy(\.isFinite), projection.count % 2 == 0,
             projection.allSatisfy(\.isFinite)
         else { return false }
