@@ -28,15 +28,13 @@ extension AgentOnKafka {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-vectors-\(UUID())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let script = Repository.path("Tests/Scripts/embedding_traffic.py").path
             let records = directory.appendingPathComponent("reference.jsonl").path
             // Python and a debug-built profile block for seconds: off the cooperative pool.
-            let (written, profile, skipped) = try await withTaskExecutorPreference(ThreadExecutor.blocking) {
-                let written = try ChildProcess.run(["python3", script, "reference", records, "3000", "shifted"])
+            let (profile, skipped) = try await withTaskExecutorPreference(ThreadExecutor.blocking) {
+                _ = try ChildProcess.script("embedding_traffic.py", ["reference", records, "3000", "shifted"])
                 let (profile, skipped) = try JSONLinesFile(path: records).profile(model: Self.model)
-                return (written, profile, skipped.count)
+                return (profile, skipped.count)
             }
-            #expect(written.status == 0, "\(written.errors)")
             #expect(skipped == 0 && profile.feature(named: "embedding")?.vector?.dimension == 384)
             let reference = directory.appendingPathComponent("reference.json")
             try JSONEncoder().encode(profile).write(to: reference)
@@ -57,12 +55,9 @@ extension AgentOnKafka {
 
             let bootstrap = cluster.bootstrapServers
             func produce(rows: Int, shiftFrom: Int, seed: Int) async throws -> [String: Any] {
-                let result = try await withTaskExecutorPreference(ThreadExecutor.blocking) {
-                    try ChildProcess.run(["python3", script, "kserve", bootstrap, "logs", Self.model, "\(rows)", "\(shiftFrom)", "\(seed)"])
+                try await withTaskExecutorPreference(ThreadExecutor.blocking) {
+                    try ChildProcess.script("embedding_traffic.py", ["kserve", bootstrap, "logs", Self.model, "\(rows)", "\(shiftFrom)", "\(seed)"])
                 }
-                #expect(result.status == 0, "\(result.errors)")
-                let line = result.text.split(separator: "\n").last.map(String.init) ?? "{}"
-                return try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             }
             let clean = try await produce(rows: 20_000, shiftFrom: 20_000, seed: 1)
             #expect(clean["rows"] as? Int == 20_000)

@@ -161,13 +161,8 @@ extension PaneContributionTests {
         func rows(_ count: Int, shift: Double) -> [[Double]] {
             (0..<count).map { _ in (0..<d).map { k in rng.normal() + (k < 2 ? shift : 0) } }
         }
-        var referenceBatch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [d], capacity: 600)
+        let referenceBatch = try RecordBatch(vectorRows: rows(600, shift: 0), dimension: d)
         var row = DecodedRow(space: space)
-        for values in rows(600, shift: 0) {
-            row.reset()
-            for value in values { row.appendVectorValue(value, index: 0) }
-            referenceBatch.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
-        }
         let reference = ReferenceProfile(model: "m", features: features, batch: referenceBatch, dictionaries: [])
         let window = WindowSpec.eventTime(size: 1_000, slide: 1_000, lateness: 0)
         // 800 rows 5 ms apart, the last half shifted.

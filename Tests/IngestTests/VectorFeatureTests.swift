@@ -124,13 +124,7 @@ extension VectorFeatureTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-vectors-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let script = Repository.path("Tests/Scripts/embedding_traffic.py").path
-        func run(_ arguments: [String]) throws -> [String: Any] {
-            let result = try ChildProcess.run(["python3", script] + arguments)
-            #expect(result.status == 0, "\(result.errors)")
-            let line = result.text.split(separator: "\n").last.map(String.init) ?? "{}"
-            return try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
-        }
+        func run(_ arguments: [String]) throws -> [String: Any] { try ChildProcess.script("embedding_traffic.py", arguments) }
         let reference = directory.appendingPathComponent("reference.jsonl").path
         _ = try run(["reference", reference, "800"])
         for (mix, seed, drifts) in [("clean", "21", false), ("shifted", "22", true)] {
@@ -168,13 +162,7 @@ extension VectorFeatureTests {
         var space = FeatureSpace()
         let features = [Feature(name: "embedding", kind: .vector, dimension: 3)]
         try space.declare(features)
-        var row = DecodedRow(space: space)
-        var batch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [3], capacity: 300)
-        for i in 0..<300 {
-            row.reset()
-            for k in 0..<3 { row.appendVectorValue(sin(Double(i * 3 + k)), index: 0) }
-            batch.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
-        }
+        let batch = try RecordBatch(vectorRows: (0..<300).map { i in (0..<3).map { k in sin(Double(i * 3 + k)) } }, dimension: 3)
         let good = ReferenceProfile(model: "m", features: features, batch: batch, dictionaries: [])
         #expect(throws: Never.self) { try Monitor(model: "m", reference: good, policy: DriftPolicy(), windowRecords: 100, space: space) }
         var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(good)) as? [String: Any])

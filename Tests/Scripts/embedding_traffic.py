@@ -13,7 +13,7 @@ model's encoder logs them.
         tensor data, gRPC, and one in ten JSON; rows from SHIFT_FROM on have the shifted mix.
         SEED draws the rows and request ids. Prints {"rows", "inferences", "encodings"}.
     embedding_traffic.py sample PATH ROWS SEED clean|shifted
-        JSON lines as `reference` writes them, from another draw.
+        JSON lines as `reference` writes them, from another draw. Prints {"rows", "mix"}.
     embedding_traffic.py oracle REFERENCE CURRENT SIGMA
         numpy on two such files: the Euclidean and cosine distance between the means of their
         embeddings, and the exact unbiased MMD² under exp(-|x - y|² / (2 SIGMA²)), as hex floats.
@@ -75,6 +75,7 @@ def sample(path, rows, seed, mix):
     rng = np.random.default_rng(seed)
     x = embeddings(rng, rows, SHIFTED if mix == "shifted" else CLEAN)
     write(path, x, tokens(rng, rows))
+    print(json.dumps({"rows": rows, "mix": mix}))
 
 
 def oracle(reference_path, current_path, sigma):

@@ -50,13 +50,8 @@ enum Fixture {
         var rng = SeededGenerator(seed: 2)
         var space = FeatureSpace()
         try space.declare(vectorFeatures)
+        let batch = try RecordBatch(vectorRows: (0..<400).map { _ in (0..<4).map { _ in rng.normal() } }, dimension: 4)
         var row = DecodedRow(space: space)
-        var batch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [4], capacity: 400)
-        for _ in 0..<400 {
-            row.reset()
-            for _ in 0..<4 { row.appendVectorValue(rng.normal(), index: 0) }
-            batch.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
-        }
         let reference = ReferenceProfile(model: "encoder", features: vectorFeatures, batch: batch, dictionaries: [])
         let monitor = try Monitor(model: "encoder", reference: reference, policy: DriftPolicy(), windowRecords: 200, space: space)
         for _ in 0..<200 {

@@ -64,3 +64,22 @@ public enum ChildProcess {
         return Result(status: SpawnedProcess.exitStatus(status), output: output, errors: errors)
     }
 }
+
+extension ChildProcess {
+    /// A program's failure, or output that is not the JSON object expected.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs a program of `Tests/Scripts` (`python3 Tests/Scripts/NAME arguments...`, or another
+    /// interpreter) and returns the JSON object on the last line of its output: the tools a
+    /// script drives may print lines of their own before it (MLflow's client does).
+    public static func script(_ name: String, _ arguments: [String], python: String = "python3") throws -> [String: Any] {
+        let result = try run([python, Repository.path("Tests/Scripts/\(name)").path] + arguments)
+        let last = result.text.split(separator: "\n").last.map { Data($0.utf8) } ?? Data()
+        guard result.status == 0, let object = try? JSONSerialization.jsonObject(with: last) as? [String: Any] else {
+            throw Failure(description: "\(name) \(arguments.first ?? ""): exit \(result.status): \(result.text) \(result.errors)")
+        }
+        return object
+    }
+}

@@ -46,13 +46,8 @@ public final class MLflowServer: Sendable {
 
     /// Runs `Tests/Scripts/mlflow_registry.py arguments...` against this server; its JSON output.
     public func registry(_ arguments: [String]) throws -> [String: Any] {
-        let result = try ChildProcess.run([Self.python, Repository.path("Tests/Scripts/mlflow_registry.py").path, trackingURI] + arguments)
         // MLflow's client prints its own lines ("View run ... at") before the script's JSON, the last.
-        let last = result.text.split(separator: "\n").last.map { Data($0.utf8) } ?? Data()
-        guard result.status == 0, let object = try? JSONSerialization.jsonObject(with: last) as? [String: Any] else {
-            throw Failure(description: "mlflow_registry.py \(arguments.first ?? ""): \(result.text) \(result.errors)")
-        }
-        return object
+        try ChildProcess.script("mlflow_registry.py", [trackingURI] + arguments, python: Self.python)
     }
 
     /// Stops the server and the workers it started (the registry is down from then on).

@@ -13,11 +13,6 @@ guard arguments.count == 4, let columnCount = Int(arguments[3]) else {
 let reference = try Window(path: arguments[1], columns: columnCount)
 let current = try Window(path: arguments[2], columns: columnCount)
 
-/// The fine-bin locators the monitor builds from a profile's numeric features.
-func univariateLocators(_ profile: ReferenceProfile) -> [BinLocator] {
-    profile.features.map { BinLocator(edges: BinEdges($0.edges ?? [])) }
-}
-
 /// Median wall time of `repeats` runs, in seconds.
 func median(_ repeats: Int = 15, _ body: () -> Void) -> Double { medianSeconds(repeats, body) }
 
@@ -39,7 +34,7 @@ results["one_pass"] = median(31) {
 }
 results["reference_profile"] = profileSeconds
 // The window's pass alone: every column through the fused histogram, moments and quality pass.
-let passLocators = univariateLocators(profile!)
+let passLocators = profile!.features.map { BinLocator(edges: BinEdges($0.edges ?? [])) }
 results["window_pass"] = median(31) {
     for (j, column) in current.columns.enumerated() {
         var histogram = Histogram(binCount: passLocators[j].edges.binCount)

@@ -60,18 +60,19 @@ results["sigma"] = sigma
 
 // The agent's path: a profile of the reference, then a monitor's window fed in 1,024-row batches.
 let schema = [Feature(name: "embedding", kind: .vector, dimension: d)]
-func batches(_ rows: ArraySlice<Double>) -> [RecordBatch] {
+/// `rows` in batches of `size` rows (the agent's monitors fold 1,024 at a time).
+func batches(_ rows: ArraySlice<Double>, size: Int = 1_024) -> [RecordBatch] {
     var space = FeatureSpace()
     try! space.declare(schema)  // one valid vector feature
     var row = DecodedRow(space: space)
     var batches: [RecordBatch] = []
-    var batch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [d], capacity: 1_024)
+    var batch = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [d], capacity: min(size, rows.count / d))
     var start = rows.startIndex
     while start < rows.endIndex {
         row.reset()
         for k in 0..<d { row.appendVectorValue(rows[start + k], index: 0) }
         batch.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
-        if batch.count == 1_024 {
+        if batch.count == size {
             batches.append(batch)
             batch.removeAll()
         }
@@ -80,19 +81,7 @@ func batches(_ rows: ArraySlice<Double>) -> [RecordBatch] {
     if batch.count > 0 { batches.append(batch) }
     return batches
 }
-var joined = RecordBatch(numericColumns: 0, categoricalColumns: 0, vectorDimensions: [d], capacity: reference.count / d)
-do {
-    var space = FeatureSpace()
-    try space.declare(schema)
-    var row = DecodedRow(space: space)
-    var start = 0
-    while start < reference.count {
-        row.reset()
-        for k in 0..<d { row.appendVectorValue(reference[start + k], index: 0) }
-        joined.append(row, numericSources: [], categoricalSources: [], vectorSources: [0])
-        start += d
-    }
-}
+let joined = batches(reference[...], size: .max)[0]
 var profile: ReferenceProfile?
 results["monitor_profile"] = median(1) { profile = ReferenceProfile(model: "m", features: schema, batch: joined, dictionaries: []) }
 var space = FeatureSpace()

@@ -31,33 +31,26 @@ extension DiscrepancyThreshold {
         precondition(rates.allSatisfy { $0 > 0 && $0 < 1 } && draws > 0 && chunkBlocks > 0, "rates in (0, 1) and some draws")
         precondition(means.isEmpty || means.count == blocks.count, "a mean per block")
         guard 2 * chunkBlocks <= blocks.count else { return nil }
-        var generator = SeededGenerator(seed: seed)
-        var indexes = Array(blocks.indices)
         var wholeMean = means.first.map { VectorMean(dimension: $0.dimension) }
         for mean in means { wholeMean?.merge(mean) }
         var discrepancies: [Double] = []
         var distances: [Double] = []
         var chunkRows = 0
-        for _ in 0..<draws {
-            var chunk = MeanEmbedding(features: whole.features)
-            var chunkMean = wholeMean.map { VectorMean(dimension: $0.dimension) }
-            for i in 0..<chunkBlocks {
-                indexes.swapAt(i, Int.random(in: i..<indexes.count, using: &generator))
-                chunk.merge(blocks[indexes[i]])
-                if !means.isEmpty { chunkMean?.merge(means[indexes[i]]) }
-            }
+        drawChunks(of: chunkBlocks, draws: draws, seed: seed) { chunk, chosen in
             let rest = whole.removing(chunk)
             let scale = ScaledQuantiles.scale(windowRows: chunk.count, referenceRows: rest.count)
             chunkRows += chunk.count
             discrepancies.append(chunk.squaredDiscrepancy(to: rest) / scale)
-            if let chunkMean, let wholeMean {
+            if let wholeMean {
+                var chunkMean = VectorMean(dimension: wholeMean.dimension)
+                for block in chosen { chunkMean.merge(means[block]) }
                 distances.append(chunkMean.squaredDistance(toRestOf: wholeMean) / scale)
             }
         }
         func quantiles(_ values: [Double]) -> [Double] {
             guard !values.isEmpty else { return [] }
             let sorted = values.sorted()
-            return rates.map { sorted[min(sorted.count, Int((Double(sorted.count) * (1 - $0)).rounded(.up))) - 1] }
+            return rates.map { Self.quantile(ofSorted: sorted, falseFlagRate: $0) }
         }
         return ScaledQuantiles(
             rates: rates, discrepancy: quantiles(discrepancies), meanDistance: quantiles(distances), chunkRows: chunkRows / draws)

@@ -26,21 +26,32 @@ public struct DiscrepancyThreshold: Sendable {
         let blockRows = Double(whole.count) / Double(blocks.count)
         let perChunk = max(1, Int((Double(windowRows) / blockRows).rounded()))
         guard windowRows > 1, 2 * perChunk <= blocks.count else { return nil }
-        var generator = SeededGenerator(seed: seed)
-        var indexes = Array(blocks.indices)
         var values: [Double] = []
         values.reserveCapacity(draws)
-        for _ in 0..<draws {
-            // The first perChunk of a partial Fisher-Yates shuffle: a random set of blocks.
-            var chunk = MeanEmbedding(features: whole.features)
-            for i in 0..<perChunk {
-                indexes.swapAt(i, Int.random(in: i..<indexes.count, using: &generator))
-                chunk.merge(blocks[indexes[i]])
-            }
+        drawChunks(of: perChunk, draws: draws, seed: seed) { chunk, _ in
             values.append(chunk.squaredDiscrepancy(to: whole.removing(chunk)))
         }
         values.sort()
-        let rank = min(draws, Int((Double(draws) * (1 - falseFlagRate)).rounded(.up)))
-        return values[rank - 1]
+        return Self.quantile(ofSorted: values, falseFlagRate: falseFlagRate)
+    }
+
+    /// Draws `draws` random sets of `blocks` blocks (the first of a partial Fisher-Yates
+    /// shuffle each time) and hands each set's merged embedding and its block indices to `body`.
+    func drawChunks(of blocks: Int, draws: Int, seed: UInt64, _ body: (MeanEmbedding, ArraySlice<Int>) -> Void) {
+        var generator = SeededGenerator(seed: seed)
+        var indexes = Array(self.blocks.indices)
+        for _ in 0..<draws {
+            var chunk = MeanEmbedding(features: whole.features)
+            for i in 0..<blocks {
+                indexes.swapAt(i, Int.random(in: i..<indexes.count, using: &generator))
+                chunk.merge(self.blocks[indexes[i]])
+            }
+            body(chunk, indexes[0..<blocks])
+        }
+    }
+
+    /// The value a draw exceeds with probability `falseFlagRate`: the ⌈(1 − rate)·n⌉-th of n sorted draws.
+    static func quantile(ofSorted values: [Double], falseFlagRate: Double) -> Double {
+        values[min(values.count, Int((Double(values.count) * (1 - falseFlagRate)).rounded(.up))) - 1]
     }
 }

@@ -186,14 +186,7 @@ extension RecordDecoder {
         try use(row: row, of: &payload, offset: scanner.position)
         if columns.vector >= 0 {
             // Each element is the row's vector's next coordinate.
-            switch scanner.peek() ?? 0 {
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
-                payload.rows[row].appendVectorValue(try scanner.number(), index: space.kindIndex[slot])
-            default:
-                try scanner.skipValue()
-                payload.rows[row].spoilVector(space.kindIndex[slot])
-            }
-            return
+            return try Self.decodeVectorElement(&scanner, index: space.kindIndex[slot], into: &payload.rows[row])
         }
         try decodeFeatureValue(slot: slot, &scanner, into: &payload.rows[row])
     }

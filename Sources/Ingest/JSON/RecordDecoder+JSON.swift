@@ -136,6 +136,18 @@ extension RecordDecoder {
         return field(named: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scanner.bytes)[key.range]))
     }
 
+    /// One coordinate of vector feature `index` (an element of a JSON array, or of a tensor's
+    /// row): a number is appended, anything else spoils the vector (a type mismatch).
+    static func decodeVectorElement(_ scanner: inout JSONScanner, index: Int, into row: inout DecodedRow) throws(DecodeError) {
+        switch scanner.peek() ?? 0 {
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
+            row.appendVectorValue(try scanner.number(), index: index)
+        default:
+            try scanner.skipValue()
+            row.spoilVector(index)
+        }
+    }
+
     mutating func decodeFeatureValue(slot: Int, _ scanner: inout JSONScanner, into row: inout DecodedRow) throws(DecodeError) {
         let kind = space.features[slot].kind
         let index = space.kindIndex[slot]
@@ -159,15 +171,7 @@ extension RecordDecoder {
                     offset: token.range.lowerBound, into: &row)
             }
         case UInt8(ascii: "[") where kind == .vector:
-            try scanner.elements { (_, scanner) throws(DecodeError) in
-                switch scanner.peek() ?? 0 {
-                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
-                    row.appendVectorValue(try scanner.number(), index: index)
-                default:
-                    try scanner.skipValue()
-                    row.spoilVector(index)
-                }
-            }
+            try scanner.elements { (_, scanner) throws(DecodeError) in try Self.decodeVectorElement(&scanner, index: index, into: &row) }
             // An empty array is a vector of the wrong length, not a missing one.
             if row.vectorLengths[index] == 0 { row.spoilVector(index) }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
