@@ -61,8 +61,10 @@ public final class Monitor {
     var lateSinceClose = 0
     /// The window being evaluated, merged from its panes (reused).
     var merged: WindowSummary
-    /// The batch's numeric columns side by side, and the projection, for the PCA (reused).
+    /// A chunk of the batch's numeric columns side by side, and the projection, for the PCA (reused).
     private var batchMatrix: ColumnMatrix
+    /// Rows per chunk: the PCA's copy of a 50-feature batch is 100 KiB, not the whole batch's 400 KiB.
+    static let reconstructionChunk = 256
     private var projection = PrincipalComponents.Scratch()
     /// A vector batch transposed for its PCA, and the random-feature products (reused).
     private var vectorMatrix = ColumnMatrix(rows: 0, columns: 1)
@@ -91,16 +93,17 @@ public final class Monitor {
     /// - Parameters:
     ///   - space: must already declare the reference's features.
     ///   - window: how records are cut into windows.
+    ///   - batchCapacity: rows per batch; by default ``defaultBatchCapacity(columns:)`` of the reference's scalar features.
     public init(
         model: String, reference: ReferenceProfile, policy: DriftPolicy, window: WindowSpec, space: FeatureSpace,
-        batchCapacity: Int = 1024
+        batchCapacity: Int? = nil
     ) throws(SchemaError) {
         guard !reference.features.isEmpty else { throw .empty(model: model) }
         self.model = model
         self.reference = reference
         self.policy = policy
         self.window = window
-        self.batchCapacity = batchCapacity
+        self.batchCapacity = max(1, batchCapacity ?? Self.defaultBatchCapacity(columns: reference.features.count { $0.kind != .vector }))
         stateMachine = DriftStateMachine(policy: policy)
         var numeric: [NumericReference] = []
         var categorical: [CategoricalReference] = []
@@ -147,7 +150,7 @@ public final class Monitor {
         self.columnOfSlot = columnOfSlot
         batch = RecordBatch(
             numericColumns: numeric.count, categoricalColumns: categorical.count, vectorDimensions: vectors.map(\.profile.dimension),
-            capacity: batchCapacity)
+            capacity: self.batchCapacity)
         merged = WindowSummary(numericBins: numeric.map(\.binCount), categoricalCount: categorical.count, vectorShapes: vectors.map(\.shape))
         batchMatrix = ColumnMatrix(rows: 0, columns: numeric.count)
     }
@@ -155,11 +158,21 @@ public final class Monitor {
     /// A monitor of tumbling windows of `windowRecords` records.
     public convenience init(
         model: String, reference: ReferenceProfile, policy: DriftPolicy, windowRecords: Int, space: FeatureSpace,
-        batchCapacity: Int = 1024
+        batchCapacity: Int? = nil
     ) throws(SchemaError) {
         try self.init(
             model: model, reference: reference, policy: policy, window: .tumbling(records: max(1, windowRecords)), space: space,
             batchCapacity: batchCapacity)
+    }
+
+    /// Rows per batch for `columns` scalar features: 1,024, fewer where that would pass 128 KiB
+    /// of columns (256 rows at 50 features), at least 64. Ten models of 50 features keep 1 MiB
+    /// of batches, not 4; a fold costs per value, so smaller batches cost little.
+    public static func defaultBatchCapacity(columns: Int) -> Int {
+        let rows = (128 << 10) / (MemoryLayout<Double>.size * max(1, columns))
+        var capacity = 64
+        while capacity * 2 <= min(rows, 1024) { capacity *= 2 }
+        return capacity
     }
 
     /// Records in the open panes.
@@ -281,8 +294,14 @@ public final class Monitor {
     private func fold(_ columns: RecordBatch, into index: Int) {
         panes[index].summary.add(columns, locators: locators, ranges: ranges, shifts: shifts)
         if let baseline = reference.multivariate, baseline.basis.dimension == columns.numeric.count {
-            batchMatrix.load(columns: columns.numeric)
-            baseline.basis.accumulateErrors(standardisingInPlace: &batchMatrix, into: &panes[index].summary.reconstruction, scratch: &projection)
+            var start = 0
+            while start < columns.count {
+                let end = min(start + Self.reconstructionChunk, columns.count)
+                batchMatrix.load(columns: columns.numeric, rows: start..<end)
+                baseline.basis.accumulateErrors(
+                    standardisingInPlace: &batchMatrix, into: &panes[index].summary.reconstruction, scratch: &projection)
+                start = end
+            }
         }
         for (i, reference) in vectorFeatures.enumerated() where i < columns.vectors.count && !columns.vectors[i].isEmpty {
             columns.vectors[i].withUnsafeBufferPointer { rows in
@@ -385,9 +404,10 @@ struct NumericReference {
     let profile: FeatureProfile
     let edges: BinEdges
     let locator: BinLocator
-    /// For each fine bin, the PSI bin that contains it.
-    let coarseOfFine: [Int]
-    let coarseBinCount: Int
+    /// For each PSI bin, its first fine bin. A fine bin's PSI bin rises with it (both sets of
+    /// edges are sorted), so the fine bins of a PSI bin are consecutive: a few integers per
+    /// feature, not one per fine bin.
+    let coarseStarts: [Int]
     let histogram: Histogram
     let coarseCounts: [Int]
     let range: ClosedRange<Double>
@@ -402,28 +422,33 @@ struct NumericReference {
         edges = BinEdges(profile.edges ?? [])
         locator = BinLocator(edges: edges)
         let psiEdges = BinEdges(profile.psiEdges ?? [])
-        coarseBinCount = psiEdges.binCount
-        let edges = edges
-        let coarseOfFine = (0..<edges.binCount).map { fine in
-            fine == 0 ? 0 : psiEdges.bin(of: edges.values[fine - 1])
+        var starts = [Int](repeating: edges.binCount, count: psiEdges.binCount)
+        for fine in (0..<edges.binCount).reversed() {
+            starts[fine == 0 ? 0 : psiEdges.bin(of: edges.values[fine - 1])] = fine
         }
-        self.coarseOfFine = coarseOfFine
+        // A PSI bin no fine bin falls in starts where the next one does: it stays empty.
+        for coarse in stride(from: starts.count - 2, through: 0, by: -1) { starts[coarse] = min(starts[coarse], starts[coarse + 1]) }
+        coarseStarts = starts
         let histogram = profile.histogram ?? Histogram(binCount: edges.binCount)
         self.histogram = histogram
         let moments = profile.moments ?? Moments()
         self.moments = moments
         range = moments.count > 0 ? moments.min...moments.max : -Double.infinity...Double.infinity
-        coarseCounts = Self.fold(histogram.counts, coarseOfFine: coarseOfFine, coarseBinCount: coarseBinCount)
+        coarseCounts = Self.fold(histogram.counts, coarseStarts: starts)
     }
 
     /// Fine-bin counts added up into the PSI bins.
     func coarse(_ counts: [Int]) -> [Int] {
-        Self.fold(counts, coarseOfFine: coarseOfFine, coarseBinCount: coarseBinCount)
+        Self.fold(counts, coarseStarts: coarseStarts)
     }
 
-    private static func fold(_ counts: [Int], coarseOfFine: [Int], coarseBinCount: Int) -> [Int] {
-        var coarse = [Int](repeating: 0, count: coarseBinCount)
-        for (fine, count) in counts.enumerated() { coarse[coarseOfFine[fine]] += count }
+    private static func fold(_ counts: [Int], coarseStarts: [Int]) -> [Int] {
+        var coarse = [Int](repeating: 0, count: coarseStarts.count)
+        var bin = 0
+        for (fine, count) in counts.enumerated() {
+            while bin + 1 < coarseStarts.count && fine >= coarseStarts[bin + 1] { bin += 1 }
+            coarse[bin] += count
+        }
         return coarse
     }
 }

@@ -11,13 +11,17 @@ public final class BoundPort: Sendable {
     package func set(_ value: Int) { port.withLock { $0 = value } }
 
     /// Waits (polling) until the server is listening, up to `timeout`.
+    ///
+    /// The port is looked at once more after the deadline: a waiter that was not scheduled
+    /// for longer than `timeout` (a busy cooperative pool) finds a port bound meanwhile
+    /// rather than timing out on it.
     public func wait(timeout: Duration = .seconds(10)) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if let value { return value }
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw CancellationError()
     }
 }
 

@@ -148,20 +148,49 @@ struct TwoSampleTests {
         #expect(exactW - binnedW <= 0.01 * exactW)
     }
 
-    @Test("The bin locator agrees with binary search on every value")
-    func locatorMatchesBinarySearch() {
+    /// Edges whose bins fit a byte, two bytes, and only four bytes per grid cell.
+    static let edgeSets: [(name: String, edges: BinEdges, gridCell: Int)] = {
         var rng = SeededGenerator(seed: 3)
-        let raw = (0..<2_000).map { _ in (rng.normal() * 4).rounded() / 4 }  // many ties and near-duplicates
-        let edges = BinEdges(raw)
+        let ties = (0..<2_000).map { _ in (rng.normal() * 4).rounded() / 4 }  // many ties and near-duplicates
+        let thousand = (0..<1_000).map { _ in rng.normal() }
+        let many = (0..<70_000).map { Double($0) + Double.random(in: 0..<0.5, using: &rng) }
+        return [("ties", BinEdges(ties), 1), ("1,000 edges", BinEdges(thousand), 2), ("70,000 edges", BinEdges(many), 4)]
+    }()
+
+    @Test("The bin locator agrees with binary search on every value, its grid in the narrowest cells", arguments: 0..<3)
+    func locatorMatchesBinarySearch(set: Int) {
+        let (name, edges, gridCell) = Self.edgeSets[set]
         let locator = BinLocator(edges: edges)
-        for _ in 0..<50_000 {
-            let x = rng.normal() * 5
-            #expect(locator.bin(of: x) == edges.bin(of: x))
+        var rng = SeededGenerator(seed: 4)
+        let spread = (edges.values.last! - edges.values.first!) * 0.6
+        let middle = (edges.values.last! + edges.values.first!) / 2
+        let values = (0..<50_000).map { _ in middle + Double.random(in: -1...1, using: &rng) * spread }
+        #expect(values.allSatisfy { locator.bin(of: $0) == edges.bin(of: $0) }, "\(name)")
+        #expect(edges.values.allSatisfy { locator.bin(of: $0) == edges.bin(of: $0) && locator.bin(of: $0.nextDown) == edges.bin(of: $0.nextDown) }, "\(name)")
+        #expect(locator.gridBytes <= (BinLocator.maximumCells + 1) * gridCell, "\(name): \(locator.gridBytes) bytes")
+        #expect(locator.gridBytes % gridCell == 0 && locator.gridBytes / gridCell >= 17, "\(name): \(locator.gridBytes) bytes")
+
+        // The batch paths (counts and sums, the fused summary) bin as the single lookup does.
+        var expected = [Int](repeating: 0, count: edges.binCount)
+        for x in values { expected[edges.bin(of: x)] += 1 }
+        var counts = [Int](repeating: 0, count: edges.binCount)
+        var sums = [Double](repeating: 0, count: edges.binCount)
+        let withNaN = values + [.nan]
+        let missing = withNaN.withUnsafeBufferPointer { values in
+            counts.withUnsafeMutableBufferPointer { counts in
+                sums.withUnsafeMutableBufferPointer { locator.accumulate(values, counts: counts, sums: $0) }
+            }
         }
-        for edge in edges.values {
-            #expect(locator.bin(of: edge) == edges.bin(of: edge))
-            #expect(locator.bin(of: edge.nextDown) == edges.bin(of: edge.nextDown))
+        #expect(missing == 1 && counts == expected, "\(name)")
+        var fused = [Int](repeating: 0, count: edges.binCount)
+        let summary = withNaN.withUnsafeBufferPointer { values in
+            fused.withUnsafeMutableBufferPointer { counts in
+                sums.withUnsafeMutableBufferPointer {
+                    locator.summarize(values, counts: counts, sums: $0, shift: middle, range: edges.values.first!...edges.values.last!)
+                }
+            }
         }
+        #expect(summary.missing == 1 && summary.moments.count == values.count && fused == expected, "\(name)")
     }
 }
 

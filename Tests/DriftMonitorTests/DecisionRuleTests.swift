@@ -79,6 +79,27 @@ struct DecisionRuleTests {
         #expect(multivariate.lowerThreshold < multivariate.reconstructionError && multivariate.reconstructionError < multivariate.upperThreshold)
     }
 
+    @Test("The window's PCA error, folded in 256-row chunks of each 1,024-row batch, equals the basis' error over the whole window at once")
+    func reconstructionInChunks() throws {
+        let (monitor, space) = try Self.monitor(windowRecords: 5_000)
+        let report = Self.window(monitor, space: space, records: 5_000, shift: 0.5, seed: 9)
+        let basis = try #require(monitor.reference.multivariate?.basis)
+        var rng = SeededGenerator(seed: 9)
+        var x: [Double] = []
+        var y: [Double] = []
+        for _ in 0..<5_000 {
+            x.append(rng.normal(mean: 0.5))
+            y.append(rng.normal())
+        }
+        var matrix = ColumnMatrix(columns: [x, y])
+        var whole = PrincipalComponents.ErrorSum()
+        var scratch = PrincipalComponents.Scratch()
+        basis.accumulateErrors(standardisingInPlace: &matrix, into: &whole, scratch: &scratch)
+        let multivariate = try #require(report.multivariate)
+        #expect(whole.rows == 5_000)
+        #expect(abs(multivariate.reconstructionError - whole.mean) <= 1e-12 * whole.mean, "\(multivariate.reconstructionError) against \(whole.mean)")
+    }
+
     @Test("A boolean feature is tested with the two-proportion z-test", arguments: [(0.10, Level.ok), (0.30, Level.drift)])
     func booleanFeature(currentShare: Double, expected: Level) throws {
         let features = [Feature(name: "flag", kind: .categorical)]

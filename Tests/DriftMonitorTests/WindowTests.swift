@@ -229,4 +229,24 @@ struct WindowTests {
             #expect(error.description == expected)
         }
     }
+
+    @Test("A batch holds at most 128 KiB of columns by default: 1,024 rows of a few features, 256 of 50, never under 64", arguments: [
+        (1, 1_024), (16, 1_024), (20, 512), (25, 512), (50, 256), (100, 128), (3_000, 64),
+    ])
+    func batchCapacityByColumns(columns: Int, rows: Int) throws {
+        #expect(Monitor.defaultBatchCapacity(columns: columns) == rows)
+        #expect(rows == 64 || rows * columns * 8 <= 128 << 10)
+        var space = FeatureSpace()
+        let features = (0..<columns).map { Feature(name: "f\($0)", kind: .numeric) }
+        try space.declare(features)
+        var batch = RecordBatch(numericColumns: columns, categoricalColumns: 0, capacity: 8)
+        var row = DecodedRow(space: space)
+        for value in 0..<8 {
+            row.numeric = [Double](repeating: Double(value), count: columns)
+            batch.append(row, numericSources: Array(0..<columns), categoricalSources: [])
+        }
+        let reference = ReferenceProfile(model: "m", features: features, batch: batch, dictionaries: space.dictionaries)
+        let monitor = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), windowRecords: 100, space: space)
+        #expect(monitor.batchCapacity == rows)
+    }
 }

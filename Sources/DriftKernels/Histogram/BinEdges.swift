@@ -12,6 +12,11 @@ public struct BinEdges: Sendable, Hashable, Codable {
 
     /// Creates edges from any finite values; sorts them and drops duplicates.
     public init(_ values: [Double]) {
+        // A profile's edges come sorted and unique: kept as they are, sharing the profile's storage.
+        if values.allSatisfy(\.isFinite) && zip(values, values.dropFirst()).allSatisfy({ $0 < $1 }) {
+            self.values = values
+            return
+        }
         var sorted = values.filter { $0.isFinite }
         sorted.sort()
         var unique: [Double] = []

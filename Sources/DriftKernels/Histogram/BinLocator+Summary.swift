@@ -24,6 +24,18 @@ extension BinLocator {
         shift: Double, range: ClosedRange<Double>, previous: Double = .nan
     ) -> ColumnSummary {
         precondition(counts.count == edges.binCount && sums.count == edges.binCount, "one slot per bin")
+        return withLookup(
+            { $0.summarize(values, counts: counts, sums: sums, shift: shift, range: range, previous: previous) },
+            { $0.summarize(values, counts: counts, sums: sums, shift: shift, range: range, previous: previous) },
+            { $0.summarize(values, counts: counts, sums: sums, shift: shift, range: range, previous: previous) })
+    }
+}
+
+extension BinLocator.Lookup {
+    func summarize(
+        _ values: UnsafeBufferPointer<Double>, counts: UnsafeMutableBufferPointer<Int>, sums: UnsafeMutableBufferPointer<Double>,
+        shift: Double, range: ClosedRange<Double>, previous: Double
+    ) -> ColumnSummary {
         var n = 0
         var s1 = 0.0
         var s2 = 0.0
@@ -36,27 +48,24 @@ extension BinLocator {
         var last = previous
         let lower = range.lowerBound
         let upper = range.upperBound
-        edgeValues.withUnsafeBufferPointer { edges in
-            cellStart.withUnsafeBufferPointer { starts in
-                guard let counts = counts.baseAddress, let sums = sums.baseAddress else { return }
-                for x in values {
-                    if x.isNaN { continue }
-                    let bin = bin(of: x, edges: edges, starts: starts)
-                    counts[bin] &+= 1
-                    sums[bin] += x
-                    n &+= 1
-                    let d = x - shift
-                    let d2 = d * d
-                    s1 += d
-                    s2 += d2
-                    s3 += d2 * d
-                    s4 += d2 * d2
-                    low = x < low ? x : low
-                    high = x > high ? x : high
-                    outside &+= (x < lower || x > upper) ? 1 : 0
-                    repeats &+= x == last ? 1 : 0
-                    last = x
-                }
+        if let counts = counts.baseAddress, let sums = sums.baseAddress {
+            for x in values {
+                if x.isNaN { continue }
+                let bin = bin(of: x)
+                counts[bin] &+= 1
+                sums[bin] += x
+                n &+= 1
+                let d = x - shift
+                let d2 = d * d
+                s1 += d
+                s2 += d2
+                s3 += d2 * d
+                s4 += d2 * d2
+                low = x < low ? x : low
+                high = x > high ? x : high
+                outside &+= (x < lower || x > upper) ? 1 : 0
+                repeats &+= x == last ? 1 : 0
+                last = x
             }
         }
         let moments = Moments(count: n, shift: shift, powerSums: (s1, s2, s3, s4), min: low, max: high)

@@ -30,6 +30,23 @@ public struct ColumnMatrix: Sendable, Hashable {
         for column in source { storage.append(contentsOf: column) }
     }
 
+    /// Copies the rows `range` of equal-length columns side by side, reusing the storage: a
+    /// batch goes through the PCA in chunks, so the matrix stays a chunk's size.
+    public mutating func load(columns source: [[Double]], rows range: Range<Int>) {
+        precondition(source.count == columns && source.allSatisfy { $0.count >= range.upperBound }, "columns do not fit the matrix")
+        rows = range.count
+        storage.removeAll(keepingCapacity: true)
+        storage.reserveCapacity(rows * columns)
+        for column in source { storage.append(contentsOf: column[range]) }
+    }
+
+    /// Makes the matrix `rows` zeros tall, keeping the storage's capacity.
+    public mutating func resize(rows: Int) {
+        self.rows = rows
+        storage.removeAll(keepingCapacity: true)
+        storage.append(contentsOf: repeatElement(0, count: rows * columns))
+    }
+
     /// Copies rows stored one after the other (`columns` values each), reusing the storage.
     public mutating func load(rowMajor source: UnsafeBufferPointer<Double>) {
         precondition(columns > 0 && source.count % columns == 0, "rows of \(columns) values")

@@ -36,11 +36,15 @@ extension PrincipalComponents {
         let n = data.rows
         let d = dimension
         let k = componentCount
-        if scratch.projection.rows != n || scratch.projection.columns != k {
+        // Reshaped within their capacity: a batch's last chunk is shorter than the others.
+        if scratch.projection.columns != k {
             scratch.projection = ColumnMatrix(rows: n, columns: k)
+        } else if scratch.projection.rows != n {
+            scratch.projection.resize(rows: n)
         }
         if scratch.squaredNorms.count != n {
-            scratch.squaredNorms = [Double](repeating: 0, count: n)
+            scratch.squaredNorms.removeAll(keepingCapacity: true)
+            scratch.squaredNorms.append(contentsOf: repeatElement(0, count: n))
         }
         scratch.squaredNorms.withUnsafeMutableBufferPointer { norms in
             for row in 0..<n { norms[row] = 0 }

@@ -198,7 +198,7 @@ public struct JSONLinesFile: RecordFile {
         var numbers = true
         try probe.elements { (_, element) throws(DecodeError) in
             switch element.peek() ?? 0 {
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"): _ = try element.number()
+            case let byte where JSONScanner.startsNumber(byte): _ = try element.number()
             default:
                 numbers = false
                 try element.skipValue()

@@ -176,7 +176,7 @@ extension RecordDecoder {
             var copy = scanner
             switch copy.peek() ?? 0 {
             case UInt8(ascii: "t"), UInt8(ascii: "f"): try placePrediction(try copy.boolean() ? 1 : 0, row: row, of: &payload, offset: scanner.position)
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
+            case let byte where JSONScanner.startsNumber(byte):
                 try placePrediction(try copy.number(), row: row, of: &payload, offset: scanner.position)
             default: break
             }

@@ -397,6 +397,15 @@ struct JSONScanner {
     }
 
     /// Skips any value, checking its grammar.
+    /// Whether a value starting with `byte` is one ``number()`` reads: a digit, a minus sign,
+    /// or `NaN` / `Infinity`, which Python's json module writes.
+    static func startsNumber(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"): true
+        default: false
+        }
+    }
+
     mutating func skipValue() throws(DecodeError) {
         guard let first = peek() else { throw error(.malformedJSON, "the record ends where a value should be") }
         switch first {
@@ -407,7 +416,7 @@ struct JSONScanner {
         case UInt8(ascii: "\""): _ = try string()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try boolean()
         case UInt8(ascii: "n"): try null()
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"): _ = try number()
+        case let byte where JSONScanner.startsNumber(byte): _ = try number()
         default: throw error(.malformedJSON, "unexpected character '\(Unicode.Scalar(first))'")
         }
     }

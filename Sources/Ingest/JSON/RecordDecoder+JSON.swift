@@ -140,7 +140,7 @@ extension RecordDecoder {
     /// row): a number is appended, anything else spoils the vector (a type mismatch).
     static func decodeVectorElement(_ scanner: inout JSONScanner, index: Int, into row: inout DecodedRow) throws(DecodeError) {
         switch scanner.peek() ?? 0 {
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
+        case let byte where JSONScanner.startsNumber(byte):
             row.appendVectorValue(try scanner.number(), index: index)
         default:
             try scanner.skipValue()
@@ -174,7 +174,7 @@ extension RecordDecoder {
             try scanner.elements { (_, scanner) throws(DecodeError) in try Self.decodeVectorElement(&scanner, index: index, into: &row) }
             // An empty array is a vector of the wrong length, not a missing one.
             if row.vectorLengths[index] == 0 { row.spoilVector(index) }
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
+        case let byte where JSONScanner.startsNumber(byte):
             let start = scanner.position
             let value = try scanner.number()
             if kind == .vector {
