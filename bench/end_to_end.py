@@ -135,106 +135,18 @@ def main():
     broker, bootstrap = start_broker(driftwatch, [f"logs:{args.partitions}", f"wide:{args.partitions}",
                                                   f"narrow:{args.partitions}", "reference:8",
                                                   "driftwatch.events:1", "driftwatch.dlq:1"])
-    if args.memory_only:
-        try:
-            results["wide_rss_mib"] = wide_memory(driftwatch, bootstrap, work)
-            results["narrow_rss_mib"] = wide_memory(driftwatch, bootstrap, work, models=1, features=25, topic="narrow")
-        finally:
-            broker.terminate()
-            broker.wait()
-            shutil.rmtree(work, ignore_errors=True)
-        report_memory(results)
-        return 0
     try:
-        # The demo's records, the last half drifted; 20,000 clean ones on their own topic are the reference.
-        run([driftwatch, "produce", "--bootstrap", bootstrap, "--topic", "logs", "--count", str(args.records),
-             "--drift-after", str(args.records // 2)])
-        run([driftwatch, "produce", "--bootstrap", bootstrap, "--topic", "reference", "--count", "20000"])
-        with open(work / "ref.jsonl", "wb") as reference:
-            run(["kcat", "-C", "-b", bootstrap, "-t", "reference", "-o", "beginning", "-e", "-q"], stdout=reference)
-        run([driftwatch, "profile", "--input", str(work / "ref.jsonl"), "--out", str(work / "ref.json"), "--model", MODEL])
-        counted = run(["kcat", "-C", "-b", bootstrap, "-t", "logs", "-o", "beginning", "-e", "-q", "-f", "%o\n"]).stdout
-        on_topic = len(counted.splitlines())
-        if on_topic != args.records:
-            raise SystemExit(f"the broker holds {on_topic} of {args.records} records: use more partitions")
-
-        def agent(group):
-            return [driftwatch, "run", "--bootstrap", bootstrap, "--topic", "logs", "--group", group, "--model", MODEL,
-                    "--reference", str(work / "ref.json"), "--window-records", str(args.window_records), "--until-end",
-                    "--http-port", "0", "--log-format", "json", "--events-topic", "driftwatch.events",
-                    "--dlq-topic", "driftwatch.dlq"]
-
-        kcat, dw, py = [], [], []
-        closes, event_closes, rss = [], [], []
-        kcat_group, agent_cpu, broker_cpu = [], [], []
-        for repeat in range(args.repeats):
-            kcat.append(read_with_kcat(["kcat", "-C", "-b", bootstrap, "-t", "logs", "-o", "beginning", "-e", "-q"], args.records))
-            kcat_group.append(read_with_kcat(["kcat", "-b", bootstrap, "-G", f"bench-kcat-{repeat}", "-o", "beginning", "-e",
-                                              "-q", "logs"], args.records))
-
-            broker_before = cpu_seconds(broker.pid)
-            wall, peak, out, err, cpu = run(agent(f"bench-dw-{repeat}"))
-            broker_cpu.append(cpu_seconds(broker.pid) - broker_before)
-            agent_cpu.append(cpu)
-            figures = agent_figures(out, err)
-            if figures["records"] != args.records:
-                raise SystemExit(f"driftwatch read {figures['records']} of {args.records} records")
-            dw.append({"wall": wall, "rate": args.records / figures["seconds"], "seconds": figures["seconds"]})
-            closes += figures["close_ms"]
-            event_closes += figures["event_close_ms"]
-            rss.append(peak)
-
-            wall, _, out, _, _ = run([sys.executable, str(Path(__file__).with_name("python_sidecar.py")), "--bootstrap",
-                                   bootstrap, "--topic", "logs", "--group", f"bench-py-{repeat}", "--reference",
-                                   str(work / "ref.jsonl"), "--window-records", str(args.window_records)])
-            sidecar = json.loads(out.strip().splitlines()[-1])
-            if sidecar["records"] != args.records:
-                raise SystemExit(f"the Python sidecar read {sidecar['records']} of {args.records} records")
-            py.append({"wall": wall, "rate": sidecar["records_per_second"], "seconds": sidecar["seconds_first_to_last_record"]})
-
-        results["kcat"] = {"rate": median([r["rate"] for r in kcat]), "wall": median([r["wall"] for r in kcat])}
-        results["kcat_group"] = {"rate": median([r["rate"] for r in kcat_group]), "wall": median([r["wall"] for r in kcat_group])}
-        results["driftwatch"] = {"rate": median([r["rate"] for r in dw]), "wall": median([r["wall"] for r in dw]),
-                                 "seconds": median([r["seconds"] for r in dw]), "peak_rss_mib": max(rss),
-                                 "cpu_seconds": median(agent_cpu), "broker_cpu_seconds": median(broker_cpu)}
-        results["python_sidecar"] = {"rate": median([r["rate"] for r in py]), "wall": median([r["wall"] for r in py]),
-                                     "seconds": median([r["seconds"] for r in py])}
-        results["latency_ms"] = {
-            "windows": len(closes), "p50": float(np.percentile(closes, 50)), "p99": float(np.percentile(closes, 99)),
-            "max": max(closes), "windows_with_events": len(event_closes),
-            "with_events_p50": median(event_closes), "with_events_max": max(event_closes, default=float("nan"))}
-
-        # Two agents in one group: the group's rate is every record over the slower member's time.
-        # When one member is given every partition before the other joins, it reads much of the
-        # topic alone and the other reads what was in its open windows again (offsets move only
-        # with closed windows): such a try does not measure two members, so up to three are made.
-        for attempt in range(1, 4):
-            processes = []
-            for _ in range(2):
-                out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-                processes.append((subprocess.Popen(agent(f"bench-pair-{attempt}"), stdout=out, stderr=err), out, err))
-            pair = []
-            for process, out, err in processes:
-                if process.wait() != 0:
-                    err.seek(0)
-                    raise SystemExit(f"a member of the pair failed:\n{err.read().decode()[-3000:]}")
-                out.seek(0)
-                err.seek(0)
-                pair.append(agent_figures(out.read().decode(), err.read().decode()))
-            if sum(p["records"] for p in pair) < args.records:
-                raise SystemExit(f"the pair read {[p['records'] for p in pair]} records of {args.records}")
-            results["two_agents"] = {"records": [p["records"] for p in pair], "attempts": attempt,
-                                     "read_again": sum(p["records"] for p in pair) - args.records,
-                                     "rate": args.records / max(p["seconds"] for p in pair)}
-            if results["two_agents"]["read_again"] == 0:
-                break
-
+        if not args.memory_only:
+            end_to_end(args, driftwatch, broker, bootstrap, work, results)
         results["wide_rss_mib"] = wide_memory(driftwatch, bootstrap, work)
         results["narrow_rss_mib"] = wide_memory(driftwatch, bootstrap, work, models=1, features=25, topic="narrow")
     finally:
         broker.terminate()
         broker.wait()
         shutil.rmtree(work, ignore_errors=True)
+    if args.memory_only:
+        report_memory(results)
+        return 0
 
     if args.decode_timer:
         out = run([args.decode_timer, "200000"]).stdout
@@ -244,6 +156,92 @@ def main():
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     report(results)
     return 0
+
+
+def end_to_end(args, driftwatch, broker, bootstrap, work, results):
+    """Parts 1, 2 and 4: throughput, latency and two agents, into `results`."""
+    # The demo's records, the last half drifted; 20,000 clean ones on their own topic are the reference.
+    run([driftwatch, "produce", "--bootstrap", bootstrap, "--topic", "logs", "--count", str(args.records),
+         "--drift-after", str(args.records // 2)])
+    run([driftwatch, "produce", "--bootstrap", bootstrap, "--topic", "reference", "--count", "20000"])
+    with open(work / "ref.jsonl", "wb") as reference:
+        run(["kcat", "-C", "-b", bootstrap, "-t", "reference", "-o", "beginning", "-e", "-q"], stdout=reference)
+    run([driftwatch, "profile", "--input", str(work / "ref.jsonl"), "--out", str(work / "ref.json"), "--model", MODEL])
+    counted = run(["kcat", "-C", "-b", bootstrap, "-t", "logs", "-o", "beginning", "-e", "-q", "-f", "%o\n"]).stdout
+    on_topic = len(counted.splitlines())
+    if on_topic != args.records:
+        raise SystemExit(f"the broker holds {on_topic} of {args.records} records: use more partitions")
+
+    def agent(group):
+        return [driftwatch, "run", "--bootstrap", bootstrap, "--topic", "logs", "--group", group, "--model", MODEL,
+                "--reference", str(work / "ref.json"), "--window-records", str(args.window_records), "--until-end",
+                "--http-port", "0", "--log-format", "json", "--events-topic", "driftwatch.events",
+                "--dlq-topic", "driftwatch.dlq"]
+
+    kcat, dw, py = [], [], []
+    closes, event_closes, rss = [], [], []
+    kcat_group, agent_cpu, broker_cpu = [], [], []
+    for repeat in range(args.repeats):
+        kcat.append(read_with_kcat(["kcat", "-C", "-b", bootstrap, "-t", "logs", "-o", "beginning", "-e", "-q"], args.records))
+        kcat_group.append(read_with_kcat(["kcat", "-b", bootstrap, "-G", f"bench-kcat-{repeat}", "-o", "beginning", "-e",
+                                          "-q", "logs"], args.records))
+
+        broker_before = cpu_seconds(broker.pid)
+        wall, peak, out, err, cpu = run(agent(f"bench-dw-{repeat}"))
+        broker_cpu.append(cpu_seconds(broker.pid) - broker_before)
+        agent_cpu.append(cpu)
+        figures = agent_figures(out, err)
+        if figures["records"] != args.records:
+            raise SystemExit(f"driftwatch read {figures['records']} of {args.records} records")
+        dw.append({"wall": wall, "rate": args.records / figures["seconds"], "seconds": figures["seconds"]})
+        closes += figures["close_ms"]
+        event_closes += figures["event_close_ms"]
+        rss.append(peak)
+
+        wall, _, out, _, _ = run([sys.executable, str(Path(__file__).with_name("python_sidecar.py")), "--bootstrap",
+                               bootstrap, "--topic", "logs", "--group", f"bench-py-{repeat}", "--reference",
+                               str(work / "ref.jsonl"), "--window-records", str(args.window_records)])
+        sidecar = json.loads(out.strip().splitlines()[-1])
+        if sidecar["records"] != args.records:
+            raise SystemExit(f"the Python sidecar read {sidecar['records']} of {args.records} records")
+        py.append({"wall": wall, "rate": sidecar["records_per_second"], "seconds": sidecar["seconds_first_to_last_record"]})
+
+    results["kcat"] = {"rate": median([r["rate"] for r in kcat]), "wall": median([r["wall"] for r in kcat])}
+    results["kcat_group"] = {"rate": median([r["rate"] for r in kcat_group]), "wall": median([r["wall"] for r in kcat_group])}
+    results["driftwatch"] = {"rate": median([r["rate"] for r in dw]), "wall": median([r["wall"] for r in dw]),
+                             "seconds": median([r["seconds"] for r in dw]), "peak_rss_mib": max(rss),
+                             "cpu_seconds": median(agent_cpu), "broker_cpu_seconds": median(broker_cpu)}
+    results["python_sidecar"] = {"rate": median([r["rate"] for r in py]), "wall": median([r["wall"] for r in py]),
+                                 "seconds": median([r["seconds"] for r in py])}
+    results["latency_ms"] = {
+        "windows": len(closes), "p50": float(np.percentile(closes, 50)), "p99": float(np.percentile(closes, 99)),
+        "max": max(closes), "windows_with_events": len(event_closes),
+        "with_events_p50": median(event_closes), "with_events_max": max(event_closes, default=float("nan"))}
+
+    # Two agents in one group: the group's rate is every record over the slower member's time.
+    # When one member is given every partition before the other joins, it reads much of the
+    # topic alone and the other reads what was in its open windows again (offsets move only
+    # with closed windows): such a try does not measure two members, so up to three are made.
+    for attempt in range(1, 4):
+        processes = []
+        for _ in range(2):
+            out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+            processes.append((subprocess.Popen(agent(f"bench-pair-{attempt}"), stdout=out, stderr=err), out, err))
+        pair = []
+        for process, out, err in processes:
+            if process.wait() != 0:
+                err.seek(0)
+                raise SystemExit(f"a member of the pair failed:\n{err.read().decode()[-3000:]}")
+            out.seek(0)
+            err.seek(0)
+            pair.append(agent_figures(out.read().decode(), err.read().decode()))
+        if sum(p["records"] for p in pair) < args.records:
+            raise SystemExit(f"the pair read {[p['records'] for p in pair]} records of {args.records}")
+        results["two_agents"] = {"records": [p["records"] for p in pair], "attempts": attempt,
+                                 "read_again": sum(p["records"] for p in pair) - args.records,
+                                 "rate": args.records / max(p["seconds"] for p in pair)}
+        if results["two_agents"]["read_again"] == 0:
+            break
 
 
 def wide_memory(driftwatch, bootstrap, work, models=10, features=50, per_model=10_000, topic="wide"):

@@ -23,8 +23,11 @@ public struct Comparison: Sendable {
         features: [Feature], reference: RecordBatch, referenceDictionaries: [CategoryDictionary], current: RecordBatch,
         currentDictionaries: [CategoryDictionary], policy: DriftPolicy
     ) throws(SchemaError) {
+        let numericNames = features.filter { $0.kind == .numeric }.map(\.name)
+        let numeric = Self.numericColumns(names: numericNames, reference: reference.numeric, current: current.numeric, bins: policy.bins)
         let profile = ReferenceProfile(
-            model: nil, features: features, batch: reference, dictionaries: referenceDictionaries, bins: policy.bins)
+            model: nil, features: features, batch: reference, dictionaries: referenceDictionaries, bins: policy.bins,
+            fineBins: ReferenceProfile.defaultFineBins, version: nil, numericProfiles: numeric.map(\.profile))
         var space = FeatureSpace()
         try space.declare(features)
         space.dictionaries = currentDictionaries
@@ -32,10 +35,8 @@ public struct Comparison: Sendable {
         monitor.add(current)
         var report = monitor.closeWindow(space: space).report
 
-        let numericNames = features.filter { $0.kind == .numeric }.map(\.name)
-        let exact = Self.exactTests(reference: reference.numeric, current: current.numeric)
         for (column, name) in numericNames.enumerated() {
-            guard let index = report.features.firstIndex(where: { $0.name == name }), let tests = exact[column] else { continue }
+            guard let index = report.features.firstIndex(where: { $0.name == name }), let tests = numeric[column].exact else { continue }
             var feature = report.features[index]
             let scale = max(profile.features.first { $0.name == name }?.moments?.standardDeviation ?? 1, 1e-3)
             feature.replace(.init(method: .ks, value: tests.ks.statistic, pvalue: tests.ks.pvalue))
@@ -63,22 +64,25 @@ public struct Comparison: Sendable {
         var cramerVonMises: CramerVonMises.Result
     }
 
-    /// Sorts each column pair once and runs the sample tests on it, columns in parallel.
-    static func exactTests(reference: [[Double]], current: [[Double]]) -> [ExactTests?] {
-        let results = Mutex([ExactTests?](repeating: nil, count: reference.count))
+    /// Sorts each column pair once, for the reference's feature profile and the sample tests,
+    /// columns in parallel; only the columns being worked on are held sorted.
+    static func numericColumns(
+        names: [String], reference: [[Double]], current: [[Double]], bins: Int
+    ) -> [(profile: FeatureProfile, exact: ExactTests?)] {
+        let results = Mutex([(profile: FeatureProfile, exact: ExactTests?)?](repeating: nil, count: reference.count))
         DispatchQueue.concurrentPerform(iterations: reference.count) { column in
-            let tests = exactTests(reference[column], current[column])
-            results.withLock { $0[column] = tests }
+            let sortedReference = ReferenceProfile.sorted(reference[column])
+            let profile = ReferenceProfile.numericProfile(
+                name: names[column], column: reference[column], sorted: sortedReference, bins: bins, fineBins: ReferenceProfile.defaultFineBins)
+            let tests = exactTests(sortedReference, ReferenceProfile.sorted(current[column]))
+            results.withLock { $0[column] = (profile, tests) }
         }
-        return results.withLock { $0 }
+        return results.withLock { $0.map { $0! } }
     }
 
-    static func exactTests(_ referenceColumn: [Double], _ currentColumn: [Double]) -> ExactTests? {
-        var a = referenceColumn.filter { !$0.isNaN }
-        var b = currentColumn.filter { !$0.isNaN }
+    /// The sample tests on two sorted columns without NaN.
+    static func exactTests(_ a: [Double], _ b: [Double]) -> ExactTests? {
         guard !a.isEmpty, !b.isEmpty else { return nil }
-        RadixSort.sort(&a)
-        RadixSort.sort(&b)
         return a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 ExactTests(

@@ -11,6 +11,18 @@ extension ReferenceProfile {
         model: String?, features: [Feature], batch: RecordBatch, dictionaries: [CategoryDictionary], bins: Int = 10,
         fineBins: Int = 200, version: String? = nil
     ) {
+        self.init(
+            model: model, features: features, batch: batch, dictionaries: dictionaries, bins: bins, fineBins: fineBins, version: version,
+            numericProfiles: nil)
+    }
+
+    /// - Parameter numericProfiles: the numeric features' profiles, in order, already built by
+    ///   ``numericProfile(name:column:sorted:bins:fineBins:)`` by a caller that sorted the columns
+    ///   for itself too (`compare`'s exact tests).
+    package init(
+        model: String?, features: [Feature], batch: RecordBatch, dictionaries: [CategoryDictionary], bins: Int, fineBins: Int,
+        version: String?, numericProfiles: [FeatureProfile]?
+    ) {
         var numericIndex = 0
         var categoricalIndex = 0
         var vectorIndex = 0
@@ -19,22 +31,10 @@ extension ReferenceProfile {
             switch feature.kind {
             case .numeric:
                 let column = batch.numeric[numericIndex]
-                numericIndex += 1
-                var sorted = column.filter { !$0.isNaN }
-                RadixSort.sort(&sorted)
-                let psiEdges = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: bins) }
-                let fine = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: fineBins) }
-                let edges = BinEdges(psiEdges.values + fine.values)
-                var histogram = Histogram(binCount: edges.binCount)
-                var moments = Moments()
-                sorted.withUnsafeBufferPointer { values in
-                    histogram.add(values, locator: BinLocator(edges: edges))
-                    moments.add(values)
-                }
                 profiles.append(
-                    FeatureProfile(
-                        name: feature.name, kind: .numeric, missing: column.count - sorted.count, psiEdges: psiEdges.values,
-                        edges: edges.values, histogram: histogram, moments: moments))
+                    numericProfiles?[numericIndex]
+                        ?? Self.numericProfile(name: feature.name, column: column, sorted: Self.sorted(column), bins: bins, fineBins: fineBins))
+                numericIndex += 1
             case .categorical:
                 let column = batch.categorical[categoricalIndex]
                 let dictionary = dictionaries[categoricalIndex]
@@ -79,6 +79,33 @@ extension ReferenceProfile {
         }
         self.version = ""
         self.version = version ?? contentHash()
+    }
+
+    /// The public initializer's fine bins.
+    package static let defaultFineBins = 200
+
+    /// A column's values without NaN, ascending.
+    package static func sorted(_ column: [Double]) -> [Double] {
+        var sorted = column.filter { !$0.isNaN }
+        RadixSort.sort(&sorted)
+        return sorted
+    }
+
+    /// A numeric feature's profile from its column and the column's ``sorted(_:)`` values:
+    /// PSI and fine quantile edges, the histogram over both, the moments.
+    package static func numericProfile(name: String, column: [Double], sorted: [Double], bins: Int, fineBins: Int) -> FeatureProfile {
+        let psiEdges = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: bins) }
+        let fine = sorted.withUnsafeBufferPointer { BinEdges.quantiles(ofSorted: $0, bins: fineBins) }
+        let edges = BinEdges(psiEdges.values + fine.values)
+        var histogram = Histogram(binCount: edges.binCount)
+        var moments = Moments()
+        sorted.withUnsafeBufferPointer { values in
+            histogram.add(values, locator: BinLocator(edges: edges))
+            moments.add(values)
+        }
+        return FeatureProfile(
+            name: name, kind: .numeric, missing: column.count - sorted.count, psiEdges: psiEdges.values, edges: edges.values,
+            histogram: histogram, moments: moments)
     }
 
     /// A short hash of the profile's statistics, so two different references never share a version.
