@@ -63,10 +63,11 @@ public final class Monitor {
     var merged: WindowSummary
     /// A chunk of the batch's numeric columns side by side, and the projection, for the PCA (reused).
     private var batchMatrix: ColumnMatrix
-    /// Rows per chunk: the PCA's copy of a 50-feature batch is 100 KiB, not the whole batch's 400 KiB.
+    /// Rows per chunk: the PCA's copy of a 50-feature batch is 100 KiB, not the whole batch's
+    /// 400 KiB; of a 384-dimensional vector's, 768 KiB, not 3 MiB.
     static let reconstructionChunk = 256
     private var projection = PrincipalComponents.Scratch()
-    /// A vector batch transposed for its PCA, and the random-feature products (reused).
+    /// A chunk of a vector batch transposed for its PCA, and the random-feature products (reused).
     private var vectorMatrix = ColumnMatrix(rows: 0, columns: 1)
     private var featureScratch: [Double] = []
     private var recentRequests = RecentRequests()
@@ -294,24 +295,21 @@ public final class Monitor {
     private func fold(_ columns: RecordBatch, into index: Int) {
         panes[index].summary.add(columns, locators: locators, ranges: ranges, shifts: shifts)
         if let baseline = reference.multivariate, baseline.basis.dimension == columns.numeric.count {
-            var start = 0
-            while start < columns.count {
-                let end = min(start + Self.reconstructionChunk, columns.count)
-                batchMatrix.load(columns: columns.numeric, rows: start..<end)
+            for chunk in Self.reconstructionChunks(rows: columns.count) {
+                batchMatrix.load(columns: columns.numeric, rows: chunk)
                 baseline.basis.accumulateErrors(
                     standardisingInPlace: &batchMatrix, into: &panes[index].summary.reconstruction, scratch: &projection)
-                start = end
             }
         }
         for (i, reference) in vectorFeatures.enumerated() where i < columns.vectors.count && !columns.vectors[i].isEmpty {
             columns.vectors[i].withUnsafeBufferPointer { rows in
                 reference.map.accumulate(rows: rows, into: &panes[index].summary.vectors[i].embedding, scratch: &featureScratch)
                 panes[index].summary.vectors[i].mean.add(rows: rows)
-                if let baseline = reference.profile.reconstruction {
-                    if vectorMatrix.columns != reference.profile.dimension {
-                        vectorMatrix = ColumnMatrix(rows: 0, columns: reference.profile.dimension)
-                    }
-                    vectorMatrix.load(rowMajor: rows)
+                guard let baseline = reference.profile.reconstruction else { return }
+                let d = reference.profile.dimension
+                if vectorMatrix.columns != d { vectorMatrix = ColumnMatrix(rows: 0, columns: d) }
+                for chunk in Self.reconstructionChunks(rows: rows.count / d) {
+                    vectorMatrix.load(rowMajor: UnsafeBufferPointer(rebasing: rows[(chunk.lowerBound * d)..<(chunk.upperBound * d)]))
                     baseline.basis.accumulateErrors(
                         standardisingInPlace: &vectorMatrix, into: &panes[index].summary.vectors[i].reconstruction, scratch: &projection)
                     let wanted = WindowSummary.Vector.projectedRows - panes[index].summary.vectors[i].projected.count / 2
@@ -322,6 +320,11 @@ public final class Monitor {
                 }
             }
         }
+    }
+
+    /// A batch's rows cut into chunks of ``reconstructionChunk`` for the PCA.
+    private static func reconstructionChunks(rows: Int) -> some Sequence<Range<Int>> {
+        stride(from: 0, to: rows, by: reconstructionChunk).lazy.map { $0..<min($0 + reconstructionChunk, rows) }
     }
 
     /// Forgets the open panes, and the closed ones a later window needs, as if their records had

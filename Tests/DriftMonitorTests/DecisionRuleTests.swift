@@ -100,6 +100,49 @@ struct DecisionRuleTests {
         #expect(abs(multivariate.reconstructionError - whole.mean) <= 1e-12 * whole.mean, "\(multivariate.reconstructionError) against \(whole.mean)")
     }
 
+    @Test("A vector's PCA error and projected points, folded in 256-row chunks of a 600-row batch, equal the basis applied to the whole batch at once")
+    func vectorReconstructionInChunks() throws {
+        let d = 8
+        var rng = SeededGenerator(seed: 31)
+        func rows(_ count: Int, shift: Double) -> [[Double]] {
+            (0..<count).map { _ in
+                let common = rng.normal()
+                return (0..<d).map { k in common * Double(k + 1) / Double(d) + rng.normal(mean: k == 0 ? shift : 0, standardDeviation: 0.5) }
+            }
+        }
+        let features = [Feature(name: "vector", kind: .vector, dimension: d)]
+        var space = FeatureSpace()
+        try space.declare(features)
+        let reference = ReferenceProfile(
+            model: "m", features: features, batch: try RecordBatch(vectorRows: rows(1_000, shift: 0), dimension: d), dictionaries: [])
+        let basis = try #require(reference.features.first?.vector?.reconstruction?.basis)
+        let window = rows(600, shift: 0.5)
+        let monitor = try Monitor(model: "m", reference: reference, policy: DriftPolicy(), windowRecords: 600, space: space)
+        monitor.add(try RecordBatch(vectorRows: window, dimension: d))
+        let report = monitor.closeWindow(space: space).report
+        guard let feature = report.features.first, let evidence = feature.vector else {
+            Issue.record("no vector feature in the report")
+            return
+        }
+
+        var matrix = ColumnMatrix(rows: 0, columns: d)
+        let flat = window.flatMap { $0 }
+        flat.withUnsafeBufferPointer { matrix.load(rowMajor: $0) }
+        var whole = PrincipalComponents.ErrorSum()
+        var scratch = PrincipalComponents.Scratch()
+        basis.accumulateErrors(standardisingInPlace: &matrix, into: &whole, scratch: &scratch)
+        let error = feature.score(.pcaReconstruction)?.value ?? .nan
+        #expect(whole.rows == 600 && abs(error - whole.mean) <= 1e-12 * whole.mean, "\(error) against \(whole.mean)")
+        // The window's first 100 rows on the first two axes, from the standardised whole batch.
+        var expected: [Double] = []
+        for row in 0..<100 {
+            expected.append((0..<d).reduce(0) { $0 + matrix[row, $1] * basis.components[$1] })
+            expected.append((0..<d).reduce(0) { $0 + matrix[row, $1] * basis.components[d + $1] })
+        }
+        #expect(evidence.windowProjection.count == 200)
+        #expect(zip(evidence.windowProjection, expected).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+    }
+
     @Test("A boolean feature is tested with the two-proportion z-test", arguments: [(0.10, Level.ok), (0.30, Level.drift)])
     func booleanFeature(currentShare: Double, expected: Level) throws {
         let features = [Feature(name: "flag", kind: .categorical)]

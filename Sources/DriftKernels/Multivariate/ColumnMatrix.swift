@@ -50,8 +50,7 @@ public struct ColumnMatrix: Sendable, Hashable {
     /// Copies rows stored one after the other (`columns` values each), reusing the storage.
     public mutating func load(rowMajor source: UnsafeBufferPointer<Double>) {
         precondition(columns > 0 && source.count % columns == 0, "rows of \(columns) values")
-        rows = source.count / columns
-        if storage.count != rows * columns { storage = [Double](repeating: 0, count: rows * columns) }
+        if source.count / columns != rows { resize(rows: source.count / columns) }
         let (n, d) = (rows, columns)
         storage.withUnsafeMutableBufferPointer { target in
             for row in 0..<n {

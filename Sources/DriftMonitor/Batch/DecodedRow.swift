@@ -112,9 +112,7 @@ public struct DecodedRow: Sendable {
                 continue
             }
             let start = vectorOffsets[i]
-            var finite = true
-            for k in start..<(start + vectorDimensions[i]) where !vectors[k].isFinite { finite = false }
-            if !finite {
+            if !vectors[start..<(start + vectorDimensions[i])].allSatisfy(\.isFinite) {
                 nonFinite.append(vectorSlots[i])
                 vectorLengths[i] = 0
             }
