@@ -80,6 +80,30 @@ struct VectorFeatureTests {
         #expect(row.typeMismatches == [1] && row.numeric[0].isNaN)
     }
 
+    @Test("InferenceLog made by Python's protobuf from proto/driftwatch/v1/inference_log.proto: the vector reads as written; one of another length is a type mismatch")
+    func inferenceLogFromPython() throws {
+        let made = try ChildProcess.script("inference_log.py", [])
+        let messages = try #require(made["messages"] as? [[String: Any]])
+        #expect(messages.count == 2)
+        var decoder = try decoder()
+        var row = DecodedRow(space: decoder.space)
+        for message in messages {
+            let hex = try #require(message["hex"] as? String)
+            let written = try #require(message["embedding"] as? [Double])
+            let bytes = try stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
+                let start = hex.index(hex.startIndex, offsetBy: offset)
+                return try #require(UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16))
+            }
+            try bytes.withUnsafeBytes { try decoder.decode($0, format: .protobuf, into: &row) }
+            #expect(row.numeric == [3])
+            if written.count == 3 {
+                #expect(vector(row) == written && row.typeMismatches.isEmpty)
+            } else {
+                #expect(vector(row) == nil && row.typeMismatches == [0])
+            }
+        }
+    }
+
     /// An Open Inference Protocol v2 request as kserve's `InferRequest.to_rest()` writes it
     /// (kserve/protocol/infer_type.py): a [2, width] FP32 tensor and a [2] INT64 one.
     static func body(tensor: String, width: Int, data: String) -> String {
