@@ -49,10 +49,14 @@ final class InjectorTests {
         let port = try await server.boundPort.wait(timeout: .seconds(120))
         let request = directory.appendingPathComponent("request-\(UUID()).json")
         try body.write(to: request)
-        let result = try ChildProcess.run([
-            "curl", "-sS", "--max-time", "10", "--cacert", certificate.path, "-H", "Content-Type: application/json",
+        // curl blocks its thread until the answer: off the cooperative pool. Its limit is as generous
+        // as the port's: in CI the whole test process was once starved for 127 s, the server's
+        // answer with it (a 10 s limit timed out then).
+        let arguments = [
+            "curl", "-sS", "--max-time", "150", "--cacert", certificate.path, "-H", "Content-Type: application/json",
             "--data-binary", "@\(request.path)", "-w", "\n%{http_code}", "\(scheme)://localhost:\(port)/mutate",
-        ])
+        ]
+        let result = try await withTaskExecutorPreference(ThreadExecutor.blocking) { try ChildProcess.run(arguments) }
         guard result.status == 0 else { return (0, Data(result.errors.utf8)) }
         let text = result.output
         let split = text.lastIndex(of: UInt8(ascii: "\n"))!
