@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # driftwatch agent image: `docker build -t driftwatch .`
 #
-# The build stage compiles a release binary with the Swift runtime and Foundation linked in
-# statically (--static-swift-stdlib), so the runtime stage needs only the C libraries it links:
-# librdkafka, protobuf-c and OpenBLAS, and what Debian's packages of them depend on; curl for
+# The build stage compiles a release binary with the Swift runtime and FoundationEssentials
+# linked in statically (--static-swift-stdlib; the agent does not use Foundation itself, nor
+# its ICU), so the runtime stage needs only the C libraries it links: librdkafka, protobuf-c,
+# OpenBLAS and libyaml, and what Debian's packages of them depend on; curl for
 # the hook's create-job.sh (config/kubernetes/overlays/hook); ca-certificates for the hook's
 # https --url (swift-nio with NIOSSL, which reads the system's trust store).
 # `make image-check` (part of `make test`) checks that this package list covers every
@@ -12,7 +13,7 @@
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librdkafka-dev libprotobuf-c-dev libopenblas-dev pkg-config \
+        librdkafka-dev libprotobuf-c-dev libopenblas-dev libyaml-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # SwiftPM checks every target's folder, tests included; .dockerignore keeps build output out.
@@ -23,7 +24,7 @@ RUN swift build -c release --static-swift-stdlib --product driftwatch \
 FROM debian:bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librdkafka1 libprotobuf-c1 libopenblas0-pthread curl ca-certificates \
+        librdkafka1 libprotobuf-c1 libopenblas0-pthread libyaml-0-2 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/driftwatch /usr/local/bin/driftwatch
 COPY config/driftwatch.yaml /etc/driftwatch/driftwatch.yaml

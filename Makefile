@@ -1,6 +1,6 @@
 # driftwatch: `make demo` and `make test` set up a fresh Debian machine (as root) and run.
 SWIFT ?= swift
-APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev kcat pkg-config curl \
+APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libyaml-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
 .PHONY: deps mlflow-env build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-calibration bench-compare bench-labels bench-until-end bench-decode bench-scrape evidently fuzz soak clean

@@ -16,6 +16,9 @@ import re
 import subprocess
 import sys
 
+# Libraries of swift-corelibs-foundation beyond FoundationEssentials.
+FORBIDDEN = ("libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so", "libFoundationXML.so", "libFoundationNetworking.so")
+
 
 def stages(dockerfile):
     text = open(dockerfile).read().replace("\\\n", " ")
@@ -92,6 +95,9 @@ def main():
         if not match:
             continue
         name, path = match.group(1), os.path.realpath(match.group(2))
+        if name in FORBIDDEN:
+            problems.append(f"{name}: the binary links Foundation beyond FoundationEssentials (an `import Foundation`, or a package that has one)")
+            continue
         if path.startswith(swift_root):
             covered.append(f"{name}: Swift runtime, linked statically")
             continue

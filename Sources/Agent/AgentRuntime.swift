@@ -1,5 +1,5 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import HTTP
 import Ingest
 import KafkaIO

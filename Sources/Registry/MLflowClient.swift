@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTP
 import NIOHTTP1
 
@@ -32,15 +32,15 @@ public struct MLflowClient: Sendable {
 
     /// The version a URI names: its alias resolved now, or the version it gives.
     public func modelVersion(_ uri: ModelURI) async throws(RegistryError) -> ModelVersion {
-        let answer: [String: Any]
+        let answer: JSONValue
         switch uri.selector {
         case .alias(let alias):
             answer = try await call(.GET, "/api/2.0/mlflow/registered-models/alias", query: [("name", uri.name), ("alias", alias)])
         case .version(let version):
             answer = try await call(.GET, "/api/2.0/mlflow/model-versions/get", query: [("name", uri.name), ("version", version)])
         }
-        guard let found = answer["model_version"] as? [String: Any], let version = found["version"] as? String,
-            let run = found["run_id"] as? String, !run.isEmpty
+        guard let found = answer["model_version"], let version = found["version"]?.string,
+            let run = found["run_id"]?.string, !run.isEmpty
         else {
             throw .malformed(request: "model version \(uri)", "no model_version with a version and a run_id")
         }
@@ -66,26 +66,20 @@ public struct MLflowClient: Sendable {
     /// run's artifacts (`--serve-artifacts`, MLflow's default); nil otherwise.
     private func proxiedArtifact(_ path: String, of version: ModelVersion) async throws(RegistryError) -> String? {
         let run = try await call(.GET, "/api/2.0/mlflow/runs/get", query: [("run_id", version.runID)])
-        let info = (run["run"] as? [String: Any])?["info"] as? [String: Any]
         let proxied = "mlflow-artifacts:/"
-        guard let root = info?["artifact_uri"] as? String, root.hasPrefix(proxied) else { return nil }
+        guard let root = run["run"]?["info"]?["artifact_uri"]?.string, root.hasPrefix(proxied) else { return nil }
         let location = (root.dropFirst(proxied.count).split(separator: "/") + path.split(separator: "/")).map { Self.escaped(String($0)) }
         return "/api/2.0/mlflow-artifacts/artifacts/" + location.joined(separator: "/")
     }
 
-    /// One REST call with a JSON answer; `json` is the body of a POST.
-    public func call(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: [String: Any]? = nil
-    ) async throws(RegistryError) -> [String: Any] {
-        let body: [UInt8]
-        do {
-            body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) } ?? []
-        } catch {
-            throw .malformed(request: path, "the request body is not JSON: \(error)")
-        }
+    /// One REST call with a JSON object for its answer; `json` is the body of a POST.
+    package func call(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: JSONValue? = nil
+    ) async throws(RegistryError) -> JSONValue {
+        let body = json?.bytes ?? []
         let target = query.isEmpty ? path : path + "?" + Self.query(query)
         let response = try await exchange(method, target, body: body, limit: 16 << 20, describing: "\(method) \(path)")
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+        guard let object = try? JSONValue(parsing: response.body), object.object != nil else {
             throw .malformed(request: "\(method) \(path)", "not a JSON object")
         }
         return object
@@ -108,8 +102,7 @@ public struct MLflowClient: Sendable {
             throw .unreachable("\(error)")
         }
         guard (200..<300).contains(response.status) else {
-            let answer = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-            let message = answer?["message"] as? String ?? String(decoding: response.body.prefix(200), as: UTF8.self)
+            let message = (try? JSONValue(parsing: response.body))?["message"]?.string ?? String(decoding: response.body.prefix(200), as: UTF8.self)
             throw .refused(request: request, status: response.status, message: message)
         }
         return response

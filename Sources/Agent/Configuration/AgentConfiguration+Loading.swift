@@ -1,5 +1,4 @@
-import Foundation
-import Yams
+import FoundationEssentials
 
 extension AgentConfiguration {
     /// Reads a YAML configuration file.
@@ -16,9 +15,9 @@ extension AgentConfiguration {
     public static func parse(yaml text: String, name: String, environment: [String: String]) throws -> AgentConfiguration {
         let substituted = try substitute(text, environment: environment, name: name)
         try YAMLBounds.check(substituted, name: name)
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: substituted)
+            root = try YAMLNode.compose(substituted)
         } catch {
             throw ConfigurationError(description: "\(name): not valid YAML: \(error)")
         }
@@ -29,7 +28,7 @@ extension AgentConfiguration {
             }
             let properties = try takeProperties(from: &root, name: name)
             do {
-                configuration = try YAMLDecoder().decode(AgentConfiguration.self, from: root)
+                configuration = try YAMLNodeDecoder.decode(AgentConfiguration.self, from: root)
             } catch let error as DecodingError {
                 let node = root.descendant(at: ConfigurationError.codingPath(of: error))
                 throw ConfigurationError(description: "\(name): \(ConfigurationShape.location(node)): \(ConfigurationError.describe(error, at: node))")
@@ -42,7 +41,7 @@ extension AgentConfiguration {
 
     /// `kafka.properties`, read in one pass and taken out of `root`. The YAML decoder finds each
     /// key of a mapping by a linear search, which made 20,000 properties take a minute.
-    static func takeProperties(from root: inout Node, name: String) throws -> [String: String]? {
+    static func takeProperties(from root: inout YAMLNode, name: String) throws -> [String: String]? {
         guard case .mapping(var top) = root, case .mapping(var kafka)? = top["kafka"], let node = kafka["properties"] else { return nil }
         guard case .mapping(let mapping) = node else {
             throw ConfigurationError(description: "\(name): \(ConfigurationShape.location(node)): kafka.properties: expected a mapping of librdkafka properties")
@@ -73,8 +72,8 @@ extension AgentConfiguration {
         let prefix = "DRIFTWATCH_KAFKA_PROPERTY_"
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix(prefix) && key.count > prefix.count {
             let name = key.dropFirst(prefix.count).lowercased()
-                .replacingOccurrences(of: "__", with: "\u{0}").replacingOccurrences(of: "_", with: ".")
-                .replacingOccurrences(of: "\u{0}", with: "_")
+                .replacing("__", with: "\u{0}").replacing("_", with: ".")
+                .replacing("\u{0}", with: "_")
             kafka.properties[name] = value
         }
     }
@@ -84,13 +83,13 @@ extension AgentConfiguration {
         guard text.contains("${") else { return text }
         var lines: [String] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard !line.trimmingCharacters(in: .whitespaces).hasPrefix("#"), line.contains("${") else {
+            guard !line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#"), line.contains("${") else {
                 lines.append(String(line))
                 continue
             }
             var result = ""
             var rest = line[...]
-            while let open = rest.range(of: "${") {
+            while let open = rest.firstRange(of: "${") {
                 result += rest[..<open.lowerBound]
                 guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
                     throw ConfigurationError(description: "\(name): line \(number + 1): '${' without a closing '}'")

@@ -1,11 +1,10 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Ingest
 import KafkaIO
 import Registry
 import Logging
 import Telemetry
-import Yams
 
 /// Everything `driftwatch run` needs: read from YAML, then overridden by flags.
 public struct AgentConfiguration: Sendable, Codable, Hashable {
@@ -328,7 +327,7 @@ public struct AgentConfiguration: Sendable, Codable, Hashable {
                 // Members join labels with the predictions of their own partitions: the group
                 // must give each member the same partitions of the labels topic (range does).
                 if scaleOut.role == .member, let strategy = kafka.properties["partition.assignment.strategy"],
-                    strategy.split(separator: ",").first.map({ $0.trimmingCharacters(in: .whitespaces) }) != "range"
+                    strategy.split(separator: ",").first.map({ String($0.filter { !$0.isWhitespace }) }) != "range"
                 {
                     problems.append(
                         "model \(model.name): members join labels with their own partitions' predictions, which needs partition.assignment.strategy range (co-partitioned topics), not \(strategy)")
@@ -381,7 +380,7 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 
     /// - Parameter node: the node the error is about, when known: a wrong type is said with
     ///   what was found there.
-    static func describe(_ error: DecodingError, at node: Node? = nil) -> String {
+    static func describe(_ error: DecodingError, at node: YAMLNode? = nil) -> String {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
@@ -404,15 +403,15 @@ public struct ConfigurationError: Error, CustomStringConvertible {
         case is Double.Type, is Float.Type: "a number"
         case is Bool.Type: "true or false"
         case is String.Type: "a string"
-        case is Node.Scalar.Type: "a single value"
-        case is Node.Sequence.Type: "a list"
-        case is Node.Mapping.Type: "a mapping"
+        case is YAMLNode.Scalar.Type: "a single value"
+        case is YAMLNode.Sequence.Type: "a list"
+        case is YAMLNode.Mapping.Type: "a mapping"
         default: nil
         }
     }
 
     /// What a node holds, for an error: a scalar's text (cut at 40 characters), or its kind.
-    private static func found(_ node: Node) -> String {
+    private static func found(_ node: YAMLNode) -> String {
         switch node {
         case .scalar(let scalar):
             let text = scalar.string
@@ -420,7 +419,6 @@ public struct ConfigurationError: Error, CustomStringConvertible {
             return "'\(shown)\(text.unicodeScalars.count > 40 ? "…" : "")'"
         case .sequence: return "a list"
         case .mapping: return "a mapping"
-        case .alias: return "an alias"
         }
     }
 }

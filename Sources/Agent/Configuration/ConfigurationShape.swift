@@ -1,6 +1,5 @@
 import DriftMonitor
 import Ingest
-import Yams
 
 /// The keys a configuration file may use, from the configuration types' coding keys, so that a
 /// misspelt key is an error naming its line instead of a setting silently left at its default.
@@ -46,7 +45,7 @@ indirect enum ConfigurationShape: Sendable {
     }
 
     /// The first key `node` has that this shape does not allow, as a message naming its line.
-    func unknownKey(in node: Node, path: String = "") -> String? {
+    func unknownKey(in node: YAMLNode, path: String = "") -> String? {
         switch (self, node) {
         case (.object(let allowed), .mapping(let mapping)):
             for (key, value) in mapping {
@@ -66,7 +65,7 @@ indirect enum ConfigurationShape: Sendable {
                 if let problem = element.unknownKey(in: value, path: here) { return problem }
             }
         case (.list(let element), .sequence(let sequence)):
-            for (index, value) in sequence.enumerated() {
+            for (index, value) in sequence.elements.enumerated() {
                 if let problem = element.unknownKey(in: value, path: "\(path)[\(index)]") { return problem }
             }
         default:
@@ -75,19 +74,19 @@ indirect enum ConfigurationShape: Sendable {
         return nil
     }
 
-    static func location(_ node: Node) -> String {
+    static func location(_ node: YAMLNode) -> String {
         node.mark.map { "line \($0.line), column \($0.column)" } ?? "(unknown line)"
     }
 }
 
-extension Node {
+extension YAMLNode {
     /// The node at a decoder's coding path, or the deepest one that exists on the way.
-    func descendant(at path: [any CodingKey]) -> Node {
+    func descendant(at path: [any CodingKey]) -> YAMLNode {
         guard let first = path.first else { return self }
-        let next: Node?
+        let next: YAMLNode?
         switch self {
         case .mapping(let mapping): next = mapping[first.stringValue]
-        case .sequence(let sequence): next = first.intValue.flatMap { $0 < sequence.count ? sequence[$0] : nil }
+        case .sequence(let sequence): next = first.intValue.flatMap { $0 >= 0 && $0 < sequence.count ? sequence[$0] : nil }
         default: next = nil
         }
         return next?.descendant(at: Array(path.dropFirst())) ?? self

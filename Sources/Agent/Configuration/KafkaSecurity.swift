@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How the agent authenticates to Kafka and encrypts the connection (`kafka.security`):
 /// TLS, and SASL PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER (OIDC client credentials).

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `scale_out:` — how this agent shares its models' windows when their partitions are spread
 /// over several agents of one consumer group (event-time windows only).

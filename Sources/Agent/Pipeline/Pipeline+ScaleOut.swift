@@ -1,6 +1,6 @@
 import DriftKernels
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Ingest
 import KafkaIO
 import Logging

@@ -1,5 +1,5 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 
 /// Every model's drift state, committed as the metadata of each partition's offset so that
 /// state and position are stored in one request and restored together.

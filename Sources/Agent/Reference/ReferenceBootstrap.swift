@@ -1,5 +1,5 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Ingest
 import KafkaIO
 import Logging

@@ -1,5 +1,5 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Logging
 import Registry
 import ServiceLifecycle

@@ -1,5 +1,5 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Registry
 
 /// The models whose `reference:` is an MLflow model URI (`models:/<name>@<alias>/<path>` or
@@ -24,7 +24,7 @@ struct RegistryReferences: Sendable {
             throw ConfigurationError(description: "\(error)")
         }
         self.uris = uris
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-registry-\(getpid())").path
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-registry-\(ProcessInfo.processInfo.processIdentifier)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
@@ -41,7 +41,7 @@ struct RegistryReferences: Sendable {
         let name = uri.artifactPath.split(separator: "/").last.map(String.init) ?? "reference.json"
         // Names from outside: only safe characters reach the file system.
         let safe = { (text: String) in String(text.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "_" }) }
-        let path = (directory as NSString).appendingPathComponent("\(safe(model))-v\(safe(version.version))-\(safe(name))")
+        let path = directory + "/" + "\(safe(model))-v\(safe(version.version))-\(safe(name))"
         try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }

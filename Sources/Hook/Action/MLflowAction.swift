@@ -1,6 +1,7 @@
 import Dispatch
 import DriftMonitor
-import Foundation
+import FoundationEssentials
+import HTTP
 import NIOHTTP1
 import Registry
 import Synchronization
@@ -44,49 +45,52 @@ struct MLflowAction {
             let search = try await client.call(
                 .POST, "/api/2.0/mlflow/runs/search",
                 json: [
-                    "experiment_ids": [experiment], "max_results": 1,
-                    "filter": "tags.`driftwatch.event_id` = '\(event.id.replacingOccurrences(of: "'", with: "\\'"))'",
+                    "experiment_ids": [.string(experiment)], "max_results": 1,
+                    "filter": .string("tags.`driftwatch.event_id` = '\(event.id.replacing("'", with: "\\'"))'"),
                 ])
-            if let runs = search["runs"] as? [Any], !runs.isEmpty { return .succeeded }
+            if let runs = search["runs"]?.array, !runs.isEmpty { return .succeeded }
             let drifted = event.features.joined(separator: ",")
             for (key, value) in [
                 ("driftwatch.last_event_id", event.id), ("driftwatch.drifted_features", drifted),
                 ("driftwatch.last_drift_at", event.windowEnd ?? event.time ?? ""),
             ] {
                 _ = try await client.call(
-                    .POST, "/api/2.0/mlflow/model-versions/set-tag", json: ["name": version.name, "version": version.version, "key": key, "value": value])
+                    .POST, "/api/2.0/mlflow/model-versions/set-tag", json: ["name": .string(version.name), "version": .string(version.version), "key": .string(key), "value": .string(value)])
             }
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = JSONValue.number((Date().timeIntervalSince1970 * 1000).rounded(.down))
             let created = try await client.call(
                 .POST, "/api/2.0/mlflow/runs/create",
                 json: [
-                    "experiment_id": experiment, "run_name": "retraining-\(event.id.prefix(16))", "start_time": now,
+                    "experiment_id": .string(experiment), "run_name": .string("retraining-\(event.id.prefix(16))"), "start_time": now,
                     "tags": [
-                        ["key": "driftwatch.event_id", "value": event.id], ["key": "driftwatch.model_version", "value": "\(version)"],
-                        ["key": "driftwatch.event_type", "value": event.type],
+                        ["key": "driftwatch.event_id", "value": .string(event.id)], ["key": "driftwatch.model_version", "value": .string("\(version)")],
+                        ["key": "driftwatch.event_type", "value": .string(event.type)],
                     ],
                 ])
-            guard let run = ((created["run"] as? [String: Any])?["info"] as? [String: Any])?["run_id"] as? String else {
+            guard let run = created["run"]?["info"]?["run_id"]?.string else {
                 return .failed("MLflow created no run for event \(event.id)")
             }
-            var metrics: [[String: Any]] = []
+            var metrics: [JSONValue] = []
             var seen = Set<String>()
             for piece in event.evidence {
                 let key = Self.metricKey("\(piece.feature ?? "model").\(piece.method)")
                 guard seen.insert(key).inserted else { continue }
-                metrics.append(["key": key, "value": piece.score, "timestamp": now, "step": 0])
+                metrics.append(["key": .string(key), "value": .number(piece.score), "timestamp": now, "step": 0])
             }
             let parameters = [
                 ("drifted_features", drifted), ("reference_version", event.referenceVersion ?? ""), ("window_start", event.windowStart ?? ""),
                 ("window_end", event.windowEnd ?? ""),
-            ].map { ["key": $0.0, "value": String($0.1.prefix(6_000))] }
+            ].map { ["key": .string($0.0), "value": .string(String($0.1.prefix(6_000)))] as JSONValue }
             // MLflow takes at most 1,000 metrics in one batch.
             for start in stride(from: 0, to: max(metrics.count, 1), by: 1_000) {
                 _ = try await client.call(
                     .POST, "/api/2.0/mlflow/runs/log-batch",
-                    json: ["run_id": run, "metrics": Array(metrics[start..<min(start + 1_000, metrics.count)]), "params": start == 0 ? parameters : []])
+                    json: [
+                        "run_id": .string(run), "metrics": .array(Array(metrics[start..<min(start + 1_000, metrics.count)])),
+                        "params": .array(start == 0 ? parameters : []),
+                    ])
             }
-            _ = try await client.call(.POST, "/api/2.0/mlflow/runs/update", json: ["run_id": run, "status": "FINISHED", "end_time": now])
+            _ = try await client.call(.POST, "/api/2.0/mlflow/runs/update", json: ["run_id": .string(run), "status": "FINISHED", "end_time": now])
             return .succeeded
         } catch .refused(let request, let status, let message) where (400..<500).contains(status) && status != 408 && status != 429 {
             return .rejected("MLflow refused \(request) (HTTP \(status)): \(message)")
@@ -99,18 +103,18 @@ struct MLflowAction {
     private func experiment(named name: String) async throws(RegistryError) -> String {
         do {
             let found = try await client.call(.GET, "/api/2.0/mlflow/experiments/get-by-name", query: [("experiment_name", name)])
-            if let id = (found["experiment"] as? [String: Any])?["experiment_id"] as? String { return id }
+            if let id = found["experiment"]?["experiment_id"]?.string { return id }
         } catch .refused(_, let status, _) where status == 404 {
             // Not there yet.
         }
         do {
-            let created = try await client.call(.POST, "/api/2.0/mlflow/experiments/create", json: ["name": name])
-            if let id = created["experiment_id"] as? String { return id }
+            let created = try await client.call(.POST, "/api/2.0/mlflow/experiments/create", json: ["name": .string(name)])
+            if let id = created["experiment_id"]?.string { return id }
         } catch .refused(_, let status, _) where status == 400 {
             // Another hook created it meanwhile (RESOURCE_ALREADY_EXISTS): read it again.
         }
         let found = try await client.call(.GET, "/api/2.0/mlflow/experiments/get-by-name", query: [("experiment_name", name)])
-        guard let id = (found["experiment"] as? [String: Any])?["experiment_id"] as? String else {
+        guard let id = found["experiment"]?["experiment_id"]?.string else {
             throw .malformed(request: "experiment \(name)", "no experiment_id")
         }
         return id

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How often and how patiently the hook retries a failed action: exponential backoff with
 /// jitter, capped, then it gives up and records the event as failed.

@@ -1,5 +1,5 @@
 import DriftMonitor
-import Foundation
+import HTTP
 
 /// A driftwatch CloudEvent as the hook reads it from Kafka: the attributes and the data
 /// fields a retraining action needs, and the message as it came.
@@ -43,32 +43,32 @@ public struct RetrainingEvent: Sendable, Hashable {
     /// - Throws: ``EventError`` naming the field that is missing, of the wrong type, too long
     ///   or holding a control character.
     public init(value: [UInt8], headers: [String: String]) throws(EventError) {
-        let object: [String: Any]
+        let object: [String: JSONValue]
         do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else {
-                throw EventError.notAnObject
-            }
+            guard let parsed = try JSONValue(parsing: value).object else { throw EventError.notAnObject }
             object = parsed
+        } catch let error as JSONParseError {
+            throw .malformedJSON(String(describing: error))
         } catch let error as EventError {
             throw error
         } catch {
             throw .malformedJSON(String(describing: error))
         }
-        let attributes: [String: Any]
-        let data: [String: Any]
+        let attributes: [String: JSONValue]
+        let data: [String: JSONValue]
         if let id = headers["ce_id"] {
             // Binary mode: the value is the data.
-            var fromHeaders: [String: Any] = ["id": id]
-            for (name, value) in headers where name.hasPrefix("ce_") { fromHeaders[String(name.dropFirst(3))] = value }
+            var fromHeaders: [String: JSONValue] = ["id": .string(id)]
+            for (name, value) in headers where name.hasPrefix("ce_") { fromHeaders[String(name.dropFirst(3))] = .string(value) }
             attributes = fromHeaders
             data = object
             var structured = fromHeaders
-            structured["data"] = object
-            json = (try? Array(JSONSerialization.data(withJSONObject: structured, options: [.sortedKeys]))) ?? value
+            structured["data"] = .object(object)
+            json = JSONValue.object(structured).bytes
         } else {
             attributes = object
             guard let body = object["data"] else { throw .missing("data") }
-            guard let body = body as? [String: Any] else { throw .wrongType("data", expected: "an object") }
+            guard let body = body.object else { throw .wrongType("data", expected: "an object") }
             data = body
             json = value
         }
@@ -79,11 +79,11 @@ public struct RetrainingEvent: Sendable, Hashable {
         model = try Self.string("model", in: data, path: "data.")
         referenceVersion = try Self.optionalString("reference_version", in: data, path: "data.")
         if let window = data["window"] {
-            guard let window = window as? [String: Any] else { throw .wrongType("data.window", expected: "an object") }
+            guard let window = window.object else { throw .wrongType("data.window", expected: "an object") }
             windowStart = try Self.optionalString("start", in: window, path: "data.window.")
             windowEnd = try Self.optionalString("end", in: window, path: "data.window.")
             if let records = window["records"] {
-                guard let number = records as? NSNumber, let count = Int(exactly: number.doubleValue) else {
+                guard let number = records.number, let count = Int(exactly: number) else {
                     throw .wrongType("data.window.records", expected: "an integer")
                 }
                 windowRecords = count
@@ -91,13 +91,13 @@ public struct RetrainingEvent: Sendable, Hashable {
         }
         features = []
         if let evidence = data["features"] {
-            guard let list = evidence as? [Any] else { throw .wrongType("data.features", expected: "an array") }
+            guard let list = evidence.array else { throw .wrongType("data.features", expected: "an array") }
             for (index, item) in list.enumerated() {
-                guard let entry = item as? [String: Any] else { throw .wrongType("data.features[\(index)]", expected: "an object") }
-                let name = try (entry["name"] as? String).map { name throws(EventError) in try Self.checked(name, "data.features[\(index)].name") }
+                guard let entry = item.object else { throw .wrongType("data.features[\(index)]", expected: "an object") }
+                let name = try entry["name"]?.string.map { name throws(EventError) in try Self.checked(name, "data.features[\(index)].name") }
                 if let name { features.append(name) }
                 if let method = try Self.optionalString("method", in: entry, path: "data.features[\(index)]."),
-                    let score = (entry["score"] as? NSNumber)?.doubleValue, score.isFinite
+                    let score = entry["score"]?.number, score.isFinite
                 {
                     self.evidence.append(Evidence(feature: name, method: method, score: score))
                 }
@@ -106,8 +106,8 @@ public struct RetrainingEvent: Sendable, Hashable {
                 throw .invalid("data.features", "names more than \(Self.maximumFeatureListBytes) bytes of features")
             }
         }
-        if let registered = data["model_version"], !(registered is NSNull) {
-            guard let registered = registered as? [String: Any] else { throw .wrongType("data.model_version", expected: "an object") }
+        if let registered = data["model_version"], registered != .null {
+            guard let registered = registered.object else { throw .wrongType("data.model_version", expected: "an object") }
             modelVersion = RegisteredModelVersion(
                 name: try Self.string("name", in: registered, path: "data.model_version."),
                 version: try Self.string("version", in: registered, path: "data.model_version."))
@@ -131,14 +131,14 @@ public struct RetrainingEvent: Sendable, Hashable {
         return variables
     }
 
-    private static func string(_ key: String, in object: [String: Any], path: String = "") throws(EventError) -> String {
+    private static func string(_ key: String, in object: [String: JSONValue], path: String = "") throws(EventError) -> String {
         guard let value = try optionalString(key, in: object, path: path) else { throw .missing(path + key) }
         return value
     }
 
-    private static func optionalString(_ key: String, in object: [String: Any], path: String = "") throws(EventError) -> String? {
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let text = value as? String, !text.isEmpty else { throw .wrongType(path + key, expected: "a non-empty string") }
+    private static func optionalString(_ key: String, in object: [String: JSONValue], path: String = "") throws(EventError) -> String? {
+        guard let value = object[key], value != .null else { return nil }
+        guard let text = value.string, !text.isEmpty else { throw .wrongType(path + key, expected: "a non-empty string") }
         return try checked(text, path + key)
     }
 

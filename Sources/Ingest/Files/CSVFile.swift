@@ -1,5 +1,11 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A CSV file with a header row (RFC 4180: comma-separated, fields optionally in double
 /// quotes, `""` for a quote inside one, CRLF or LF line ends).

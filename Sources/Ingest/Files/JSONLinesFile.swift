@@ -1,5 +1,11 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A JSON-lines file of records, for building a reference profile or comparing offline.
 public struct JSONLinesFile: RecordFile {

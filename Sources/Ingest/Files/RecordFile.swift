@@ -1,5 +1,5 @@
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 
 /// A file of records (JSON lines or CSV) read whole, for `profile` and `compare`.
 public protocol RecordFile {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import HTTP
 import Logging
 
 /// Answers AdmissionReview v1 requests for pods: the sidecar patch for pods that ask for it,
@@ -20,17 +21,15 @@ public struct AdmissionController: Sendable {
         do {
             let request = try AdmissionRequest(body)
             let response = review(request)
-            return (200, try JSONSerialization.data(withJSONObject: response, options: [.sortedKeys, .withoutEscapingSlashes]).map { $0 })
-        } catch let error as AdmissionError {
+            return (200, response.bytes)
+        } catch {
             logger.warning("malformed admission review", metadata: ["error": "\(error)"])
             return (400, Array("\(error)\n".utf8))
-        } catch {
-            return (500, Array("cannot encode the response: \(error)\n".utf8))
         }
     }
 
-    func review(_ request: AdmissionRequest) -> [String: Any] {
-        var response: [String: Any] = ["uid": request.uid, "allowed": true]
+    func review(_ request: AdmissionRequest) -> JSONValue {
+        var response: [String: JSONValue] = ["uid": .string(request.uid), "allowed": true]
         let about: Logger.Metadata = [
             "uid": "\(request.uid)", "namespace": "\(request.namespace ?? "")", "pod": "\(request.podName ?? "")",
         ]
@@ -38,17 +37,15 @@ public struct AdmissionController: Sendable {
             switch injection.decide(pod) {
             case .inject(let model):
                 let operations = injection.patch(pod, model: model)
-                if let patch = try? JSONSerialization.data(withJSONObject: operations, options: [.sortedKeys, .withoutEscapingSlashes]) {
-                    response["patchType"] = "JSONPatch"
-                    response["patch"] = patch.base64EncodedString()
-                    logger.info("sidecar injected", metadata: about.merging(["model": "\(model)"]) { $1 })
-                }
+                response["patchType"] = "JSONPatch"
+                response["patch"] = .string(Data(JSONValue.array(operations).bytes).base64EncodedString())
+                logger.info("sidecar injected", metadata: about.merging(["model": "\(model)"]) { $1 })
             case .skip(let reason, let warn):
-                if warn { response["warnings"] = [reason] }
+                if warn { response["warnings"] = [.string(reason)] }
                 logger.debug("not injected", metadata: about.merging(["reason": "\(reason)"]) { $1 })
             }
         }
-        return ["apiVersion": Self.apiVersion, "kind": "AdmissionReview", "response": response]
+        return ["apiVersion": .string(Self.apiVersion), "kind": "AdmissionReview", "response": .object(response)]
     }
 }
 
@@ -58,35 +55,36 @@ struct AdmissionRequest {
     var kind: String?
     var operation: String?
     var namespace: String?
-    var object: [String: Any]?
+    /// The Pod, a JSON object.
+    var object: JSONValue?
 
     /// The pod's name, or its generateName prefix (pods of a ReplicaSet have no name yet).
     var podName: String? {
-        let metadata = object?["metadata"] as? [String: Any]
-        return metadata?["name"] as? String ?? metadata?["generateName"] as? String
+        let metadata = object?["metadata"]
+        return metadata?["name"]?.string ?? metadata?["generateName"]?.string
     }
 
     init(_ body: [UInt8]) throws(AdmissionError) {
-        let parsed: Any
+        let review: JSONValue
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body))
+            review = try JSONValue(parsing: body)
         } catch {
             throw .malformedJSON(String(describing: error))
         }
-        guard let review = parsed as? [String: Any] else { throw .notAReview("the body is not a JSON object") }
-        guard review["kind"] as? String == "AdmissionReview" else { throw .notAReview("kind is not AdmissionReview") }
-        guard review["apiVersion"] as? String == AdmissionController.apiVersion else {
-            throw .unsupportedVersion(review["apiVersion"] as? String ?? "none")
+        guard review.object != nil else { throw .notAReview("the body is not a JSON object") }
+        guard review["kind"]?.string == "AdmissionReview" else { throw .notAReview("kind is not AdmissionReview") }
+        guard review["apiVersion"]?.string == AdmissionController.apiVersion else {
+            throw .unsupportedVersion(review["apiVersion"]?.string ?? "none")
         }
-        guard let request = review["request"] as? [String: Any] else { throw .notAReview("no request") }
-        guard let uid = request["uid"] as? String, !uid.isEmpty else { throw .notAReview("request.uid is missing") }
+        guard let request = review["request"], request.object != nil else { throw .notAReview("no request") }
+        guard let uid = request["uid"]?.string, !uid.isEmpty else { throw .notAReview("request.uid is missing") }
         self.uid = uid
-        kind = (request["kind"] as? [String: Any])?["kind"] as? String
-        operation = request["operation"] as? String
-        namespace = request["namespace"] as? String
-        if let object = request["object"], !(object is NSNull) {
-            guard let pod = object as? [String: Any] else { throw .notAReview("request.object is not an object") }
-            self.object = pod
+        kind = request["kind"]?["kind"]?.string
+        operation = request["operation"]?.string
+        namespace = request["namespace"]?.string
+        if let object = request["object"], object != .null {
+            guard object.object != nil else { throw .notAReview("request.object is not an object") }
+            self.object = object
         }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import HTTP
 
 /// Decides whether a pod gets the driftwatch sidecar and writes the JSON Patch (RFC 6902)
 /// that adds it: the container, its volumes, the status annotation and the injected label.
@@ -16,13 +16,13 @@ struct SidecarInjection {
     let settings: InjectionSettings
 
     /// - Parameter pod: the Pod object of the AdmissionReview, as parsed JSON.
-    func decide(_ pod: [String: Any]) -> Decision {
-        let metadata = pod["metadata"] as? [String: Any] ?? [:]
-        let annotations = metadata["annotations"] as? [String: String] ?? [:]
+    func decide(_ pod: JSONValue) -> Decision {
+        let metadata = pod["metadata"] ?? [:]
+        let annotations = Self.strings(metadata["annotations"])
         guard annotations[PodAnnotations.inject] == "true" else { return .skip("not requested", warn: false) }
         if annotations[PodAnnotations.status] != nil { return .skip("already injected", warn: false) }
-        let containers = (pod["spec"] as? [String: Any])?["containers"] as? [[String: Any]] ?? []
-        if containers.contains(where: { $0["name"] as? String == PodAnnotations.container }) {
+        let containers = pod["spec"]?["containers"]?.array ?? []
+        if containers.contains(where: { $0["name"]?.string == PodAnnotations.container }) {
             return .skip("a container named driftwatch exists", warn: false)
         }
         guard let model = model(of: metadata, annotations: annotations) else {
@@ -84,9 +84,9 @@ struct SidecarInjection {
         return "\"" + text + (value.unicodeScalars.count > 64 ? "…" : "") + "\""
     }
 
-    private func model(of metadata: [String: Any], annotations: [String: String]) -> String? {
+    private func model(of metadata: JSONValue, annotations: [String: String]) -> String? {
         if let model = annotations[PodAnnotations.model], !model.isEmpty { return model }
-        let labels = metadata["labels"] as? [String: String] ?? [:]
+        let labels = Self.strings(metadata["labels"])
         return labels["app.kubernetes.io/name"] ?? labels["app"]
     }
 
@@ -101,41 +101,41 @@ struct SidecarInjection {
     }
 
     /// The JSON Patch operations that add the sidecar to `pod` for `model`.
-    func patch(_ pod: [String: Any], model: String) -> [[String: Any]] {
-        let metadata = pod["metadata"] as? [String: Any] ?? [:]
-        let annotations = metadata["annotations"] as? [String: String] ?? [:]
-        let spec = pod["spec"] as? [String: Any] ?? [:]
+    func patch(_ pod: JSONValue, model: String) -> [JSONValue] {
+        let metadata = pod["metadata"] ?? [:]
+        let annotations = Self.strings(metadata["annotations"])
+        let spec = pod["spec"] ?? [:]
         let topic = annotations[PodAnnotations.topic] ?? settings.defaultTopic
         let reference = annotations[PodAnnotations.reference] ?? "\(model)-reference"
         let config = annotations[PodAnnotations.config]
 
-        var operations: [[String: Any]] = []
+        var operations: [JSONValue] = []
         if metadata["annotations"] == nil {
-            operations.append(["op": "add", "path": "/metadata/annotations", "value": [PodAnnotations.status: "injected"]])
+            operations.append(["op": "add", "path": "/metadata/annotations", "value": .object([PodAnnotations.status: "injected"])])
         } else {
-            operations.append(["op": "add", "path": "/metadata/annotations/\(Self.escape(PodAnnotations.status))", "value": "injected"])
+            operations.append(["op": "add", "path": .string("/metadata/annotations/\(Self.escape(PodAnnotations.status))"), "value": "injected"])
         }
         if metadata["labels"] == nil {
-            operations.append(["op": "add", "path": "/metadata/labels", "value": [PodAnnotations.injectedLabel: "true"]])
+            operations.append(["op": "add", "path": "/metadata/labels", "value": .object([PodAnnotations.injectedLabel: "true"])])
         } else {
-            operations.append(["op": "add", "path": "/metadata/labels/\(Self.escape(PodAnnotations.injectedLabel))", "value": "true"])
+            operations.append(["op": "add", "path": .string("/metadata/labels/\(Self.escape(PodAnnotations.injectedLabel))"), "value": "true"])
         }
         operations.append(["op": "add", "path": "/spec/containers/-", "value": container(model: model, topic: topic, config: config != nil)])
 
-        var volumes: [[String: Any]] = [
-            ["name": "driftwatch-reference", "configMap": ["name": reference]],
+        var volumes: [JSONValue] = [
+            ["name": "driftwatch-reference", "configMap": ["name": .string(reference)]],
             ["name": "driftwatch-tmp", "emptyDir": ["sizeLimit": "16Mi"]],
         ]
-        if let config { volumes.append(["name": "driftwatch-config", "configMap": ["name": config]]) }
+        if let config { volumes.append(["name": "driftwatch-config", "configMap": ["name": .string(config)]]) }
         if spec["volumes"] == nil {
-            operations.append(["op": "add", "path": "/spec/volumes", "value": volumes])
+            operations.append(["op": "add", "path": "/spec/volumes", "value": .array(volumes)])
         } else {
             for volume in volumes { operations.append(["op": "add", "path": "/spec/volumes/-", "value": volume]) }
         }
         return operations
     }
 
-    private func container(model: String, topic: String, config: Bool) -> [String: Any] {
+    private func container(model: String, topic: String, config: Bool) -> JSONValue {
         var arguments = ["run"]
         if config { arguments += ["--config", "/etc/driftwatch/config/driftwatch.yaml"] }
         arguments += [
@@ -143,33 +143,38 @@ struct SidecarInjection {
             "--reference", "/etc/driftwatch/reference/reference.json", "--events-topic", settings.eventsTopic,
             "--dlq-topic", settings.dlqTopic, "--http-port", String(settings.metricsPort), "--log-format", "json",
         ]
-        var mounts: [[String: Any]] = [
+        var mounts: [JSONValue] = [
             ["name": "driftwatch-reference", "mountPath": "/etc/driftwatch/reference", "readOnly": true],
             ["name": "driftwatch-tmp", "mountPath": "/tmp"],
         ]
         if config { mounts.append(["name": "driftwatch-config", "mountPath": "/etc/driftwatch/config", "readOnly": true]) }
-        let probe: (String) -> [String: Any] = { path in ["httpGet": ["path": path, "port": "dw-metrics"], "periodSeconds": 10] }
+        let probe: (String) -> JSONValue = { path in ["httpGet": ["path": .string(path), "port": "dw-metrics"], "periodSeconds": 10] }
         return [
-            "name": PodAnnotations.container,
-            "image": settings.image,
-            "args": arguments,
-            "ports": [["name": "dw-metrics", "containerPort": settings.metricsPort]],
+            "name": .string(PodAnnotations.container),
+            "image": .string(settings.image),
+            "args": .array(arguments.map(JSONValue.string)),
+            "ports": [["name": "dw-metrics", "containerPort": .number(Double(settings.metricsPort))]],
             "resources": [
-                "requests": ["cpu": settings.cpuRequest, "memory": settings.memoryRequest],
-                "limits": ["memory": settings.memoryLimit],
+                "requests": ["cpu": .string(settings.cpuRequest), "memory": .string(settings.memoryRequest)],
+                "limits": ["memory": .string(settings.memoryLimit)],
             ],
             "livenessProbe": probe("/healthz"),
             "readinessProbe": probe("/readyz"),
             "securityContext": [
                 "runAsNonRoot": true, "runAsUser": 65532, "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
                 "capabilities": ["drop": ["ALL"]],
-            ] as [String: Any],
-            "volumeMounts": mounts,
+            ],
+            "volumeMounts": .array(mounts),
         ]
+    }
+
+    /// A mapping of strings (annotations, labels); a value of another type is left out.
+    private static func strings(_ value: JSONValue?) -> [String: String] {
+        value?.object?.compactMapValues(\.string) ?? [:]
     }
 
     /// A JSON Pointer segment (RFC 6901): `~` as `~0`, `/` as `~1`.
     static func escape(_ segment: String) -> String {
-        segment.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        segment.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 }

@@ -1,7 +1,7 @@
 import Agent
 import ArgumentParser
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Logging
 
 struct CheckConfig: AsyncParsableCommand {

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Dispatch
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Ingest
+import KafkaIO
 import Synchronization
 
 extension ModelTask: ExpressibleByArgument {}
@@ -56,10 +58,10 @@ struct Compare: ParsableCommand {
         }
         for (path, contents) in [(reference, referenceContents), (current, currentContents)] {
             for (line, error) in contents.invalid.prefix(10) {
-                FileHandle.standardError.write(Data("\(path):\(line): skipped: \(error)\n".utf8))
+                StandardError.write("\(path):\(line): skipped: \(error)\n")
             }
             if contents.invalid.count > 10 {
-                FileHandle.standardError.write(Data("\(path): \(contents.invalid.count) records skipped in all\n".utf8))
+                StandardError.write("\(path): \(contents.invalid.count) records skipped in all\n")
             }
         }
         guard currentContents.batch.count > 0 else { throw ValidationError("\(current): no record to compare") }
@@ -89,11 +91,11 @@ struct Compare: ParsableCommand {
     ) throws -> (RecordFileContents, RecordFileContents) {
         let current = Mutex<Result<RecordFileContents, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Thread {
+        try DedicatedThread.start(name: "compare-read") {
             let result = Result { try RecordFormat.open(path: currentPath).read(features: features, booleans: booleans) }
             current.withLock { $0 = result }
             done.signal()
-        }.start()
+        }
         let reference = try referenceFile.read(features: features, booleans: booleans)
         done.wait()
         return (reference, try current.withLock { $0! }.get())

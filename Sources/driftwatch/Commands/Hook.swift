@@ -1,6 +1,6 @@
 import Agent
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Hook
 import KafkaIO
 
@@ -67,7 +67,7 @@ struct HookCommand: AsyncParsableCommand {
                 guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                     throw ValidationError("--header \(line): expected NAME:VALUE")
                 }
-                headers[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[String(line[..<colon])] = String(line[line.index(after: colon)...].trimmingWhitespace)
             }
             action = .post(url: url, headers: headers)
         case (nil, false):
@@ -99,5 +99,13 @@ struct HookCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         try await HookService.run(settings: settings, httpPort: httpPort, untilEnd: untilEnd, logger: logging.logger())
+    }
+}
+
+extension Substring {
+    /// Without the whitespace at either end (a header's value, as curl's `-H` takes it).
+    fileprivate var trimmingWhitespace: Substring {
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return self[first...last]
     }
 }

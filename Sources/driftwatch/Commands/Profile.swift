@@ -1,7 +1,7 @@
 import Agent
 import ArgumentParser
 import DriftMonitor
-import Foundation
+import FoundationEssentials
 import Ingest
 import Registry
 
@@ -22,10 +22,10 @@ struct Profile: AsyncParsableCommand {
         let schema = try featureDeclarations.schema()
         let (profile, skipped) = try RecordFormat.open(path: input).profile(model: model, bins: bins, version: version, schema: schema)
         for (line, error) in skipped.prefix(10) {
-            FileHandle.standardError.write(Data("\(input):\(line): skipped: \(error)\n".utf8))
+            StandardError.write("\(input):\(line): skipped: \(error)\n")
         }
         if let reason = profile.multivariateSkipped {
-            FileHandle.standardError.write(Data("\(input): \(reason)\n".utf8))
+            StandardError.write("\(input): \(reason)\n")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -1,6 +1,6 @@
 import Agent
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Ingest
 import KafkaIO
 import Logging
@@ -74,7 +74,7 @@ struct Run: AsyncParsableCommand {
     }
 
     private func refuse(_ reason: String) throws -> Never {
-        FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
+        StandardError.write("Error: \(reason)\n")
         throw ExitCode(2)
     }
 }

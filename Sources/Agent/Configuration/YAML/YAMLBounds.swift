@@ -1,4 +1,4 @@
-import CYaml
+import CLibYAML
 
 /// Limits a configuration's YAML before it is composed: the composer expands every alias, and
 /// hashes each mapping key for its duplicate check, so ten lines of nested aliases (an "alias
