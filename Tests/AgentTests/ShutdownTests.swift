@@ -55,6 +55,37 @@ extension AgentOnKafka {
             #expect(restarted.exitStatus == 0)
             #expect(try AgentHarness.committed(cluster, partitions: 1, group: "driftwatch", logger: logger) == [1_000])
         }
+
+        @Test("SIGTERM while the broker is gone: the agent stops within 20 s instead of waiting for Kafka to come back")
+        func sigtermWhileBrokerGone() async throws {
+            var cluster: MockCluster? = try AgentHarness.cluster(partitions: 2)
+            // A short session: a commit under way when the broker goes waits for the coordinator until it times out.
+            let (directory, configuration, _) = try AgentHarness.processSetup(
+                cluster!, extra: "log_level: info", kafkaExtra: "  properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            do {
+                let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster!.bootstrapServers))
+                var traffic = DemoTraffic(seed: 23, driftAfter: .max)
+                try AgentHarness.produce(0..<600, of: &traffic, partitions: 2, producer: producer)
+            }
+            let (agent, _) = try await AgentProcess.run(configuration: configuration)
+            let closed = try await agent.waitForLine(containing: "window closed")
+            try #require(closed != nil, "no window closed: \(agent.log.suffix(5))")
+            // The broker goes away (its listener closes): librdkafka reports all brokers down, and
+            // the consumer asks every second whether they are back. Before librdkafka 2.3.0 a
+            // ListOffsets request there waited for them without end, the stop flag unseen.
+            cluster = nil
+            let unreachable = try await agent.waitForLine(containing: "kafka unreachable", timeout: .seconds(60))
+            try #require(unreachable != nil, "the outage went unnoticed: \(agent.log.filter { !$0.contains("Connect to") }.suffix(8))")
+            try await Task.sleep(for: .seconds(3))
+            let signalled = ContinuousClock.now
+            agent.send(SIGTERM)
+            try await agent.waitForExit(timeout: .seconds(90))
+            let took = ContinuousClock.now - signalled
+            #expect(!agent.isRunning)
+            #expect(took < .seconds(20), "SIGTERM took \(took) to end the agent")
+            #expect(agent.log.contains { $0.contains("pipeline stopped") }, "\(agent.log.suffix(8))")
+        }
     }
 }
 

@@ -20,6 +20,16 @@ enum TopicMetadata {
         }
         return nil
     }
+
+    /// Whether a broker answers a metadata request (for the topics the client knows) in time.
+    static func brokersAnswer(handle: OpaquePointer, timeoutMilliseconds: Int32) -> Bool {
+        var metadata: UnsafePointer<rd_kafka_metadata_t>?
+        guard rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMilliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            return false
+        }
+        rd_kafka_metadata_destroy(metadata)
+        return true
+    }
 }
 
 extension KafkaConsumer {

@@ -203,9 +203,21 @@ public final class KafkaConsumer {
         lastWake = now
         guard let lagging = positions.first(where: { partition, position in (watermarks(of: partition)?.high ?? 0) > position })?.key
         else { return }
-        var low: Int64 = -1
-        var high: Int64 = -1
-        _ = rd_kafka_query_watermark_offsets(handle, lagging.topic, lagging.partition, &low, &high, 100)
+        _ = listOffset(lagging, end: true, timeoutMilliseconds: 100)
+    }
+
+    /// A partition's first (`end: false`) or next (`end: true`) offset, asked of its leader with
+    /// a ListOffsets request; nil if it does not answer within the timeout.
+    ///
+    /// Through `rd_kafka_offsets_for_times` (timestamps -2 and -1 are ListOffsets' earliest and
+    /// latest), which keeps its timeout: `rd_kafka_query_watermark_offsets` waits without end
+    /// for a broker that is down, before librdkafka 2.3.0 (its issue 2588; Debian 12 has 2.0.2),
+    /// and a pipeline waiting there never sees its stop flag: SIGTERM did not end the agent.
+    func listOffset(_ partition: TopicPartition, end: Bool, timeoutMilliseconds: Int32) -> Int64? {
+        let list = PartitionList([partition: end ? Int64(RD_KAFKA_OFFSET_END) : Int64(RD_KAFKA_OFFSET_BEGINNING)])
+        let error = list.withList { rd_kafka_offsets_for_times(handle, $0, timeoutMilliseconds) }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, list.firstError(while: "listing offsets") == nil else { return nil }
+        return list.withEntries { $0.first.map(\.offset) }.flatMap { $0 >= 0 ? $0 : nil }
     }
 
     private func index(of topic: OpaquePointer) -> Int? {
@@ -271,15 +283,12 @@ public final class KafkaConsumer {
         }
     }
 
-    /// Asks the brokers for a partition's watermarks; clears ``brokersDown`` when they answer.
+    /// Asks the brokers for metadata (which keeps its timeout while they are down); clears
+    /// ``brokersDown`` when they answer.
     /// - Returns: whether a broker answered.
     @discardableResult
     public func probe(timeoutMilliseconds: Int32 = 1000) -> Bool {
-        var low: Int64 = -1
-        var high: Int64 = -1
-        let partition = assignment().first ?? TopicPartition(topic: topics[0], partition: 0)
-        let error = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return false }
+        guard TopicMetadata.brokersAnswer(handle: handle, timeoutMilliseconds: timeoutMilliseconds) else { return false }
         shared.brokersDown = nil
         return true
     }
@@ -317,11 +326,8 @@ public final class KafkaConsumer {
                 starts[partition] = offset
                 continue
             }
-            var low: Int64 = -1
-            var high: Int64 = -1
-            let error = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-            starts[partition] = resetsToEnd ? high : low
+            guard let start = listOffset(partition, end: resetsToEnd, timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+            starts[partition] = start
         }
         return starts
     }

@@ -11,6 +11,9 @@ final class ConsumerHealth {
     let logger: Logger
     private var lastProbe = ContinuousClock.now
     private var lastLagUpdate = ContinuousClock.now
+    /// The outage now under way was logged (once, whether or not the agent was ready then: a
+    /// group coordinator that is gone may revoke the partitions first).
+    private var outageLogged = false
 
     init(consumer: KafkaConsumer, readiness: Readiness, catalogue: MetricCatalogue, logger: Logger) {
         self.consumer = consumer
@@ -22,8 +25,9 @@ final class ConsumerHealth {
     /// Not ready while the brokers are down (probed every second), ready once partitions are assigned.
     func updateReadiness() {
         if let down = consumer.brokersDown {
-            if readiness.state.ready {
-                readiness.set(ready: false, reason: "kafka unreachable: \(down)")
+            if readiness.state.ready { readiness.set(ready: false, reason: "kafka unreachable: \(down)") }
+            if !outageLogged {
+                outageLogged = true
                 logger.warning("kafka unreachable", metadata: ["error": "\(down)"])
             }
             let now = ContinuousClock.now
@@ -33,6 +37,7 @@ final class ConsumerHealth {
             }
             return
         }
+        outageLogged = false
         if !readiness.state.ready && !consumer.assignment().isEmpty { readiness.set(ready: true) }
     }
 
