@@ -112,6 +112,11 @@ def kserve(bootstrap, topic, model, rows, shift_from, seed):
     media = {"json": "application/json", "binary": "application/octet-stream", "grpc": "application/grpc"}
     encodings = {name: 0 for name in media}
     batch, written, inferences = 4, 0, 0
+    failures = []
+
+    def delivered(error, message):
+        if error is not None:
+            failures.append(str(error))
     while written < rows:
         size = min(batch, rows - written)
         mix = SHIFTED if written >= shift_from else CLEAN
@@ -148,13 +153,16 @@ def kserve(bootstrap, topic, model, rows, shift_from, seed):
                 sent = to_structured(event)
             else:
                 sent = to_binary(event, data_marshaller=(lambda d: d) if isinstance(body, bytes) else None)
-            producer.produce(topic, key=sent.key, value=sent.value, headers=list(sent.headers.items()))
+            # Keyed by the request id: spread evenly over the partitions by hash. Unkeyed, the sticky
+            # partitioner could put more than the mock broker's 5 MB per partition in one, whose
+            # oldest records the broker then drops before the agent reads them.
+            producer.produce(topic, key=request_id.encode(), value=sent.value, headers=list(sent.headers.items()), on_delivery=delivered)
         encodings[encoding] += 1
         written += size
         inferences += 1
         producer.poll(0)
-    if producer.flush(120) != 0:
-        sys.exit("messages were not delivered")
+    if producer.flush(120) != 0 or failures:
+        sys.exit(f"messages were not delivered: {len(failures)} failed, {failures[:3]}")
     print(json.dumps({"rows": written, "inferences": inferences, "encodings": encodings}))
 
 
