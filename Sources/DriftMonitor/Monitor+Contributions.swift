@@ -61,8 +61,8 @@ extension Monitor {
         }
         guard contribution.numeric.count == numericFeatures.count, contribution.categorical.count == categoricalFeatures.count,
             zip(contribution.numeric, numericFeatures).allSatisfy({ $0.histogram.binCount == $1.binCount }),
-            (contribution.vectors ?? []).count == merged.vectors.count,
-            zip(contribution.vectors ?? [], merged.vectors).allSatisfy({ $0.fits($1) })
+            (contribution.vectors ?? []).count == vectorFeatures.count,
+            zip(contribution.vectors ?? [], vectorFeatures).allSatisfy({ $0.fits($1.shape) })
         else {
             throw ContributionError(description: "summary of pane \(contribution.pane) does not have this model's features and bins")
         }
@@ -70,7 +70,7 @@ extension Monitor {
             throw ContributionError(description: "summary of pane \(contribution.pane) has negative or impossible counts")
         }
         guard contribution.pane >= closedBefore else { return false }
-        var share = merged.emptied()
+        var share = emptySummary()
         share.numeric = contribution.numeric
         for (i, reference) in categoricalFeatures.enumerated() {
             let tally = contribution.categorical[i]

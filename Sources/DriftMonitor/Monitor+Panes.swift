@@ -52,7 +52,7 @@ extension Monitor {
     }
 
     private func insertPane(key: Int64) -> Int {
-        var pane = spare.popLast() ?? Pane(key: key, summary: merged.emptied())
+        var pane = spare.popLast() ?? Pane(key: key, summary: emptySummary())
         pane.recycle(key: key)
         let index = panes.firstIndex { $0.key > key } ?? panes.endIndex
         panes.insert(pane, at: index)
@@ -88,11 +88,18 @@ extension Monitor {
         var closed: ClosedWindow?
         if evaluateAlways || ((firstKey ?? key) <= low && key > (lastEvaluatedPane ?? .min)) {
             let spanned = panes.indices.filter { panes[$0].isClosed && panes[$0].key >= low }
+            let evaluated: WindowSummary
             if spanned.count > 1 {
-                merged.reset()
-                for index in spanned { merged.merge(panes[index].summary) }
+                var summary = merged ?? emptySummary()
+                merged = nil  // held once, so the merge does not copy it
+                summary.reset()
+                for index in spanned { summary.merge(panes[index].summary) }
+                merged = summary
+                evaluated = summary
+            } else {
+                evaluated = panes[closing].summary
             }
-            var report = evaluate(spanned.count > 1 ? merged : panes[closing].summary, space: space, index: windowsClosed, wallTime: wallTime)
+            var report = evaluate(evaluated, space: space, index: windowsClosed, wallTime: wallTime)
             if case .eventTime(_, let slide, _) = window {
                 report.start = Self.start(ofPane: low, slide: slide)
                 report.end = Self.start(ofPane: key.saturating(adding: 1), slide: slide)
@@ -129,11 +136,3 @@ extension Int64 {
     }
 }
 
-extension WindowSummary {
-    /// A summary of no records with the same features and bins.
-    func emptied() -> WindowSummary {
-        var copy = self
-        copy.reset()
-        return copy
-    }
-}

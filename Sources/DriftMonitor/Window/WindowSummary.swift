@@ -45,9 +45,9 @@ public struct WindowSummary: Sendable {
             mean = VectorMean(dimension: dimension)
         }
 
-        /// Whether it can merge into a summary whose vector is `other`'s shape.
-        func fits(_ other: Vector) -> Bool {
-            embedding.features == other.embedding.features && mean.dimension == other.mean.dimension
+        /// Whether it has a vector feature's shape: dimension d and random features D.
+        func fits(_ shape: (dimension: Int, randomFeatures: Int)) -> Bool {
+            embedding.features == shape.randomFeatures && mean.dimension == shape.dimension
         }
 
         mutating func merge(_ other: Vector) {
