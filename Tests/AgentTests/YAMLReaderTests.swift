@@ -151,20 +151,11 @@ extension YAMLReaderTests {
     static func mutateConfigurations() throws {
         let original = Array(try String(contentsOf: Repository.path("config/driftwatch.yaml"), encoding: .utf8).utf8)
         var generator = SystemRandomNumberGenerator()
-        let specials = Array("{}[]:-&*!|>'\"#%@`,?\n\t \\".utf8)
+        let mutation = ByteMutation(specials: "{}[]:-&*!|>'\"#%@`,?\n\t \\", highest: 127, longestCut: 40, longestRepeat: 30)
         var refused = 0
         for _ in 0..<10_000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...8, using: &generator) {
-                let at = Int.random(in: 0..<bytes.count, using: &generator)
-                switch Int.random(in: 0..<4, using: &generator) {
-                case 0: bytes[at] = specials.randomElement(using: &generator)!
-                case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...40, using: &generator)))
-                case 2: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + 30)], at: at)
-                default: bytes[at] = UInt8.random(in: 0...127, using: &generator)
-                }
-                if bytes.isEmpty { bytes = [0x7B] }
-            }
+            var bytes = mutation.apply(to: original, edits: 8, using: &generator)
+            if bytes.isEmpty { bytes = [0x7B] }
             do {
                 _ = try AgentConfiguration.parse(yaml: String(decoding: bytes, as: UTF8.self), name: "mutated.yaml", environment: ["DRIFTWATCH_X": "1"])
             } catch let error as ConfigurationError {
