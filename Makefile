@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libyaml-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
-.PHONY: deps mlflow-env build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-calibration bench-compare bench-labels bench-until-end bench-decode bench-scrape evidently fuzz soak clean
+.PHONY: deps mlflow-env build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-alibi alibi bench-calibration bench-compare bench-labels bench-until-end bench-decode bench-scrape evidently fuzz soak clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool),
 # Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
@@ -148,6 +148,15 @@ bench-until-end: release
 bench-vectors: deps
 	$(SWIFT) build -c release --package-path Benchmarks --product VectorTimer
 	python3 Benchmarks/scripts/bench_vectors.py Benchmarks/.build/release/VectorTimer
+
+# driftwatch's vector verdicts against alibi-detect's MMDDrift on the same embeddings (issue 26).
+# alibi-detect 0.13 needs numpy < 2 and TensorFlow 2.16-2.18: its own environment (about 2 GB).
+alibi:
+	test -x Benchmarks/.venv-alibi/bin/python || python3 -m venv Benchmarks/.venv-alibi
+	Benchmarks/.venv-alibi/bin/pip install --quiet "alibi-detect[tensorflow]==0.13.0"
+
+bench-alibi: release alibi
+	Benchmarks/.venv-alibi/bin/python bench/alibi_mmd.py .build/release/driftwatch
 
 # Evidently 0.7 needs pandas < 2.3, so it gets its own environment.
 evidently:
