@@ -77,8 +77,15 @@ extension AgentOnKafka {
             }
             // The status page draws the vector on the reference's first two principal axes.
             let page = try await LocalHTTP.get(port: port, "/").body
-            // The last window is at warning or drift level: at 100 rows the shifted MMD² is about twice the drift threshold.
-            #expect(page.contains("data-feature=\"embedding\" data-level=\"drift\"") || page.contains("data-feature=\"embedding\" data-level=\"warning\""))
+            // It shows the last window's level, the one that window's MMD² and threshold in the
+            // metrics give. (The series once showed the numeric feature's PSI and threshold: they
+            // were paired with the report's features by position.)
+            let label = "model=\"\(Self.model)\",feature=\"embedding\""
+            let lastScore = try #require(Exposition.sample("driftwatch_feature_drift_score{\(label),method=\"mmd\"}", in: metrics))
+            let lastThreshold = try #require(Exposition.sample("driftwatch_feature_drift_threshold{\(label),method=\"mmd\"}", in: metrics))
+            #expect(lastScore > 0 && lastThreshold > 0 && lastThreshold < 0.01, "MMD² \(lastScore), threshold \(lastThreshold)")
+            let level = ["ok", "warning", "drift"].first { page.contains("data-feature=\"embedding\" data-level=\"\($0)\"") }
+            #expect((level == "drift") == (lastScore > lastThreshold), "level \(level ?? "none"), MMD² \(lastScore), threshold \(lastThreshold)")
             let projection = try #require(page.components(separatedBy: "<svg class=\"projection\"").dropFirst().first)
             let svg = projection.components(separatedBy: "</svg>")[0]
             #expect(svg.components(separatedBy: "class=\"reference\"").count - 1 == 200)
@@ -102,7 +109,6 @@ extension AgentOnKafka {
             #expect(score > threshold && threshold > 0)
 
             // One small set of series for the vector: its four scores, its threshold, its quality; no coordinate's.
-            let label = "model=\"\(Self.model)\",feature=\"embedding\""
             for method in ["mmd", "mean_distance", "mean_cosine_distance", "pca_reconstruction"] {
                 #expect(Exposition.sample("driftwatch_feature_drift_score{\(label),method=\"\(method)\"}", in: metrics) != nil, "\(method)")
             }

@@ -19,6 +19,9 @@ public final class ModelMetrics: Sendable {
     let retrainingAcknowledged: Counter
     let retrainingFailed: Counter
     let features: [FeatureSeries]
+    /// A feature's series by name: a report lists numeric, then categorical, then vector
+    /// features, while the series follow the reference's order.
+    private let featureIndex: [String: Int]
     let multivariate: MultivariateSeries?
     let duplicateRatio: Gauge
     let unknownFieldRatio: Gauge
@@ -119,6 +122,7 @@ public final class ModelMetrics: Sendable {
         self.registry = registry
         board = catalogue.board
         referenceInfo = Mutex(Self.makeReferenceInfo(registry: registry, model: model, version: referenceVersion, modelVersion: modelVersion))
+        featureIndex = Dictionary(features.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.features = features.enumerated().map { index, feature in
             let featureRegistry = index < featuresWithSeries ? registry : catalogue.overflowRegistry
             func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
@@ -260,7 +264,9 @@ public final class ModelMetrics: Sendable {
             series.upper.set(result.upperThreshold)
             series.drifted.set(result.drifted ? 1.0 : 0.0)
         }
-        for (series, feature) in zip(features, report.features) {
+        for feature in report.features {
+            guard let index = featureIndex[feature.name] else { continue }
+            let series = features[index]
             for score in feature.scores {
                 series.scores[score.method.rawValue]?.set(score.value)
                 if let pvalue = score.pvalue { series.pvalues[score.method.rawValue]?.set(pvalue) }
