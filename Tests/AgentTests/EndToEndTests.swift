@@ -48,17 +48,26 @@ extension AgentOnKafka {
                 tickets.append(try producer.send(topic: "logs", key: Array("bad".utf8), value: value, partition: 0))
             }
             var traffic = DemoTraffic(seed: 1, driftAfter: 10_000, format: format)
-            for i in 0..<21_000 {
-                tickets.append(
-                    try producer.send(topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)), partition: Int32(i % 3)))
+            func produce(_ range: Range<Int>) throws {
+                for i in range {
+                    tickets.append(
+                        try producer.send(
+                            topic: "logs", key: nil, value: traffic.next(timestampMilliseconds: 1_764_000_000_000 + Int64(i)), partition: Int32(i % 3)))
+                }
+                try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
             }
-            try producer.waitForDelivery(of: tickets, timeoutMilliseconds: 60_000)
+            try produce(0..<10_000)
 
             var configuration = AgentHarness.configuration(cluster, topics: ["logs"], windowRecords: 2_500)
             configuration.kafka.topicFormats = ["logs": format]
             let agent = try AgentHarness.RunningAgent(configuration: configuration, logger: logger)
             let reference = agent.reference
 
+            // The drifted records come once the clean ones filled 4 windows: read from three
+            // partitions at once, a window would otherwise take records of both kinds when one
+            // partition is read ahead, and name fewer drifted features (CI saw one name only device_type).
+            try await AgentHarness.wait(for: .seconds(60)) { agent.windows.count >= 4 }
+            try produce(10_000..<21_000)
             // Wait for the 8 full windows (21,000 valid records / 2,500).
             try await AgentHarness.wait(for: .seconds(60)) { agent.windows.count >= 8 }
             let metrics = try await agent.get("/metrics").body
