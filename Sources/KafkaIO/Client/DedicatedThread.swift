@@ -71,7 +71,7 @@ package enum DedicatedThread {
         while ContinuousClock.now < deadline {
             if shouldStop() { return false }
             let left = (deadline - ContinuousClock.now).components
-            let nanoseconds = min(50_000_000, left.seconds * 1_000_000_000 + left.attoseconds / 1_000_000_000)
+            let nanoseconds = left.seconds > 0 ? 50_000_000 : min(50_000_000, left.attoseconds / 1_000_000_000)
             var request = timespec(tv_sec: 0, tv_nsec: Int(max(0, nanoseconds)))
             nanosleep(&request, nil)
         }

@@ -1,9 +1,9 @@
 import CLibYAML
 
-/// Limits a configuration's YAML before it is composed: the composer expands every alias, and
-/// hashes each mapping key for its duplicate check, so ten lines of nested aliases (an "alias
-/// bomb") would take minutes and gigabytes. libyaml's events are counted in one pass instead:
-/// the size of the document with every alias expanded, and the nesting depth.
+/// Limits a configuration's YAML before it is composed: composing shares what an alias names,
+/// but the unknown-key check and the decoder visit every alias expanded, so ten lines of nested
+/// aliases (an "alias bomb") would take minutes. libyaml's events are counted in one pass
+/// instead: the size of the document with every alias expanded, and the nesting depth.
 enum YAMLBounds {
     /// Nodes with aliases expanded: 100,000 librdkafka properties are 200,000.
     static let maximumNodes = 1_000_000
