@@ -51,6 +51,12 @@ extension Monitor {
         return index
     }
 
+    /// A summary of no records of this monitor's features and bins: what a pane starts from.
+    func emptySummary() -> WindowSummary {
+        WindowSummary(
+            numericBins: numericFeatures.map(\.binCount), categoricalCount: categoricalFeatures.count, vectorShapes: vectorFeatures.map(\.shape))
+    }
+
     private func insertPane(key: Int64) -> Int {
         var pane = spare.popLast() ?? Pane(key: key, summary: emptySummary())
         pane.recycle(key: key)

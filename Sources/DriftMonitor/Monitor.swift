@@ -177,12 +177,6 @@ public final class Monitor {
         return capacity
     }
 
-    /// A summary of no records of this monitor's features and bins: what a pane starts from.
-    func emptySummary() -> WindowSummary {
-        WindowSummary(
-            numericBins: numericFeatures.map(\.binCount), categoricalCount: categoricalFeatures.count, vectorShapes: vectorFeatures.map(\.shape))
-    }
-
     /// Records in the open panes.
     public var openRecords: Int {
         panes.lazy.filter { !$0.isClosed }.map(\.summary.records).reduce(0, +) + batch.count

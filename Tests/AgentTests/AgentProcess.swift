@@ -103,6 +103,14 @@ final class AgentProcess: Sendable {
         if !process.isRunning { drain() }
     }
 
+    /// Sends `signal` and waits for the process to end, up to `timeout`; how long it took.
+    func signalAndWait(_ signal: Int32, timeout: Duration) async throws -> Duration {
+        let signalled = ContinuousClock.now
+        send(signal)
+        try await waitForExit(timeout: timeout)
+        return ContinuousClock.now - signalled
+    }
+
     /// The closed windows in the log: `(window index, offsets text, event ids)`.
     var windows: [(index: Int, offsets: String, events: [String])] {
         log.filter { $0.contains("window closed") }.compactMap { line in

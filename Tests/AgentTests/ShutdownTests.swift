@@ -30,10 +30,7 @@ extension AgentOnKafka {
             try #require(publishing != nil, "the drifted window published no event: \(agent.log.suffix(5))")
             // Into the wait for the broker's acknowledgement, which never comes.
             try await Task.sleep(for: .seconds(1))
-            let signalled = ContinuousClock.now
-            agent.send(SIGTERM)
-            try await agent.waitForExit(timeout: .seconds(60))
-            let took = ContinuousClock.now - signalled
+            let took = try await agent.signalAndWait(SIGTERM, timeout: .seconds(60))
             #expect(!agent.isRunning)
             #expect(took < .seconds(10), "SIGTERM took \(took) to end the agent")
             #expect(agent.exitStatus == 0, "\(agent.log.suffix(5))")
@@ -78,10 +75,7 @@ extension AgentOnKafka {
             let unreachable = try await agent.waitForLine(containing: "kafka unreachable", timeout: .seconds(60))
             try #require(unreachable != nil, "the outage went unnoticed: \(agent.log.filter { !$0.contains("Connect to") }.suffix(8))")
             try await Task.sleep(for: .seconds(3))
-            let signalled = ContinuousClock.now
-            agent.send(SIGTERM)
-            try await agent.waitForExit(timeout: .seconds(90))
-            let took = ContinuousClock.now - signalled
+            let took = try await agent.signalAndWait(SIGTERM, timeout: .seconds(90))
             #expect(!agent.isRunning)
             #expect(took < .seconds(20), "SIGTERM took \(took) to end the agent")
             #expect(agent.log.contains { $0.contains("pipeline stopped") }, "\(agent.log.suffix(8))")
