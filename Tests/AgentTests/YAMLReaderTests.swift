@@ -81,7 +81,7 @@ struct YAMLReaderTests {
 
     @Test("Plain scalars decode as PyYAML resolves them: integers, numbers, booleans, null; other text only as a string")
     func scalarsResolveAsPyYAML() async throws {
-        let input = String(decoding: JSONValue.array(Self.scalars.map(JSONValue.string)).bytes, as: UTF8.self)
+        let input = JSONValue.array(Self.scalars.map(JSONValue.string)).text
         let resolved = try #require(try await Self.oracle("resolve", input: input)["resolved"]?.array)
         try #require(resolved.count == Self.scalars.count)
         for (text, resolution) in zip(Self.scalars, resolved) {
