@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libyaml-dev kcat pkg-config curl \
 	prometheus chromium-headless-shell golang-go
 
-.PHONY: deps mlflow-env build release demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-alibi alibi bench-calibration bench-compare bench-labels bench-until-end bench-decode bench-scrape evidently fuzz soak clean
+.PHONY: deps mlflow-env build release release-static demo test proto proto-check dashboards dashboards-check alerts-check architecture-check image-check kubernetes kubernetes-check bench bench-kernels bench-vectors bench-alibi alibi bench-calibration bench-compare bench-labels bench-until-end bench-decode bench-scrape evidently fuzz soak clean
 
 # Installs the system libraries and packages, the real Prometheus (integration test, promtool),
 # Chromium (status page test) and Go (text/template and regexp, as Argo Events runs the Sensor),
@@ -40,6 +40,11 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+# The agent as the image builds it (Dockerfile): the Swift runtime linked in. Its own build
+# folder, so that it does not undo the dynamic release build.
+release-static: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product driftwatch --scratch-path .build-static
 
 demo: release
 	.build/release/driftwatch demo --embeddings 500
@@ -125,11 +130,12 @@ soak: deps
 
 # End to end on the dev broker: kcat, `driftwatch run --until-end` and the Python sidecar of
 # bench/ on the same records, latency, peak RSS, two agents in a group, file-input rates.
-bench: release
+bench: release release-static
 	@python3 -c "import confluent_kafka, numpy" 2>/dev/null || python3 -m pip install --quiet confluent-kafka numpy
 	rm -f Benchmarks/.build/release.yaml Benchmarks/.build/build.db
 	$(SWIFT) build -c release --package-path Benchmarks --product DecodeTimer
-	python3 bench/end_to_end.py .build/release/driftwatch --decode-timer Benchmarks/.build/release/DecodeTimer
+	python3 bench/end_to_end.py .build/release/driftwatch --memory-binary .build-static/release/driftwatch \
+		--decode-timer Benchmarks/.build/release/DecodeTimer
 
 # Kernels beside numpy/scipy (and Evidently, once `make evidently` made its environment) on
 # one generated 100k x 20 window. SwiftPM caches a path dependency's file list in the build

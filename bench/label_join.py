@@ -8,7 +8,8 @@ of many partitions, their labels on a topic of their own, read to their end by
   (b) with labels: every prediction joined with its label, performance windows judged,
   (c) with labels that never come (an empty labels topic): N predictions waiting at the end;
 repeated, interleaved, medians. Rates are records (logs and labels) over the seconds from
-the first record to the last; peak RSS by ru_maxrss. The difference of (c)'s and (a)'s
+the first record to the last; peak RSS as the agent reports it (see end_to_end.py: the
+ru_maxrss of wait4 starts at this Python's size). The difference of (c)'s and (a)'s
 peak RSS over N is the resident memory per waiting prediction, allocator and all.
 
 Usage: label_join.py DRIFTWATCH [--records N] [--partitions P] [--repeats R]
@@ -83,7 +84,7 @@ def main():
             for name, path in variants.items():
                 text = path.read_text().replace(f"group: bench-{path.stem}", f"group: bench-{path.stem}-{repeat}")
                 path.write_text(text)
-                wall, peak, out, err, cpu = run([driftwatch, "run", "--config", str(path)])
+                wall, _, out, err, cpu = run([driftwatch, "run", "--config", str(path)])
                 found = agent_figures(out, err)
                 expected = args.records * (2 if name == "with labels" else 1)
                 if found["records"] != expected:
@@ -91,7 +92,7 @@ def main():
                 waiting = [entry for entry in map(json.loads, filter(lambda l: l.startswith("{"), (out + err).splitlines()))
                            if entry.get("message") == "performance window judged"]
                 figures[name].append({"rate": args.records / found["seconds"], "messages_rate": found["records"] / found["seconds"],
-                                      "peak_mib": peak, "cpu": cpu, "judged": len(waiting)})
+                                      "peak_mib": found["peak_mib"], "cpu": cpu, "judged": len(waiting)})
     finally:
         broker.terminate()
         broker.wait()

@@ -123,6 +123,14 @@ final class AgentProcess: Sendable {
     }
 
     /// A `key=value` of a log line's metadata (values without spaces).
+    /// The process's resident memory now (VmRSS of /proc/PID/status), nil once it has exited.
+    var residentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]).map { $0 * 1024 }
+    }
+
     static func value(of key: String, in line: String) -> String? {
         guard let range = line.range(of: " \(key)=") else { return nil }
         return String(line[range.upperBound...].prefix { $0 != " " })

@@ -94,8 +94,15 @@ extension AgentOnKafka {
 
             // The same records read by one uninterrupted run.
             let clean = try AgentProcess(arguments: ["run", "--config", try configuration(group: "clean", events: "events-clean"), "--until-end"])
+            let resident = try await clean.waitForLine(containing: "window closed").flatMap { _ in clean.residentBytes }
             try await clean.waitForExit()
             #expect(!clean.isRunning && clean.exitStatus == 0, "\(clean.log.suffix(5))")
+            // Its last line reports its peak resident memory (what `make bench` reads): what it
+            // held while it ran, or more. The sample can come after the line, while the agent
+            // closes its clients (12 KiB more seen), hence the MiB of slack.
+            let stopped = try #require(clean.log.last { $0.contains("pipeline stopped") })
+            let peak = try #require(AgentProcess.value(of: "peak_resident_bytes", in: stopped).flatMap(Int.init), "\(stopped)")
+            #expect(peak + (1 << 20) >= (resident ?? 4 << 20) && peak < 1 << 30, "peak \(peak), resident \(resident ?? -1)")
 
             // No window lost: the crashed runs' windows, replays merged, are the clean run's windows.
             let cleanWindows = clean.windows.map(\.offsets)

@@ -98,7 +98,9 @@ public final class Pipeline {
                 metadata: tally.metadata)
             return
         }
-        logger.info("pipeline stopped", metadata: tally.metadata)
+        var metadata = tally.metadata
+        if let peak = ProcessStatistics.peakResidentBytes() { metadata["peak_resident_bytes"] = "\(peak)" }
+        logger.info("pipeline stopped", metadata: metadata)
     }
 
     private func consume(shouldStop: () -> Bool, grace: ShutdownGrace) throws(PipelineError) {

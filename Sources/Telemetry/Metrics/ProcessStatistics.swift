@@ -69,6 +69,19 @@ package final class ProcessStatistics: Sendable {
         return max(0, count - 3)  // ".", ".." and the descriptor opendir itself holds
     }
 
+    /// The process's peak resident memory so far (`VmHWM` of /proc/self/status), in bytes; nil
+    /// without /proc. Counted from this program's start: a parent's size does not floor it, as
+    /// it floors the `ru_maxrss` a parent reads when a big process such as Python forked it.
+    package static func peakResidentBytes() -> Int? {
+        guard let status = contents(of: "/proc/self/status") else { return nil }
+        for line in status.split(separator: UInt8(ascii: "\n")) where line.starts(with: "VmHWM:".utf8) {
+            let digits = line.drop { !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            guard let kilobytes = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
+            return kilobytes * 1024
+        }
+        return nil
+    }
+
     /// A small /proc file, read whole (their size reads as 0, so no stat first).
     private static func contents(of path: String) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY)
