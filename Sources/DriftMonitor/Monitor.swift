@@ -65,9 +65,9 @@ public final class Monitor {
     var merged: WindowSummary?
     /// A chunk of the batch's numeric columns side by side, and the projection, for the PCA (reused).
     private var batchMatrix: ColumnMatrix
-    /// Rows per chunk: the PCA's copy of a 50-feature batch is 100 KiB, not the whole batch's
-    /// 400 KiB; of a 384-dimensional vector's, 768 KiB, not 3 MiB.
-    static let reconstructionChunk = 256
+    /// Rows per chunk: the PCA's copy of a 50-feature batch is 25 KiB, and of a 384-dimensional
+    /// vector's 192 KiB; a chunk of 64 rows still makes `dgemm` the cost of the projection.
+    static let reconstructionChunk = 64
     private var projection = PrincipalComponents.Scratch()
     /// A chunk of a vector batch transposed for its PCA, and the random-feature products (reused).
     private var vectorMatrix = ColumnMatrix(rows: 0, columns: 1)
@@ -167,11 +167,11 @@ public final class Monitor {
             batchCapacity: batchCapacity)
     }
 
-    /// Rows per batch for `columns` scalar features: 1,024, fewer where that would pass 128 KiB
-    /// of columns (256 rows at 50 features), at least 64. Ten models of 50 features keep 1 MiB
-    /// of batches, not 4; a fold costs per value, so smaller batches cost little.
+    /// Rows per batch for `columns` scalar features: 1,024, fewer where that would pass 64 KiB
+    /// of columns (128 rows at 50 features), at least 64. Ten models of 50 features keep 640 KiB
+    /// of batches, not 4 MiB; a fold costs per value, so smaller batches cost little.
     public static func defaultBatchCapacity(columns: Int) -> Int {
-        let rows = (128 << 10) / (MemoryLayout<Double>.size * max(1, columns))
+        let rows = (64 << 10) / (MemoryLayout<Double>.size * max(1, columns))
         var capacity = 64
         while capacity * 2 <= min(rows, 1024) { capacity *= 2 }
         return capacity

@@ -79,7 +79,7 @@ struct DecisionRuleTests {
         #expect(multivariate.lowerThreshold < multivariate.reconstructionError && multivariate.reconstructionError < multivariate.upperThreshold)
     }
 
-    @Test("The window's PCA error, folded in 256-row chunks of each 1,024-row batch, equals the basis' error over the whole window at once")
+    @Test("The window's PCA error, folded in 64-row chunks of each 1,024-row batch, equals the basis' error over the whole window at once")
     func reconstructionInChunks() throws {
         let (monitor, space) = try Self.monitor(windowRecords: 5_000)
         let report = Self.window(monitor, space: space, records: 5_000, shift: 0.5, seed: 9)
@@ -100,7 +100,7 @@ struct DecisionRuleTests {
         #expect(abs(multivariate.reconstructionError - whole.mean) <= 1e-12 * whole.mean, "\(multivariate.reconstructionError) against \(whole.mean)")
     }
 
-    @Test("A vector's PCA error and projected points, folded in 256-row chunks of a 600-row batch, equal the basis applied to the whole batch at once")
+    @Test("A vector's PCA error and projected points, folded in 64-row chunks of a 600-row batch, equal the basis applied to the whole batch at once")
     func vectorReconstructionInChunks() throws {
         let d = 8
         var rng = SeededGenerator(seed: 31)

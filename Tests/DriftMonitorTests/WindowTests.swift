@@ -230,12 +230,12 @@ struct WindowTests {
         }
     }
 
-    @Test("A batch holds at most 128 KiB of columns by default: 1,024 rows of a few features, 256 of 50, never under 64", arguments: [
-        (1, 1_024), (16, 1_024), (20, 512), (25, 512), (50, 256), (100, 128), (3_000, 64),
+    @Test("A batch holds at most 64 KiB of columns by default: 1,024 rows of a few features, 128 of 50, never under 64", arguments: [
+        (1, 1_024), (8, 1_024), (16, 512), (20, 256), (25, 256), (50, 128), (100, 64), (3_000, 64),
     ])
     func batchCapacityByColumns(columns: Int, rows: Int) throws {
         #expect(Monitor.defaultBatchCapacity(columns: columns) == rows)
-        #expect(rows == 64 || rows * columns * 8 <= 128 << 10)
+        #expect(rows == 64 || rows * columns * 8 <= 64 << 10)
         var space = FeatureSpace()
         let features = (0..<columns).map { Feature(name: "f\($0)", kind: .numeric) }
         try space.declare(features)

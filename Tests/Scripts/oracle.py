@@ -206,6 +206,10 @@ def main():
         table = np.array([[float(a) for a in args[:split]], [float(a) for a in args[split + 1:]]])
         result = stats.chi2_contingency(table, correction=False)
         out = {"statistic": float(result.statistic), "pvalue": float(result.pvalue), "dof": int(result.dof)}
+    elif command == "bins":
+        # samples: values, interior edges; each value's bin (bin i is [e(i-1), e(i)), outer bins open)
+        values, edges = load(args[0]), load(args[1])
+        out = {"bins": [int(b) for b in np.searchsorted(edges, values, side="right")]}
     elif command == "fdr":
         # args: p-values; Benjamini-Hochberg adjusted p-values
         ps = np.array([float(a) for a in args])

@@ -130,6 +130,43 @@ struct MetricCatalogueTests {
         #expect(catalogue.board.snapshot.allSatisfy { $0.lastWindow?.records == 2_000 })
     }
 
+    @Test("A feature's series hold its last window's values, matched by name when the reference lists the features in another order")
+    func featureSeriesValues() throws {
+        let catalogue = MetricCatalogue(version: "1")
+        let (report, state) = try Fixture.report()
+        let features = Array(Fixture.features.reversed())
+        let first = catalogue.makeModelMetrics(model: "fraud", features: features, referenceVersion: "r", invalidReasons: [], multivariate: false)
+        // Made again with the same features (as swift-prometheus would hand back the same gauges), it writes the same series.
+        let again = catalogue.makeModelMetrics(model: "fraud", features: features, referenceVersion: "r", invalidReasons: [], multivariate: false)
+        again.record(report, state: state)
+        _ = first
+        let text = Fixture.exposition(catalogue)
+        #expect(report.features.count == 2)
+        for feature in report.features {
+            func value(_ family: String, _ label: String = "") -> Double? {
+                Exposition.sample("driftwatch_feature_\(family){model=\"fraud\",feature=\"\(feature.name)\"\(label)}", in: text)
+            }
+            #expect(feature.scores.count == 6)
+            for score in feature.scores {
+                #expect(value("drift_score", ",method=\"\(score.method.rawValue)\"") == score.value, "\(feature.name) \(score.method)")
+                if let pvalue = score.pvalue { #expect(value("drift_pvalue", ",method=\"\(score.method.rawValue)\"") == pvalue) }
+            }
+            #expect(value("drifted") == (feature.drifted ? 1 : 0))
+            #expect(value("missing_ratio") == feature.missingRatio)
+            #expect(value("out_of_range_ratio") == feature.outOfRangeRatio)
+            #expect(value("repeated_ratio") == feature.repeatedRatio)
+            #expect(value("mean") == feature.mean)
+            #expect(value("stddev") == feature.standardDeviation)
+            for quantile in feature.quantiles {
+                #expect(value("quantile", ",probability=\"\(quantile.probability)\"") == quantile.value)
+            }
+            let series = text.split(separator: "\n").filter { $0.hasPrefix("driftwatch_feature_") && $0.contains("feature=\"\(feature.name)\"") }
+            #expect(series.count == 22, "\(series)")
+        }
+        // The Fixture's report drifts in x alone, so a swap of the two features' series would show.
+        #expect(report.features.map(\.drifted).sorted { !$0 && $1 } == [false, true])
+    }
+
     @Test("process_* series come from /proc at scrape time")
     func processSeries() throws {
         let catalogue = MetricCatalogue(version: "1")

@@ -14,7 +14,8 @@ public struct BinLocator: Sendable {
     @usableFromInline let low: Double
     @usableFromInline let scale: Double
     @usableFromInline let grid: Grid
-    /// The edges followed by +infinity, so the one-step compare needs no bounds test.
+    /// The edges the lookup compares with: `edges.values`, sharing its storage (a copy with
+    /// an end marker cost 1.7 KiB per feature), or `[+infinity]` when there are none.
     @usableFromInline let edgeValues: [Double]
     /// True when one compare after the cell lookup always finds the bin.
     @usableFromInline let oneStep: Bool
@@ -31,11 +32,7 @@ public struct BinLocator: Sendable {
 
     public init(edges: BinEdges) {
         self.edges = edges
-        var sentinel: [Double] = []
-        sentinel.reserveCapacity(edges.values.count + 1)  // `edges.values + [.infinity]` would double the capacity
-        sentinel += edges.values
-        sentinel.append(.infinity)
-        self.edgeValues = sentinel
+        self.edgeValues = edges.values.isEmpty ? [.infinity] : edges.values
         guard let first = edges.values.first, let last = edges.values.last, last > first else {
             low = edges.values.first ?? 0
             scale = 0
@@ -113,6 +110,10 @@ extension BinLocator {
         @usableFromInline let low: Double
         @usableFromInline let scale: Double
         @usableFromInline let lastCell: Double
+        /// The last bin: `edges.count`, or 0 when `edges` is the `[+infinity]` of no edges.
+        @usableFromInline let lastBin: Int
+        /// The last edge, below the last bin (0 when there are no edges).
+        @usableFromInline let lastEdge: Int
         @usableFromInline let oneStep: Bool
 
         @inlinable
@@ -122,6 +123,8 @@ extension BinLocator {
             low = locator.low
             scale = locator.scale
             lastCell = Double(starts.count - 1)
+            lastBin = locator.edges.values.count
+            lastEdge = Swift.max(lastBin - 1, 0)
             oneStep = locator.oneStep
         }
 
@@ -133,10 +136,12 @@ extension BinLocator {
             position = position < lastCell ? position : lastCell
             var bin = Int(truncatingIfNeeded: starts[Int(position)])
             if oneStep {
-                // edges[bin] exists: the sentinel +infinity ends the array.
-                return bin &+ (edges[bin] <= x ? 1 : 0)
+                // The last bin has no edge above it: compare with the one below, then cap.
+                let edge = bin < lastBin ? bin : lastEdge
+                let next = bin &+ (edges[edge] <= x ? 1 : 0)
+                return next < lastBin ? next : lastBin
             }
-            while edges[bin] <= x {
+            while bin < lastBin && edges[bin] <= x {
                 bin += 1
             }
             return bin

@@ -60,3 +60,20 @@ public struct Histogram: Sendable, Hashable, Codable {
         }
     }
 }
+
+extension Histogram {
+    enum CodingKeys: String, CodingKey {
+        case counts, sums
+    }
+
+    /// Refuses counts and sums of different lengths, which every use of a histogram assumes equal.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        counts = try container.decodeArray(of: Int.self, forKey: .counts)
+        sums = try container.decodeArray(of: Double.self, forKey: .sums)
+        guard counts.count == sums.count else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .sums, in: container, debugDescription: "\(sums.count) sums for \(counts.count) bin counts: one per bin")
+        }
+    }
+}

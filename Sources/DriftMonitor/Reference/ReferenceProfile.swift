@@ -52,3 +52,24 @@ public struct FeatureProfile: Sendable, Codable, Hashable {
     // Vector features.
     public var vector: VectorProfile?
 }
+
+extension FeatureProfile {
+    enum CodingKeys: String, CodingKey {
+        case name, kind, missing, psiEdges, edges, histogram, moments, categories, categoryCounts, vector
+    }
+
+    /// The arrays are decoded to their exact length: a monitor keeps them as long as it runs.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        kind = try container.decode(Feature.Kind.self, forKey: .kind)
+        missing = try container.decode(Int.self, forKey: .missing)
+        psiEdges = try container.decodeArrayIfPresent(of: Double.self, forKey: .psiEdges)
+        edges = try container.decodeArrayIfPresent(of: Double.self, forKey: .edges)
+        histogram = try container.decodeIfPresent(Histogram.self, forKey: .histogram)
+        moments = try container.decodeIfPresent(Moments.self, forKey: .moments)
+        categories = try container.decodeArrayIfPresent(of: String.self, forKey: .categories)
+        categoryCounts = try container.decodeArrayIfPresent(of: Int.self, forKey: .categoryCounts)
+        vector = try container.decodeIfPresent(VectorProfile.self, forKey: .vector)
+    }
+}

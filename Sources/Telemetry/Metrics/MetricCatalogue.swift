@@ -17,6 +17,8 @@ public final class MetricCatalogue: ExpositionSource {
     /// Where the series of models and features past the limits go: never exposed, so the
     /// code that updates them needs no second path.
     let overflowRegistry = PrometheusCollectorRegistry()
+    /// The `driftwatch_feature_*` series, kept outside the registry for their number.
+    let featureSeries = FeatureSeriesTable()
     private let process: ProcessStatistics
     private let lag = Mutex<[String: Gauge]>([:])
     private let assignedPartitions: Gauge
@@ -151,7 +153,7 @@ public final class MetricCatalogue: ExpositionSource {
     /// The exposition in `format`, with the process series read just before.
     public func exposition(_ format: ExpositionFormat = .text, into buffer: inout [UInt8]) {
         process.update()
-        registry.exposition(format, into: &buffer)
+        registry.exposition(format, into: &buffer, more: featureSeries.emit)
     }
 
     public var hasStatusPage: Bool { true }

@@ -18,9 +18,9 @@ public final class ModelMetrics: Sendable {
     let invalidByReason: [String: Counter]
     let retrainingAcknowledged: Counter
     let retrainingFailed: Counter
-    let features: [FeatureSeries]
-    /// A feature's series by name: a report lists numeric, then categorical, then vector
-    /// features, while the series follow the reference's order.
+    /// The features' series, in the reference's order; a report lists numeric, then
+    /// categorical, then vector features, so they are matched by name.
+    let features: FeatureSeriesTable.Row
     private let featureIndex: [String: Int]
     let multivariate: MultivariateSeries?
     let duplicateRatio: Gauge
@@ -39,26 +39,6 @@ public final class ModelMetrics: Sendable {
         let lower: Gauge
         let upper: Gauge
         let drifted: Gauge
-    }
-
-    struct FeatureSeries: Sendable {
-        let name: String
-        let scores: [String: Gauge]
-        let pvalues: [String: Gauge]
-        /// Vector features: the calibrated MMD² threshold for the window's size.
-        let threshold: Gauge?
-        let drifted: Gauge
-        let missing: Gauge
-        let typeMismatch: Gauge
-        let nonFinite: Gauge
-        // Scalar features only: a vector's coordinates have no range, category or single mean.
-        let outOfRange: Gauge?
-        let newCategory: Gauge?
-        let repeated: Gauge?
-        let constant: Gauge?
-        let mean: Gauge?
-        let stddev: Gauge?
-        let quantiles: [Gauge]
     }
 
     /// - Parameters:
@@ -123,53 +103,7 @@ public final class ModelMetrics: Sendable {
         board = catalogue.board
         referenceInfo = Mutex(Self.makeReferenceInfo(registry: registry, model: model, version: referenceVersion, modelVersion: modelVersion))
         featureIndex = Dictionary(features.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.features = features.enumerated().map { index, feature in
-            let featureRegistry = index < featuresWithSeries ? registry : catalogue.overflowRegistry
-            func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
-                makeGauge(featureRegistry, name, help, labels, unit: "")
-            }
-            let methods: [FeatureDrift.Method] = switch feature.kind {
-            case .numeric: [.psi, .ks, .wasserstein, .jensenShannon, .hellinger, .kullbackLeibler]
-            case .categorical: [.psi, .chiSquare, .jensenShannon, .hellinger, .kullbackLeibler]
-            case .vector: [.mmd, .meanDistance, .meanCosineDistance, .pcaReconstruction]
-            }
-            let withPValue: [FeatureDrift.Method] = switch feature.kind {
-            case .numeric: [.ks]
-            case .categorical: [.chiSquare]
-            case .vector: []
-            }
-            let labels = [("feature", feature.name)]
-            let scalar = feature.kind != .vector
-            func scalarGauge(_ name: String, _ help: String) -> Gauge? { scalar ? gauge(name, help, labels) : nil }
-            return FeatureSeries(
-                name: feature.name,
-                scores: Dictionary(uniqueKeysWithValues: methods.map { method in
-                    (method.rawValue, gauge("feature_drift_score", "Drift score of a feature in the last window.", labels + [("method", method.rawValue)]))
-                }),
-                pvalues: Dictionary(uniqueKeysWithValues: withPValue.map { method in
-                    (method.rawValue, gauge("feature_drift_pvalue", "p-value of a feature's drift test in the last window.", labels + [("method", method.rawValue)]))
-                }),
-                threshold: scalar
-                    ? nil
-                    : gauge(
-                        "feature_drift_threshold", "Alarm threshold of a vector feature's test for the last window's size, calibrated on the reference.",
-                        labels + [("method", FeatureDrift.Method.mmd.rawValue)]),
-                drifted: gauge("feature_drifted", "1 if the feature is at drift level in the last window.", labels),
-                missing: gauge("feature_missing_ratio", "Share of records without a usable value.", labels),
-                typeMismatch: gauge("feature_type_mismatch_ratio", "Share of values of the wrong JSON type.", labels),
-                nonFinite: gauge("feature_non_finite_ratio", "Share of values that were NaN or infinite.", labels),
-                outOfRange: scalarGauge("feature_out_of_range_ratio", "Share of values outside the reference range."),
-                newCategory: scalarGauge("feature_new_category_ratio", "Share of values in categories the reference never saw."),
-                repeated: feature.kind == .numeric
-                    ? gauge("feature_repeated_ratio", "Share of values equal to the value before them.", labels) : nil,
-                constant: scalarGauge("feature_constant", "1 if every value of the last window was the same."),
-                mean: scalarGauge("feature_mean", "Mean of the feature in the last window."),
-                stddev: scalarGauge("feature_stddev", "Standard deviation of the feature in the last window."),
-                quantiles: feature.kind == .numeric
-                    ? Monitor.reportedQuantiles.map { q in
-                        gauge("feature_quantile", "Quantile of the feature in the last window, by probability.", labels + [("probability", "\(q)")])
-                    } : [])
-        }
+        self.features = catalogue.featureSeries.makeRow(model: model, features: features, exported: featuresWithSeries)
     }
 
     public func countRecords(_ count: Int) { recordsTotal.increment(by: Int64(count)) }
@@ -264,26 +198,28 @@ public final class ModelMetrics: Sendable {
             series.upper.set(result.upperThreshold)
             series.drifted.set(result.drifted ? 1.0 : 0.0)
         }
-        for feature in report.features {
-            guard let index = featureIndex[feature.name] else { continue }
-            let series = features[index]
-            for score in feature.scores {
-                series.scores[score.method.rawValue]?.set(score.value)
-                if let pvalue = score.pvalue { series.pvalues[score.method.rawValue]?.set(pvalue) }
-            }
-            if feature.driftThreshold.isFinite { series.threshold?.set(feature.driftThreshold) }
-            series.drifted.set(feature.drifted ? 1.0 : 0.0)
-            series.missing.set(feature.missingRatio)
-            series.outOfRange?.set(feature.outOfRangeRatio)
-            series.newCategory?.set(feature.newCategoryRatio)
-            series.typeMismatch.set(feature.typeMismatchRatio)
-            series.nonFinite.set(feature.nonFiniteRatio)
-            series.repeated?.set(feature.repeatedRatio)
-            series.constant?.set(feature.isConstant ? 1.0 : 0.0)
-            if !feature.mean.isNaN { series.mean?.set(feature.mean) }
-            if !feature.standardDeviation.isNaN { series.stddev?.set(feature.standardDeviation) }
-            for (gauge, quantile) in zip(series.quantiles, feature.quantiles) where !quantile.value.isNaN {
-                gauge.set(quantile.value)
+        let featureIndex = featureIndex
+        features.update { row in
+            for feature in report.features {
+                guard let index = featureIndex[feature.name] else { continue }
+                for score in feature.scores {
+                    row.set(.score(score.method), of: index, to: score.value)
+                    if let pvalue = score.pvalue { row.set(.pvalue(score.method), of: index, to: pvalue) }
+                }
+                if feature.driftThreshold.isFinite { row.set(.threshold(.mmd), of: index, to: feature.driftThreshold) }
+                row.set(.plain(.drifted), of: index, to: feature.drifted ? 1.0 : 0.0)
+                row.set(.plain(.missingRatio), of: index, to: feature.missingRatio)
+                row.set(.plain(.outOfRangeRatio), of: index, to: feature.outOfRangeRatio)
+                row.set(.plain(.newCategoryRatio), of: index, to: feature.newCategoryRatio)
+                row.set(.plain(.typeMismatchRatio), of: index, to: feature.typeMismatchRatio)
+                row.set(.plain(.nonFiniteRatio), of: index, to: feature.nonFiniteRatio)
+                row.set(.plain(.repeatedRatio), of: index, to: feature.repeatedRatio)
+                row.set(.plain(.constant), of: index, to: feature.isConstant ? 1.0 : 0.0)
+                if !feature.mean.isNaN { row.set(.plain(.mean), of: index, to: feature.mean) }
+                if !feature.standardDeviation.isNaN { row.set(.plain(.stddev), of: index, to: feature.standardDeviation) }
+                for quantile in feature.quantiles where !quantile.value.isNaN {
+                    row.set(.quantile(quantile.probability), of: index, to: quantile.value)
+                }
             }
         }
     }
