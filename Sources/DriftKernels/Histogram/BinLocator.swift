@@ -15,7 +15,8 @@ public struct BinLocator: Sendable {
     @usableFromInline let scale: Double
     @usableFromInline let grid: Grid
     /// The edges the lookup compares with: `edges.values`, sharing its storage (a copy with
-    /// an end marker cost 1.7 KiB per feature), or `[+infinity]` when there are none.
+    /// +infinity at the end cost 1.7 KiB per feature), or `[NaN]` when there are none (no
+    /// value compares above it).
     @usableFromInline let edgeValues: [Double]
     /// True when one compare after the cell lookup always finds the bin.
     @usableFromInline let oneStep: Bool
@@ -32,7 +33,7 @@ public struct BinLocator: Sendable {
 
     public init(edges: BinEdges) {
         self.edges = edges
-        self.edgeValues = edges.values.isEmpty ? [.infinity] : edges.values
+        self.edgeValues = edges.values.isEmpty ? [.nan] : edges.values
         guard let first = edges.values.first, let last = edges.values.last, last > first else {
             low = edges.values.first ?? 0
             scale = 0
@@ -49,7 +50,12 @@ public struct BinLocator: Sendable {
         // A value mapped to a cell is at least the start of the cell below it, whatever the
         // rounding of `(x - low) * scale`, so no earlier bin can hold it.
         let cellScale = Double(cells) / (last - first)
-        let starts = (0...cells).lazy.map { cell in cell == 0 ? 0 : edges.bin(of: first + Double(cell - 1) / cellScale) }
+        // A cell past the last edge starts at the bin below it, so that the one-step compare
+        // reads an edge that exists: the last one, which every value of that cell passes.
+        let lastEdge = edges.values.count - 1
+        let starts = (0...cells).lazy.map { cell in
+            cell == 0 ? 0 : Swift.min(edges.bin(of: first + Double(cell - 1) / cellScale), lastEdge)
+        }
         scale = cellScale
         // A cell holds a bin index, at most binCount - 1.
         if edges.binCount <= 1 << 8 {
@@ -110,10 +116,6 @@ extension BinLocator {
         @usableFromInline let low: Double
         @usableFromInline let scale: Double
         @usableFromInline let lastCell: Double
-        /// The last bin: `edges.count`, or 0 when `edges` is the `[+infinity]` of no edges.
-        @usableFromInline let lastBin: Int
-        /// The last edge, below the last bin (0 when there are no edges).
-        @usableFromInline let lastEdge: Int
         @usableFromInline let oneStep: Bool
 
         @inlinable
@@ -123,8 +125,6 @@ extension BinLocator {
             low = locator.low
             scale = locator.scale
             lastCell = Double(starts.count - 1)
-            lastBin = locator.edges.values.count
-            lastEdge = Swift.max(lastBin - 1, 0)
             oneStep = locator.oneStep
         }
 
@@ -136,12 +136,10 @@ extension BinLocator {
             position = position < lastCell ? position : lastCell
             var bin = Int(truncatingIfNeeded: starts[Int(position)])
             if oneStep {
-                // The last bin has no edge above it: compare with the one below, then cap.
-                let edge = bin < lastBin ? bin : lastEdge
-                let next = bin &+ (edges[edge] <= x ? 1 : 0)
-                return next < lastBin ? next : lastBin
+                // edges[bin] exists: no cell starts past the last edge.
+                return bin &+ (edges[bin] <= x ? 1 : 0)
             }
-            while bin < lastBin && edges[bin] <= x {
+            while bin < edges.count && edges[bin] <= x {
                 bin += 1
             }
             return bin
