@@ -44,7 +44,7 @@ public final class KafkaConsumer {
     ///   - prefetchKilobytes: the most librdkafka queues ahead of processing, all partitions together.
     public init(
         configuration: KafkaConfiguration, groupID: String, topics: [String], maxBatch: Int = 4096,
-        prefetchKilobytes: Int = 1024, logger: Logger
+        prefetchKilobytes: Int = 2048, logger: Logger
     ) throws(KafkaError) {
         guard !topics.isEmpty else { throw .client("no topic to consume", while: "creating the consumer") }
         self.topics = topics

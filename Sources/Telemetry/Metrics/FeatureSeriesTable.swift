@@ -106,7 +106,21 @@ final class FeatureSeriesTable: Sendable {
             }
             self.series = series
             offsets = Dictionary(uniqueKeysWithValues: series.enumerated().map { ($1, $0) })
+            var byFamily = [[(offset: Int, labels: [UInt8])]](repeating: [], count: Family.allCases.count)
+            for (offset, series) in series.enumerated() {
+                var labels: [UInt8] = []
+                if let label = series.label {
+                    labels += "\",\(label.name)=\"".utf8
+                    FeatureSeriesTable.appendEscaped(label.value, to: &labels)
+                }
+                byFamily[series.family.rawValue].append((offset, labels))
+            }
+            self.byFamily = byFamily
         }
+
+        /// Per family, the offsets of a feature's series in it and the text of their labels
+        /// after `feature`, rendered once: a scrape writes bytes, not strings.
+        let byFamily: [[(offset: Int, labels: [UInt8])]]
 
         static let numeric = Layout(.numeric)
         static let categorical = Layout(.categorical)
@@ -196,26 +210,32 @@ final class FeatureSeriesTable: Sendable {
     func emit(into buffer: inout [UInt8]) {
         let rows = rows.withLock { $0 }
         let snapshots = rows.map { row in row.values.withLock { $0 } }
+        // Each feature's `model="…",feature="…` once per scrape, not once per series.
+        let prefixes = rows.map { row in
+            row.names.prefix(row.exported).map { name in
+                var prefix = Array("{model=\"".utf8)
+                Self.appendEscaped(row.model, to: &prefix)
+                prefix += "\",feature=\"".utf8
+                Self.appendEscaped(name, to: &prefix)
+                return prefix
+            }
+        }
         for family in Family.allCases {
+            let name = Array(family.name.utf8)
             var headed = false
-            for (row, values) in zip(rows, snapshots) {
-                for index in 0..<min(row.exported, row.names.count) {
-                    let layout = Layout.of(row.kinds[index])
-                    for (offset, series) in layout.series.enumerated() where series.family == family {
+            for (r, row) in rows.enumerated() {
+                for (index, prefix) in prefixes[r].enumerated() {
+                    for series in Layout.of(row.kinds[index]).byFamily[family.rawValue] {
                         if !headed {
-                            buffer.append(contentsOf: "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) gauge\n".utf8)
+                            buffer += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) gauge\n".utf8
                             headed = true
                         }
-                        buffer.append(contentsOf: family.name.utf8)
-                        buffer.append(contentsOf: "{model=\"".utf8)
-                        Self.appendEscaped(row.model, to: &buffer)
-                        buffer.append(contentsOf: "\",feature=\"".utf8)
-                        Self.appendEscaped(row.names[index], to: &buffer)
-                        if let label = series.label {
-                            buffer.append(contentsOf: "\",\(label.name)=\"".utf8)
-                            Self.appendEscaped(label.value, to: &buffer)
-                        }
-                        buffer.append(contentsOf: "\"} \(values[row.starts[index] + offset])\n".utf8)
+                        buffer += name
+                        buffer += prefix
+                        buffer += series.labels
+                        buffer += "\"} ".utf8
+                        buffer += "\(snapshots[r][row.starts[index] + series.offset])".utf8
+                        buffer.append(UInt8(ascii: "\n"))
                     }
                 }
             }
