@@ -141,7 +141,7 @@ final class FeatureSeriesTable: Sendable {
         let names: [String]
         let kinds: [Feature.Kind]
         let starts: [Int]
-        /// Features past this many are counted in no exposition (the cardinality limit).
+        /// Features past this many are left out of the exposition (the cardinality limit).
         let exported: Int
         let values: Mutex<[Double]>
 

@@ -14,7 +14,7 @@ public final class MetricCatalogue: ExpositionSource {
     public let limits: CardinalityLimits
     /// What the status page shows: each model's last window and recent events.
     public let board = StatusBoard()
-    /// Where the series of models and features past the limits go: never exposed, so the
+    /// Where the series of models past the limit go: never exposed, so the
     /// code that updates them needs no second path.
     let overflowRegistry = PrometheusCollectorRegistry()
     /// The `driftwatch_feature_*` series, kept outside the registry for their number.

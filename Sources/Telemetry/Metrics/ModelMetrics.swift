@@ -43,7 +43,7 @@ public final class ModelMetrics: Sendable {
 
     /// - Parameters:
     ///   - featuresWithSeries: how many of `features`, in order, get exported series; the
-    ///     others' go to the catalogue's never-exposed registry (the cardinality limit).
+    ///     others' are kept and left out of the exposition (the cardinality limit).
     ///   - registry: where the model's series go (the catalogue's, or its overflow one).
     ///   - invalidReasons: every reason a record can fail to decode with; each gets its series up front.
     init(
