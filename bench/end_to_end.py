@@ -38,11 +38,12 @@ import numpy as np
 MODEL = "fraud-detector"
 
 
-Finished = namedtuple("Finished", "wall peak_mib stdout stderr cpu")
+Finished = namedtuple("Finished", "wall stdout stderr cpu")
 
 
 def run(cmd, **kwargs):
-    """Runs a command to its end: wall seconds, peak RSS in MiB, stdout, stderr, CPU seconds."""
+    """Runs a command to its end: wall seconds, stdout, stderr, CPU seconds. Not its peak RSS:
+    wait4's ru_maxrss starts at this Python's size (see 3. above); the agent reports its own."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(cmd, stdout=kwargs.pop("stdout", out), stderr=err, **kwargs)
@@ -54,7 +55,7 @@ def run(cmd, **kwargs):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{cmd[0]} exited {code}:\n{stderr[-3000:]}\n{stdout[-2000:]}")
-    return Finished(wall, usage.ru_maxrss / 1024, stdout, stderr, usage.ru_utime + usage.ru_stime)
+    return Finished(wall, stdout, stderr, usage.ru_utime + usage.ru_stime)
 
 
 def cpu_seconds(pid):
@@ -147,8 +148,8 @@ def main():
             end_to_end(args, driftwatch, broker, bootstrap, work, results)
         agent = str(Path(args.memory_binary).resolve()) if args.memory_binary else driftwatch
         results["memory_binary"] = agent
-        results["wide_rss_mib"] = wide_memory(driftwatch, bootstrap, work, agent=agent)
-        results["narrow_rss_mib"] = wide_memory(driftwatch, bootstrap, work, models=1, features=25, topic="narrow", agent=agent)
+        results["wide_rss_mib"] = wide_memory(driftwatch, agent, bootstrap, work)
+        results["narrow_rss_mib"] = wide_memory(driftwatch, agent, bootstrap, work, models=1, features=25, topic="narrow")
     finally:
         broker.terminate()
         broker.wait()
@@ -196,7 +197,7 @@ def end_to_end(args, driftwatch, broker, bootstrap, work, results):
                                           "-q", "logs"], args.records))
 
         broker_before = cpu_seconds(broker.pid)
-        wall, _, out, err, cpu = run(agent(f"bench-dw-{repeat}"))
+        wall, out, err, cpu = run(agent(f"bench-dw-{repeat}"))
         broker_cpu.append(cpu_seconds(broker.pid) - broker_before)
         agent_cpu.append(cpu)
         figures = agent_figures(out, err)
@@ -207,7 +208,7 @@ def end_to_end(args, driftwatch, broker, bootstrap, work, results):
         event_closes += figures["event_close_ms"]
         rss.append(figures["peak_mib"])
 
-        wall, _, out, _, _ = run([sys.executable, str(Path(__file__).with_name("python_sidecar.py")), "--bootstrap",
+        wall, out, _, _ = run([sys.executable, str(Path(__file__).with_name("python_sidecar.py")), "--bootstrap",
                                bootstrap, "--topic", "logs", "--group", f"bench-py-{repeat}", "--reference",
                                str(work / "ref.jsonl"), "--window-records", str(args.window_records)])
         sidecar = json.loads(out.strip().splitlines()[-1])
@@ -253,10 +254,10 @@ def end_to_end(args, driftwatch, broker, bootstrap, work, results):
             break
 
 
-def wide_memory(driftwatch, bootstrap, work, models=10, features=50, per_model=10_000, topic="wide", agent=None):
-    """Peak RSS of one agent (`agent`, default `driftwatch`) watching `models` models of
-    `features` numeric features each, at several window sizes over the same records (the
-    topic's `models * per_model` records)."""
+def wide_memory(driftwatch, agent, bootstrap, work, models=10, features=50, per_model=10_000, topic="wide"):
+    """Peak RSS of one agent (the binary `agent`; `driftwatch` makes the profiles) watching
+    `models` models of `features` numeric features each, at several window sizes over the
+    same records (the topic's `models * per_model` records)."""
     rng = np.random.default_rng(9)
     names = [f"f{i}" for i in range(features)]
     for model in range(models):
@@ -279,7 +280,7 @@ def wide_memory(driftwatch, bootstrap, work, models=10, features=50, per_model=1
             "  events_topic: driftwatch.events\n  dlq_topic: driftwatch.dlq\n"
             f"http_port: 0\nwindow_records: {window}\nlog_format: json\nmodels:\n"
             + "".join(f"  - name: m{m}\n    reference: {work / f'{topic}-m{m}.json'}\n" for m in range(models)))
-        _, _, out, err, _ = run([agent or driftwatch, "run", "--config", str(config), "--until-end"])
+        _, out, err, _ = run([agent, "run", "--config", str(config), "--until-end"])
         figures = agent_figures(out, err)
         if figures["records"] != models * per_model:
             raise SystemExit(f"the {topic} run read {figures['records']} of {models * per_model} records")

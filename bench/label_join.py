@@ -84,7 +84,7 @@ def main():
             for name, path in variants.items():
                 text = path.read_text().replace(f"group: bench-{path.stem}", f"group: bench-{path.stem}-{repeat}")
                 path.write_text(text)
-                wall, _, out, err, cpu = run([driftwatch, "run", "--config", str(path)])
+                wall, out, err, cpu = run([driftwatch, "run", "--config", str(path)])
                 found = agent_figures(out, err)
                 expected = args.records * (2 if name == "with labels" else 1)
                 if found["records"] != expected:

@@ -122,7 +122,6 @@ final class AgentProcess: Sendable {
         }
     }
 
-    /// A `key=value` of a log line's metadata (values without spaces).
     /// The process's resident memory now (VmRSS of /proc/PID/status), nil once it has exited.
     var residentBytes: Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(processIdentifier)/status", encoding: .utf8),
@@ -131,6 +130,7 @@ final class AgentProcess: Sendable {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]).map { $0 * 1024 }
     }
 
+    /// A `key=value` of a log line's metadata (values without spaces).
     static func value(of key: String, in line: String) -> String? {
         guard let range = line.range(of: " \(key)=") else { return nil }
         return String(line[range.upperBound...].prefix { $0 != " " })
