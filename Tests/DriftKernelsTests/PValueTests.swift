@@ -59,7 +59,38 @@ struct PValueTests {
                 #expect(abs(cvm.statistic - cvmStatistic) <= 1e-10 * max(1, abs(cvmStatistic)), "CvM \(cvm.statistic) vs \(cvmStatistic)")
                 let cvmP = try NumpyOracle.double(expected, "cvm_pvalue")
                 #expect(abs(cvm.pvalue - cvmP) <= 1e-9, "CvM p \(cvm.pvalue) vs \(cvmP)")
+
+                Self.expectFusedWalkEqualsEachTest(a, b)
             }
+        }
+    }
+
+    /// `ExactSampleTests`' one walk gives each test's own result to the bit.
+    static func expectFusedWalkEqualsEachTest(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) {
+        let fused = ExactSampleTests(sortedReference: a, sortedCurrent: b)
+        let ks = KolmogorovSmirnov.test(sortedReference: a, sortedCurrent: b)
+        let ad = AndersonDarling.test(sortedReference: a, sortedCurrent: b)
+        let cvm = CramerVonMises.test(sortedReference: a, sortedCurrent: b)
+        let bits = [
+            fused.ks.statistic, fused.ks.pvalue, fused.wasserstein, fused.andersonDarling.statistic, fused.andersonDarling.pvalue,
+            fused.cramerVonMises.statistic, fused.cramerVonMises.pvalue,
+        ].map(\.bitPattern)
+        let expected = [
+            ks.statistic, ks.pvalue, Wasserstein.distance(sortedReference: a, sortedCurrent: b), ad.statistic, ad.pvalue, cvm.statistic,
+            cvm.pvalue,
+        ].map(\.bitPattern)
+        #expect(bits == expected, "\(a.count) x \(b.count)")
+        #expect(fused.ks.method == ks.method)
+    }
+
+    @Test("The four tests from one walk equal each test's own on ties, constants and one or two values")
+    func fusedWalkEdges() {
+        let cases: [([Double], [Double])] = [
+            ([], [1]), ([1], [2]), ([1, 1], [1, 1]), ([3, 3, 3], [3, 3]), ([1, 2], [2, 3]), ([0, 0, 1], [1, 1, 1, 2]),
+            ([-1, 0, 0, 0, 5], [0]), ((0..<50).map { Double($0 / 7) }, (0..<30).map { Double($0 / 5) + 0.5 }),
+        ]
+        for (a, b) in cases {
+            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in Self.expectFusedWalkEqualsEachTest(a, b) } }
         }
     }
 

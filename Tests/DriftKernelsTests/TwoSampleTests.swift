@@ -55,7 +55,7 @@ struct TwoSampleTests {
         let locator = BinLocator(edges: edges)
         var referenceHistogram = Histogram(binCount: edges.binCount)
         var currentHistogram = Histogram(binCount: edges.binCount)
-        reference.withUnsafeBufferPointer { referenceHistogram.add($0, locator: locator) }
+        _ = reference.withUnsafeBufferPointer { referenceHistogram.add($0, locator: locator) }
         let missing = current.withUnsafeBufferPointer { currentHistogram.add($0, locator: locator) }
         let referenceCounts = referenceHistogram.counts
         let currentCounts = currentHistogram.counts
@@ -125,8 +125,8 @@ struct TwoSampleTests {
         let locator = BinLocator(edges: edges)
         var referenceHistogram = Histogram(binCount: edges.binCount)
         var currentHistogram = Histogram(binCount: edges.binCount)
-        reference.withUnsafeBufferPointer { referenceHistogram.add($0, locator: locator) }
-        current.withUnsafeBufferPointer { currentHistogram.add($0, locator: locator) }
+        _ = reference.withUnsafeBufferPointer { referenceHistogram.add($0, locator: locator) }
+        _ = current.withUnsafeBufferPointer { currentHistogram.add($0, locator: locator) }
         let referenceCounts = referenceHistogram.counts
         let currentCounts = currentHistogram.counts
         let exactD = sortedReference.withUnsafeBufferPointer { a in

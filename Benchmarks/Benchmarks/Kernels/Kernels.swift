@@ -79,6 +79,9 @@ let benchmarks: @Sendable () -> Void = {
     pairwise("Wasserstein (sorted)") { Wasserstein.distance(sortedReference: $0, sortedCurrent: $1) }
     pairwise("Anderson-Darling (sorted)") { AndersonDarling.test(sortedReference: $0, sortedCurrent: $1).statistic }
     pairwise("Cramér-von Mises (sorted)") { CramerVonMises.test(sortedReference: $0, sortedCurrent: $1).statistic }
+    pairwise("KS, Wasserstein, Anderson-Darling and Cramér-von Mises in one walk (sorted)") {
+        ExactSampleTests(sortedReference: $0, sortedCurrent: $1).andersonDarling.statistic
+    }
     Benchmark("KLL sketch add", configuration: configuration) { benchmark in
         for _ in benchmark.scaledIterations {
             var sketch = QuantileSketch()

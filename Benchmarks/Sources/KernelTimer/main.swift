@@ -115,6 +115,8 @@ results["ks_exact"] = median { sink += pairwise { KolmogorovSmirnov.test(sortedR
 results["wasserstein_exact"] = median { sink += pairwise { Wasserstein.distance(sortedReference: $0, sortedCurrent: $1) } }
 results["anderson_darling"] = median { sink += pairwise { AndersonDarling.test(sortedReference: $0, sortedCurrent: $1).statistic } }
 results["cramer_von_mises"] = median { sink += pairwise { CramerVonMises.test(sortedReference: $0, sortedCurrent: $1).statistic } }
+// The four from one walk, as `compare` runs them.
+results["exact_tests"] = median { sink += pairwise { ExactSampleTests(sortedReference: $0, sortedCurrent: $1).andersonDarling.statistic } }
 results["kll_sketch"] = median {
     var sketch = QuantileSketch()
     for column in current.columns { column.withUnsafeBufferPointer { sketch.add($0) } }

@@ -22,7 +22,13 @@ public enum CramerVonMises {
         let nx = a.count
         let ny = b.count
         guard nx > 1, ny > 1 else { return Result(statistic: .nan, pvalue: .nan) }
-        let u = rankStatistic(a, b)
+        var sum = RankSum()
+        TiedRuns.forEach(a, b) { sum.add($0) }
+        return result(rankStatistic: sum.statistic(nx, ny), nx: nx, ny: ny)
+    }
+
+    /// The test of `U` for samples of sizes `nx` and `ny`, both above 1.
+    static func result(rankStatistic u: Double, nx: Int, ny: Int) -> Result {
         let k = Double(nx) * Double(ny)
         let total = Double(nx + ny)
         let t = u / (k * total) - (4 * k - 1) / (6 * total)
@@ -35,11 +41,14 @@ public enum CramerVonMises {
         return Result(statistic: t, pvalue: p)
     }
 
-    /// `U = n sum (r_i - i)^2 + m sum (s_j - j)^2` with midranks `r`, `s` in the pooled sample.
-    static func rankStatistic(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> Double {
+    /// `U = n sum (r_i - i)^2 + m sum (s_j - j)^2` with midranks `r`, `s` in the pooled sample,
+    /// added one distinct value at a time.
+    struct RankSum {
         var sumA = 0.0
         var sumB = 0.0
-        TiedRuns.forEach(a, b) { run in
+
+        @inline(__always)
+        mutating func add(_ run: TiedRuns.Run) {
             // Midrank of the tied run in the pooled sample.
             let rank = Double(run.a.lowerBound + run.b.lowerBound + run.a.upperBound + run.b.upperBound + 1) / 2
             for index in run.a {
@@ -51,7 +60,8 @@ public enum CramerVonMises {
                 sumB += d * d
             }
         }
-        return Double(a.count) * sumA + Double(b.count) * sumB
+
+        func statistic(_ nx: Int, _ ny: Int) -> Double { Double(nx) * sumA + Double(ny) * sumB }
     }
 
     /// Anderson (1962): the statistic normalised by its null mean and variance, read off the

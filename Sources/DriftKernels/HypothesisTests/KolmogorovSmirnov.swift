@@ -37,10 +37,13 @@ public enum KolmogorovSmirnov {
     public static func test(
         sortedReference a: UnsafeBufferPointer<Double>, sortedCurrent b: UnsafeBufferPointer<Double>, method: Method = .auto
     ) -> Result {
-        let d = statistic(sortedReference: a, sortedCurrent: b)
+        result(statistic: statistic(sortedReference: a, sortedCurrent: b), referenceCount: a.count, currentCount: b.count, method: method)
+    }
+
+    /// The test of a statistic `d` of samples of sizes `n` and `m` (``test(sortedReference:sortedCurrent:method:)``
+    /// after the statistic).
+    static func result(statistic d: Double, referenceCount n: Int, currentCount m: Int, method: Method = .auto) -> Result {
         guard !d.isNaN else { return Result(statistic: .nan, pvalue: .nan, method: method) }
-        let n = a.count
-        let m = b.count
         guard method == .exact || (method == .auto && Swift.max(n, m) <= largestExactSample) else {
             return Result(statistic: d, pvalue: asymptoticPValue(statistic: d, referenceCount: n, currentCount: m), method: .asymptotic)
         }

@@ -57,19 +57,12 @@ public struct Comparison: Sendable {
         multivariateSkipped = profile.multivariateSkipped
     }
 
-    struct ExactTests {
-        var ks: KolmogorovSmirnov.Result
-        var wasserstein: Double
-        var andersonDarling: AndersonDarling.Result
-        var cramerVonMises: CramerVonMises.Result
-    }
-
     /// Sorts each column pair once, for the reference's feature profile and the sample tests,
     /// columns in parallel; only the columns being worked on are held sorted.
     static func numericColumns(
         names: [String], reference: [[Double]], current: [[Double]], bins: Int
-    ) -> [(profile: FeatureProfile, exact: ExactTests?)] {
-        let results = Mutex([(profile: FeatureProfile, exact: ExactTests?)?](repeating: nil, count: reference.count))
+    ) -> [(profile: FeatureProfile, exact: ExactSampleTests?)] {
+        let results = Mutex([(profile: FeatureProfile, exact: ExactSampleTests?)?](repeating: nil, count: reference.count))
         DispatchQueue.concurrentPerform(iterations: reference.count) { column in
             let sortedReference = ReferenceProfile.sorted(reference[column])
             let profile = ReferenceProfile.numericProfile(
@@ -81,16 +74,10 @@ public struct Comparison: Sendable {
     }
 
     /// The sample tests on two sorted columns without NaN.
-    static func exactTests(_ a: [Double], _ b: [Double]) -> ExactTests? {
+    static func exactTests(_ a: [Double], _ b: [Double]) -> ExactSampleTests? {
         guard !a.isEmpty, !b.isEmpty else { return nil }
         return a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                ExactTests(
-                    ks: KolmogorovSmirnov.test(sortedReference: a, sortedCurrent: b),
-                    wasserstein: Wasserstein.distance(sortedReference: a, sortedCurrent: b),
-                    andersonDarling: AndersonDarling.test(sortedReference: a, sortedCurrent: b),
-                    cramerVonMises: CramerVonMises.test(sortedReference: a, sortedCurrent: b))
-            }
+            b.withUnsafeBufferPointer { b in ExactSampleTests(sortedReference: a, sortedCurrent: b) }
         }
     }
 }
