@@ -43,8 +43,11 @@ extension AgentOnKafka {
             // The broker takes produce requests again: a restart reads the window again and publishes its event.
             cluster.acceptProduceRequests()
             let (restarted, _) = try await AgentProcess.run(configuration: configuration)
-            let closed = try await restarted.waitForLine(containing: "window closed", "window=1 ")
-            #expect(closed.flatMap { AgentProcess.value(of: "offsets", in: $0) } == "logs[0]:500-999")
+            // It joins once the first member's session has timed out; a loaded CI machine once took over 60 s.
+            let closed = try await restarted.waitForLine(containing: "window closed", "window=1 ", timeout: .seconds(120))
+            #expect(
+                closed.flatMap { AgentProcess.value(of: "offsets", in: $0) } == "logs[0]:500-999",
+                "the restart: \(restarted.log.filter { !$0.contains("Connect to") }.suffix(8))")
             let firstEvent = try #require(publishing.flatMap { AgentProcess.value(of: "id", in: $0) })
             let events = closed.flatMap { AgentProcess.value(of: "events", in: $0) }?.split(separator: ",").map(String.init) ?? []
             #expect(events.first == firstEvent, "the replayed window's event keeps its id: \(events)")
