@@ -11,25 +11,31 @@ public enum Wasserstein {
     /// - Parameters: both samples sorted ascending, without NaN.
     public static func distance(sortedReference u: UnsafeBufferPointer<Double>, sortedCurrent v: UnsafeBufferPointer<Double>) -> Double {
         guard !u.isEmpty, !v.isEmpty else { return .nan }
-        let nu = Double(u.count)
-        let nv = Double(v.count)
-        var i = 0
-        var j = 0
-        var previous = Swift.min(u[0], v[0])
-        var total = 0.0
-        while i < u.count || j < v.count {
-            let next: Double
-            if j >= v.count || (i < u.count && u[i] <= v[j]) {
-                next = u[i]
-            } else {
-                next = v[j]
-            }
-            total += abs(Double(i) / nu - Double(j) / nv) * (next - previous)
-            while i < u.count && u[i] == next { i += 1 }
-            while j < v.count && v[j] == next { j += 1 }
-            previous = next
+        var area = AreaBetween(u, v)
+        TiedRuns.forEach(u, v) { area.add($0) }
+        return area.distance
+    }
+
+    /// The area between two samples' CDFs, added one distinct value of the pooled sample at a
+    /// time: the gap below each value, over the step up to it.
+    struct AreaBetween {
+        let nu: Double
+        let nv: Double
+        var previous: Double
+        private(set) var distance = 0.0
+
+        /// - Parameters: both samples sorted and not empty.
+        init(_ u: UnsafeBufferPointer<Double>, _ v: UnsafeBufferPointer<Double>) {
+            nu = Double(u.count)
+            nv = Double(v.count)
+            previous = Swift.min(u[0], v[0])
         }
-        return total
+
+        @inline(__always)
+        mutating func add(_ run: TiedRuns.Run) {
+            distance += abs(Double(run.a.lowerBound) / nu - Double(run.b.lowerBound) / nv) * (run.value - previous)
+            previous = run.value
+        }
     }
 
     /// Distance between two histograms over the same edges. The open outer bins are closed

@@ -24,7 +24,7 @@ extension BinLocator.Lookup {
         shift: Double, range: ClosedRange<Double>, previous: Double
     ) -> ColumnSummary {
         var totals = ColumnSummary.Totals(shift: shift, range: range, previous: previous)
-        guard let counts = counts.baseAddress, let sums = sums.baseAddress else { return totals.summary(of: 0) }
+        guard let counts = counts.baseAddress, let sums = sums.baseAddress else { return totals.summary(of: values.count) }
         // Three loops per block, each lean enough to keep its state in registers: the totals
         // (no stores), the bins (no stores but to the block's bins), the counts and sums.
         forEachBlock(values) { block, bins in

@@ -21,12 +21,15 @@ public enum AndersonDarling {
     /// - Parameters: both samples sorted ascending, without NaN.
     /// - Returns: nan statistic and p-value when a sample is empty or all values are equal.
     public static func test(sortedReference a: UnsafeBufferPointer<Double>, sortedCurrent b: UnsafeBufferPointer<Double>) -> Result {
-        guard !a.isEmpty, !b.isEmpty, Swift.min(a[0], b[0]) != Swift.max(a[a.count - 1], b[b.count - 1]) else {
-            return Result(statistic: .nan, pvalue: .nan)
-        }
+        guard !a.isEmpty, !b.isEmpty, !allEqual(a, b) else { return Result(statistic: .nan, pvalue: .nan) }
         var sum = MidrankSum(a.count, b.count)
         TiedRuns.forEach(a, b) { sum.add($0) }
         return result(midrankStatistic: sum.statistic, referenceCount: a.count, currentCount: b.count)
+    }
+
+    /// True when two sorted samples, neither empty, hold one value between them: the test is then undefined.
+    static func allEqual(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> Bool {
+        Swift.min(a[0], b[0]) == Swift.max(a[a.count - 1], b[b.count - 1])
     }
 
     /// The test of `A2akN` for two samples of sizes `na` and `nb` that are not all equal.

@@ -21,25 +21,19 @@ public struct ExactSampleTests: Sendable, Hashable {
             cramerVonMises = CramerVonMises.test(sortedReference: a, sortedCurrent: b)
             return
         }
-        let na = Double(a.count)
-        let nb = Double(b.count)
-        var d = 0.0
-        var distance = 0.0
-        var previous = Swift.min(a[0], b[0])
+        var gap = KolmogorovSmirnov.GapMaximum(a.count, b.count)
+        var area = Wasserstein.AreaBetween(a, b)
         var midranks = AndersonDarling.MidrankSum(a.count, b.count)
         var ranks = CramerVonMises.RankSum()
         TiedRuns.forEach(a, b) { run in
-            // Wasserstein: the gap between the CDFs below this value, over the step up to it.
-            distance += abs(Double(run.a.lowerBound) / na - Double(run.b.lowerBound) / nb) * (run.value - previous)
-            previous = run.value
-            // KS stops its own walk when a sample runs out: the gap only closes after that.
-            d = Swift.max(d, abs(Double(run.a.upperBound) / na - Double(run.b.upperBound) / nb))
+            gap.add(run)
+            area.add(run)
             midranks.add(run)
             ranks.add(run)
         }
-        ks = KolmogorovSmirnov.result(statistic: d, referenceCount: a.count, currentCount: b.count)
-        wasserstein = distance
-        if Swift.min(a[0], b[0]) == Swift.max(a[a.count - 1], b[b.count - 1]) {
+        ks = KolmogorovSmirnov.result(statistic: gap.statistic, referenceCount: a.count, currentCount: b.count)
+        wasserstein = area.distance
+        if AndersonDarling.allEqual(a, b) {
             andersonDarling = AndersonDarling.Result(statistic: .nan, pvalue: .nan)
         } else {
             andersonDarling = AndersonDarling.result(midrankStatistic: midranks.statistic, referenceCount: a.count, currentCount: b.count)

@@ -85,18 +85,27 @@ public enum KolmogorovSmirnov {
     /// `scipy.stats.ks_2samp` reports.
     public static func statistic(sortedReference a: UnsafeBufferPointer<Double>, sortedCurrent b: UnsafeBufferPointer<Double>) -> Double {
         guard !a.isEmpty, !b.isEmpty else { return .nan }
-        let na = Double(a.count)
-        let nb = Double(b.count)
-        var i = 0
-        var j = 0
-        var d = 0.0
-        while i < a.count && j < b.count {
-            let x = Swift.min(a[i], b[j])
-            while i < a.count && a[i] == x { i += 1 }
-            while j < b.count && b[j] == x { j += 1 }
-            d = Swift.max(d, abs(Double(i) / na - Double(j) / nb))
+        var gap = GapMaximum(a.count, b.count)
+        TiedRuns.forEach(a, b) { gap.add($0) }
+        return gap.statistic
+    }
+
+    /// The largest gap between the two samples' CDFs, added one distinct value of the pooled
+    /// sample at a time.
+    struct GapMaximum {
+        let na: Double
+        let nb: Double
+        private(set) var statistic = 0.0
+
+        init(_ countA: Int, _ countB: Int) {
+            na = Double(countA)
+            nb = Double(countB)
         }
-        return d
+
+        @inline(__always)
+        mutating func add(_ run: TiedRuns.Run) {
+            statistic = Swift.max(statistic, abs(Double(run.a.upperBound) / na - Double(run.b.upperBound) / nb))
+        }
     }
 
     /// The statistic from two histograms over the same bins: the largest CDF gap at a bin edge.
