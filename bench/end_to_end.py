@@ -254,11 +254,9 @@ def end_to_end(args, driftwatch, broker, bootstrap, work, results):
             break
 
 
-def wide_memory(driftwatch, agent, bootstrap, work, models=10, features=50, per_model=10_000, topic="wide"):
-    """Peak RSS of one agent (the binary `agent`; `driftwatch` makes the profiles) watching
-    `models` models of `features` numeric features each, at several window sizes over the
-    same records (the topic's `models * per_model` records)."""
-    rng = np.random.default_rng(9)
+def numeric_references(driftwatch, work, topic, models, features, rng):
+    """References of 5,000 standard normal rows for models m0... of `features` numeric features
+    f0...: WORK/TOPIC-mN.jsonl and their profiles WORK/TOPIC-mN.json. The feature names."""
     names = [f"f{i}" for i in range(features)]
     for model in range(models):
         with open(work / f"{topic}-m{model}.jsonl", "w") as reference:
@@ -266,6 +264,15 @@ def wide_memory(driftwatch, agent, bootstrap, work, models=10, features=50, per_
                 reference.write(json.dumps(dict(zip(names, np.round(row, 4).tolist()))) + "\n")
         run([driftwatch, "profile", "--input", str(work / f"{topic}-m{model}.jsonl"),
              "--out", str(work / f"{topic}-m{model}.json"), "--model", f"m{model}"])
+    return names
+
+
+def wide_memory(driftwatch, agent, bootstrap, work, models=10, features=50, per_model=10_000, topic="wide"):
+    """Peak RSS of one agent (the binary `agent`; `driftwatch` makes the profiles) watching
+    `models` models of `features` numeric features each, at several window sizes over the
+    same records (the topic's `models * per_model` records)."""
+    rng = np.random.default_rng(9)
+    names = numeric_references(driftwatch, work, topic, models, features, rng)
     with open(work / f"{topic}.jsonl", "w") as records:
         for index in range(models * per_model):
             row = np.round(rng.normal(size=features), 4).tolist()
