@@ -9,7 +9,8 @@ package must be installed in the runtime stage: listed on its `apt-get install` 
 in by one of those (Depends and Pre-Depends, recursively, as apt would), or part of the base
 image (Debian's Priority: required packages and their dependencies, which debian:*-slim keeps).
 Libraries of the Swift toolchain are linked in by --static-swift-stdlib, which the build
-stage must use. Exits 1 naming each library not covered.
+stage must use (on a RUN line, or in a script of this repository that one runs, such as
+scripts/build-static.sh). Exits 1 naming each library not covered.
 """
 import os
 import re
@@ -29,6 +30,17 @@ def stages(dockerfile):
         if found:
             found[-1].append(line)
     return found
+
+
+def with_scripts(stage, root):
+    """The stage's lines, and those of each script of the repository a RUN line runs."""
+    lines = list(stage)
+    for line in stage:
+        if re.match(r"\s*RUN\s", line, re.I):
+            for path in re.findall(r"(?:\./)?(scripts/[\w./-]+\.sh)", line):
+                script = open(os.path.join(root, path)).read().replace("\\\n", " ").splitlines()
+                lines += [text for text in script if not text.lstrip().startswith("#")]
+    return lines
 
 
 def installed_by(stage):
@@ -84,7 +96,7 @@ def main():
     dockerfile, binary = sys.argv[1], sys.argv[2]
     found = stages(dockerfile)
     build, runtime = found[0], found[-1]
-    if not any("--static-swift-stdlib" in line for line in build):
+    if not any("--static-swift-stdlib" in line for line in with_scripts(build, os.path.dirname(os.path.abspath(dockerfile)))):
         sys.exit("the build stage does not link the Swift runtime statically (--static-swift-stdlib)")
     runtime_packages = installed_by(runtime)
     available = closure(runtime_packages | base_image())

@@ -1,7 +1,6 @@
 import Agent
 import ArgumentParser
 
-@main
 struct Driftwatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "driftwatch",
