@@ -64,6 +64,33 @@ struct MockClusterBehaviourTests {
         first.close()
     }
 
+    @Test("The coordinator gone: a commit gives up after its timeout, and the session's end is heard as partitions lost")
+    func coordinatorGone() throws {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: 2)
+        try produce(20, to: cluster, partitions: 2)
+        let consumer = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        var heard: [RebalanceEvent] = []
+        consumer.onRebalance { heard.append($0) }
+        poll([consumer]) { consumer.isAtEndOfAssignment }
+        let partitions = [TopicPartition(topic: "logs", partition: 0), TopicPartition(topic: "logs", partition: 1)]
+        try consumer.commit([partitions[0]: 10, partitions[1]: 10])
+        #expect(try consumer.committed(partitions) == [partitions[0]: 10, partitions[1]: 10])
+
+        try cluster.setBrokerDown()
+        let start = ContinuousClock.now
+        #expect(throws: KafkaError.self) { try consumer.commit([partitions[0]: 5], timeoutMilliseconds: 2_000) }
+        #expect(ContinuousClock.now - start < .seconds(4))
+        // session.timeout.ms is 6 s: librdkafka ends the session itself, without a coordinator to leave through.
+        poll([consumer]) { heard.count >= 2 }
+        guard heard.count >= 2, case .lost(let lost) = heard[1] else {
+            Issue.record("heard \(heard)")
+            return
+        }
+        #expect(Set(lost) == Set(partitions))
+        consumer.close()
+    }
+
     @Test("A seek moves the next read back; the end of each partition is noted, and forgotten when a record comes")
     func seekAndEnd() throws {
         let cluster = try MockCluster()

@@ -68,12 +68,14 @@ extension Pipeline {
     /// Runs inside a poll (or the consumer's close), before partitions are given up or taken.
     func rebalance(_ event: RebalanceEvent) {
         switch event {
-        case .revoked(let revoked):
+        case .revoked(let revoked), .lost(let revoked):
             // Give the next owner the offsets of what this member finished; the open windows
-            // started after them, so they are dropped and read again from there.
+            // started after them, so they are dropped and read again from there. Lost
+            // partitions cannot be committed (the coordinator is gone: the commit waited a
+            // minute, the pipeline with it): the next owner reads from the last commit.
             let safe = safeOffsets()
             if lifecycle.revoked(safeOffsets: safe) == .commitAndDiscard {
-                commit(force: true)
+                if case .revoked = event { commit(force: true) }
                 ledger.revoke(safe: safe)
             }
             catalogue.setAssignment([])

@@ -67,9 +67,13 @@ final class PartitionList {
 
     /// The first entry librdkafka marked with an error, as one naming `what` and the partition.
     func firstError(while what: String) -> KafkaError? {
-        withEntries { entries in
-            guard let entry = entries.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }) else { return nil }
-            return .rdKafka(entry.err, while: "\(what) \(String(cString: entry.topic))[\(entry.partition)]")
-        }
+        withList { Self.firstError(in: $0, while: what) }
+    }
+
+    /// The same, of a list librdkafka owns (an event's).
+    static func firstError(in list: UnsafePointer<rd_kafka_topic_partition_list_t>, while what: String) -> KafkaError? {
+        let entries = UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
+        guard let entry = entries.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }) else { return nil }
+        return .rdKafka(entry.err, while: "\(what) \(String(cString: entry.topic))[\(entry.partition)]")
     }
 }

@@ -6,7 +6,7 @@ import Logging
 
 /// A consumer-group member that polls messages in batches and commits offsets only when told.
 ///
-/// Auto-commit is off: an offset is committed only by ``commit(_:metadata:)``, which also
+/// Auto-commit is off: an offset is committed only by ``commit(_:metadata:timeoutMilliseconds:)``, which also
 /// carries a small metadata blob per partition (the agent keeps its drift state there), so
 /// at-least-once processing is the caller's to decide.
 /// Every call blocks and must run off the Swift cooperative pool (the agent runs its
@@ -20,6 +20,10 @@ public final class KafkaConsumer {
     let resetsToEnd: Bool
     let handle: OpaquePointer
     private let queue: OpaquePointer
+    /// Where the answers to commits arrive (``commit(_:metadata:timeoutMilliseconds:)``).
+    private let commitAnswers: OpaquePointer
+    /// Tags each commit, so that a late answer to an earlier one is told apart.
+    private var commitSequence = 0
     private let context: Unmanaged<ConsumerContext>
     /// What this consumer shares with its C callbacks.
     private var shared: ConsumerContext { context.takeUnretainedValue() }
@@ -85,6 +89,8 @@ public final class KafkaConsumer {
         self.handle = handle
         self.context = context
         self.queue = queue
+        // rd_kafka_queue_new aborts rather than return NULL.
+        commitAnswers = rd_kafka_queue_new(handle)!
         batch = Array(repeating: nil, count: maxBatch)
 
         let subscription = PartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
@@ -100,6 +106,7 @@ public final class KafkaConsumer {
     deinit {
         close()
         rd_kafka_queue_destroy(queue)
+        rd_kafka_queue_destroy(commitAnswers)
         rd_kafka_destroy(handle)
         context.release()
     }
@@ -255,16 +262,42 @@ public final class KafkaConsumer {
     }
 
     /// Commits these offsets (the *next* offset to read per partition) and waits for the
-    /// broker's answer. `metadata` goes with every partition's offset.
-    public func commit(_ offsets: [TopicPartition: Int64], metadata: [UInt8] = []) throws(KafkaError) {
+    /// broker's answer, at most `timeoutMilliseconds`. `metadata` goes with every partition's offset.
+    ///
+    /// A commit under way when the group coordinator goes away waits for a new one, which a
+    /// blocking `rd_kafka_commit` did for a minute and more: the pipeline stood still, its
+    /// outage unreported. Past the timeout this throws; a late answer is ignored, and the
+    /// next commit carries the offsets again.
+    public func commit(
+        _ offsets: [TopicPartition: Int64], metadata: [UInt8] = [], timeoutMilliseconds: Int = 10_000
+    ) throws(KafkaError) {
         guard lifecycle == .open else { throw .client("the consumer is closed", while: "committing offsets") }
         guard !offsets.isEmpty else { return }
+        commitSequence += 1
+        let tag = UnsafeMutableRawPointer(bitPattern: UInt(commitSequence))
         let list = PartitionList(offsets, metadata: metadata)
-        let error = list.withList { rd_kafka_commit(handle, $0, 0) }
-        if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
-            throw .rdKafka(error, while: "committing offsets")
+        let error = list.withList { rd_kafka_commit_queue(handle, $0, commitAnswers, nil, tag) }
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "committing offsets") }
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        while true {
+            let left = ((deadline - ContinuousClock.now) / .milliseconds(1)).rounded(.up)
+            guard let event = rd_kafka_queue_poll(commitAnswers, Int32(clamping: Int(max(0, left)))) else {
+                if ContinuousClock.now < deadline { continue }
+                throw .client("no answer from the group coordinator in \(timeoutMilliseconds) ms", while: "committing offsets")
+            }
+            defer { rd_kafka_event_destroy(event) }
+            guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT, rd_kafka_event_opaque(event) == tag else { continue }
+            let answer = rd_kafka_event_error(event)
+            if answer != RD_KAFKA_RESP_ERR_NO_ERROR && answer != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                throw .rdKafka(answer, while: "committing offsets")
+            }
+            if let partitions = rd_kafka_event_topic_partition_list(event),
+                let failure = PartitionList.firstError(in: partitions, while: "committing the offset of")
+            {
+                throw failure
+            }
+            return
         }
-        if let failure = list.firstError(while: "committing the offset of") { throw failure }
     }
 
     /// Moves the next read of assigned partitions to these offsets.
@@ -423,8 +456,13 @@ private func rebalanceCallback(
             rd_kafka_assign(handle, list)
         }
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-        context.logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
-        context.onRebalance(.revoked(partitions))
+        if rd_kafka_assignment_lost(handle) != 0 {
+            context.logger.warning("partitions lost", metadata: ["partitions": "\(partitions)"])
+            context.onRebalance(.lost(partitions))
+        } else {
+            context.logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
+            context.onRebalance(.revoked(partitions))
+        }
         context.consumer?.forget(partitions)
         if cooperative {
             if let failure = rd_kafka_incremental_unassign(handle, list) { rd_kafka_error_destroy(failure) }
