@@ -2,8 +2,9 @@
 # driftwatch agent image: `docker build -t driftwatch .`
 #
 # The build stage compiles a release binary with the Swift runtime and FoundationEssentials
-# linked in statically (scripts/build-static.sh: --static-swift-stdlib, and the code laid out by
-# lld for a small resident set; the agent does not use Foundation itself, nor its ICU), so the runtime stage needs only the C libraries it links: librdkafka, protobuf-c,
+# linked in statically (scripts/build-static.sh: --static-swift-stdlib, and the code laid out
+# by lld for a small resident set; the agent does not use Foundation itself, nor its ICU), so
+# the runtime stage needs only the C libraries it links: librdkafka, protobuf-c,
 # OpenBLAS and libyaml, and what Debian's packages of them depend on; curl for
 # the hook's create-job.sh (config/kubernetes/overlays/hook); ca-certificates for the hook's
 # https --url (swift-nio with NIOSSL, which reads the system's trust store).

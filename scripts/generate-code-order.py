@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes scripts/driftwatch.order: the functions the agent runs, for the linker to put together.
+"""Writes scripts/link/driftwatch.order: the functions the agent runs, for the linker to put together.
 
 The kernel maps a binary's code 64 KiB at a time around each page it faults in, so a function
 here and there across the 17 MB of code keeps most of it resident: 15 of the 34 MiB at 1 model x
 25 features were the binary's code pages. Laid out together (lld's --symbol-ordering-file, every
-function in a section of its own), the code the agent runs fills a few MiB.
+function in a section of its own), 4.9-5.1 MiB of code are resident.
 
 Which functions run comes from Valgrind's callgrind on the agent itself: the dev broker, one model
 of 25 features and ten of 50 (the shapes `make bench` measures), windows that close, drift
@@ -13,7 +13,7 @@ the run. Every function callgrind saw in the binary is listed, in the binary's o
 stay together). A function missing from the list only lands further on; the list is regenerated
 with `make code-order` when the code moves on, and `make release-static` links with it.
 
-    scripts/generate-code-order.py BINARY [--out scripts/driftwatch.order]
+    scripts/generate-code-order.py BINARY [--out scripts/link/driftwatch.order]
 
 BINARY is a `make release-static` build (its symbol table names the functions).
 """
