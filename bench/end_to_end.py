@@ -267,6 +267,15 @@ def numeric_references(driftwatch, work, topic, models, features, rng):
     return names
 
 
+def numeric_config(bootstrap, work, topic, models, group, window, http_port=0):
+    """The agent's configuration for `topic`, watching the models `numeric_references` made."""
+    return ("kafka:\n"
+            f"  bootstrap: {bootstrap}\n  topics: [{topic}]\n  group: {group}\n"
+            "  events_topic: driftwatch.events\n  dlq_topic: driftwatch.dlq\n"
+            f"http_port: {http_port}\nwindow_records: {window}\nlog_format: json\nmodels:\n"
+            + "".join(f"  - name: m{m}\n    reference: {work / f'{topic}-m{m}.json'}\n" for m in range(models)))
+
+
 def wide_memory(driftwatch, agent, bootstrap, work, models=10, features=50, per_model=10_000, topic="wide"):
     """Peak RSS of one agent (the binary `agent`; `driftwatch` makes the profiles) watching
     `models` models of `features` numeric features each, at several window sizes over the
@@ -281,12 +290,7 @@ def wide_memory(driftwatch, agent, bootstrap, work, models=10, features=50, per_
     memory = {}
     for window in (1_000, 100_000, 1_000_000):
         config = work / f"{topic}-{window}.yaml"
-        config.write_text(
-            "kafka:\n"
-            f"  bootstrap: {bootstrap}\n  topics: [{topic}]\n  group: bench-{topic}-{window}\n"
-            "  events_topic: driftwatch.events\n  dlq_topic: driftwatch.dlq\n"
-            f"http_port: 0\nwindow_records: {window}\nlog_format: json\nmodels:\n"
-            + "".join(f"  - name: m{m}\n    reference: {work / f'{topic}-m{m}.json'}\n" for m in range(models)))
+        config.write_text(numeric_config(bootstrap, work, topic, models, group=f"bench-{topic}-{window}", window=window))
         _, out, err, _ = run([agent, "run", "--config", str(config), "--until-end"])
         figures = agent_figures(out, err)
         if figures["records"] != models * per_model:

@@ -71,12 +71,8 @@ def functions_run(binary, bootstrap, work, topic, models, window):
     """The agent under callgrind on `topic`: the names of the functions it ran in `binary`."""
     port = free_port()
     config = work / f"{topic}.yaml"
-    config.write_text(
-        "kafka:\n"
-        f"  bootstrap: {bootstrap}\n  topics: [{topic}]\n  group: order-{topic}\n"
-        "  events_topic: driftwatch.events\n  dlq_topic: driftwatch.dlq\n"
-        f"http_port: {port}\nwindow_records: {window}\nlog_format: json\nmodels:\n"
-        + "".join(f"  - name: m{m}\n    reference: {work / f'{topic}-m{m}.json'}\n" for m in range(models)))
+    config.write_text(end_to_end.numeric_config(bootstrap, work, topic, models, group=f"order-{topic}", window=window,
+                                                http_port=port))
     profile = work / f"{topic}.callgrind"
     stop = threading.Event()
     scraper = threading.Thread(target=scrape, args=(port, stop))

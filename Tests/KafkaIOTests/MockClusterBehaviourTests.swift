@@ -25,6 +25,19 @@ struct MockClusterBehaviourTests {
         #expect(producer.close())
     }
 
+    /// A cluster with topic `logs` of `partitions` partitions holding `records` records, spread evenly.
+    func clusterWithLogs(partitions: Int, records: Int) throws -> MockCluster {
+        let cluster = try MockCluster()
+        try cluster.createTopic("logs", partitions: partitions)
+        try produce(records, to: cluster, partitions: partitions)
+        return cluster
+    }
+
+    /// A member of group `g` reading `logs`.
+    func member(of cluster: MockCluster) throws -> KafkaConsumer {
+        try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+    }
+
     /// Polls each consumer in turn, 50 ms each, until `done` or 30 s.
     func poll(_ consumers: [KafkaConsumer], until done: () -> Bool) {
         let deadline = ContinuousClock.now + .seconds(30)
@@ -35,17 +48,15 @@ struct MockClusterBehaviourTests {
 
     @Test("A second member takes half the partitions, each member hears revoke then assign; when it leaves, the first takes all back")
     func rebalance() throws {
-        let cluster = try MockCluster()
-        try cluster.createTopic("logs", partitions: 4)
-        try produce(40, to: cluster, partitions: 4)
-        let first = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        let cluster = try clusterWithLogs(partitions: 4, records: 40)
+        let first = try member(of: cluster)
         var heard: [RebalanceEvent] = []
         first.onRebalance { heard.append($0) }
         poll([first]) { first.assignment().count == 4 }
         #expect(first.assignment().count == 4)
         #expect(heard.count == 1)
 
-        let second = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        let second = try member(of: cluster)
         poll([first, second]) { first.assignment().count == 2 && second.assignment().count == 2 }
         #expect(Set(first.assignment()).union(second.assignment()).count == 4)
         #expect(Set(first.assignment()).isDisjoint(with: second.assignment()))
@@ -66,10 +77,8 @@ struct MockClusterBehaviourTests {
 
     @Test("The coordinator gone: a commit gives up after its timeout, and the session's end is heard as partitions lost")
     func coordinatorGone() throws {
-        let cluster = try MockCluster()
-        try cluster.createTopic("logs", partitions: 2)
-        try produce(20, to: cluster, partitions: 2)
-        let consumer = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        let cluster = try clusterWithLogs(partitions: 2, records: 20)
+        let consumer = try member(of: cluster)
         var heard: [RebalanceEvent] = []
         consumer.onRebalance { heard.append($0) }
         poll([consumer]) { consumer.isAtEndOfAssignment }
@@ -97,10 +106,8 @@ struct MockClusterBehaviourTests {
 
     @Test("A seek moves the next read back; the end of each partition is noted, and forgotten when a record comes")
     func seekAndEnd() throws {
-        let cluster = try MockCluster()
-        try cluster.createTopic("logs", partitions: 2)
-        try produce(100, to: cluster, partitions: 2)
-        let consumer = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        let cluster = try clusterWithLogs(partitions: 2, records: 100)
+        let consumer = try member(of: cluster)
         var offsets: [Int32: [Int64]] = [:]
         let deadline = ContinuousClock.now + .seconds(30)
         while !consumer.isAtEndOfAssignment && ContinuousClock.now < deadline {
@@ -150,10 +157,8 @@ struct MockClusterBehaviourTests {
 
     @Test("Committed offsets are nil where the group committed none; a closed consumer polls nothing and commits nothing")
     func committedAndClosed() throws {
-        let cluster = try MockCluster()
-        try cluster.createTopic("logs", partitions: 2)
-        try produce(10, to: cluster, partitions: 2)
-        let consumer = try KafkaConsumer(configuration: groupConfiguration(cluster), groupID: "g", topics: ["logs"], logger: logger)
+        let cluster = try clusterWithLogs(partitions: 2, records: 10)
+        let consumer = try member(of: cluster)
         poll([consumer]) { consumer.isAtEndOfAssignment }
         let zero = TopicPartition(topic: "logs", partition: 0)
         let one = TopicPartition(topic: "logs", partition: 1)
