@@ -56,8 +56,10 @@ extension AgentOnKafka {
             #expect(try AgentHarness.committed(cluster, partitions: 1, group: "driftwatch", logger: logger) == [1_000])
         }
 
-        @Test("SIGTERM while the broker is gone: the agent stops within 20 s instead of waiting for Kafka to come back")
-        func sigtermWhileBrokerGone() async throws {
+        @Test(
+            "SIGTERM while the broker is gone, before and after the session ends: the agent stops within 20 s instead of waiting for Kafka to come back",
+            arguments: [false, true])
+        func sigtermWhileBrokerGone(sessionLost: Bool) async throws {
             var cluster: MockCluster? = try AgentHarness.cluster(partitions: 2)
             // A short session: a commit under way when the broker goes waits for the coordinator until it times out.
             let (directory, configuration, _) = try AgentHarness.processSetup(
@@ -77,6 +79,13 @@ extension AgentOnKafka {
             cluster = nil
             let unreachable = try await agent.waitForLine(containing: "kafka unreachable", timeout: .seconds(60))
             try #require(unreachable != nil, "the outage went unnoticed: \(agent.log.filter { !$0.contains("Connect to") }.suffix(8))")
+            if sessionLost {
+                // Once the session has timed out (6 s), leaving the group may wait for a coordinator
+                // that does not come: librdkafka's own close could wait without end
+                // (`MockClusterBehaviourTests.coordinatorGone`).
+                let lost = try await agent.waitForLine(containing: "partitions lost", timeout: .seconds(60))
+                try #require(lost != nil, "the session did not end: \(agent.log.filter { !$0.contains("Connect to") }.suffix(8))")
+            }
             try await Task.sleep(for: .seconds(3))
             let took = try await agent.signalAndWait(SIGTERM, timeout: .seconds(90))
             #expect(!agent.isRunning)

@@ -107,7 +107,9 @@ public final class KafkaConsumer {
         close()
         rd_kafka_queue_destroy(queue)
         rd_kafka_queue_destroy(commitAnswers)
-        rd_kafka_destroy(handle)
+        // A close that gave up left the group's termination waiting for a coordinator, which
+        // plain rd_kafka_destroy would wait for again.
+        rd_kafka_destroy_flags(handle, lifecycle == .abandoned ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0)
         context.release()
     }
 
@@ -374,14 +376,44 @@ public final class KafkaConsumer {
         return (low, high)
     }
 
-    /// Leaves the group and gives up the assignment (commit first: nothing is committed here). Idempotent.
-    public func close() {
-        guard lifecycle == .open else { return }
-        lifecycle = .closed
-        let error = rd_kafka_consumer_close(handle)
-        if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("closing the consumer failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
+    /// Leaves the group and gives up the assignment (commit first: nothing is committed here),
+    /// waiting at most `timeoutMilliseconds`. Idempotent.
+    ///
+    /// Leaving goes through the group coordinator: once the session is lost and no coordinator
+    /// answers, librdkafka's blocking `rd_kafka_consumer_close` waited for one without end.
+    /// Past the timeout the group is abandoned (the coordinator ends the membership when the
+    /// session times out) and the handle is destroyed without a second close.
+    /// - Returns: whether the consumer left the group in time.
+    @discardableResult
+    public func close(timeoutMilliseconds: Int = 10_000) -> Bool {
+        guard lifecycle == .open else { return lifecycle == .closed }
+        // rd_kafka_queue_new aborts rather than return NULL.
+        let answers = rd_kafka_queue_new(handle)!
+        // Destroying it disables it: what the group's termination posts later is dropped.
+        defer { rd_kafka_queue_destroy(answers) }
+        if let failure = rd_kafka_consumer_close_queue(handle, answers) {
+            logger.warning("closing the consumer failed", metadata: ["error": "\(String(cString: rd_kafka_error_string(failure)))"])
+            rd_kafka_error_destroy(failure)
+            lifecycle = .abandoned
+            return false
         }
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        while rd_kafka_consumer_closed(handle) == 0 {
+            let left = ((deadline - ContinuousClock.now) / .milliseconds(1)).rounded(.up)
+            guard left > 0 else {
+                logger.warning("the consumer did not leave its group in \(timeoutMilliseconds) ms: is the group coordinator gone?")
+                lifecycle = .abandoned
+                return false
+            }
+            guard let event = rd_kafka_queue_poll(answers, Int32(clamping: Int(min(left, 100)))) else { continue }
+            defer { rd_kafka_event_destroy(event) }
+            // The revocation arrives here as an event, not through the rebalance callback.
+            if rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE {
+                rebalanceCallback(handle, rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event), context.toOpaque())
+            }
+        }
+        lifecycle = .closed
+        return true
     }
 
     fileprivate func forget(_ partitions: [TopicPartition]) {
@@ -411,6 +443,9 @@ extension KafkaConsumer {
         case open
         /// Left the group: no poll, commit or close does anything more.
         case closed
+        /// Gave up leaving the group (no coordinator answered in time): as `closed`, and the
+        /// handle is destroyed without another attempt.
+        case abandoned
     }
 }
 
