@@ -416,24 +416,12 @@ public final class KafkaConsumer {
         return true
     }
 
-    fileprivate func forget(_ partitions: [TopicPartition]) {
+    /// Drops what is kept per partition for partitions given up (called by the rebalance callback).
+    func forget(_ partitions: [TopicPartition]) {
         for partition in partitions {
             partitionsAtEnd.remove(partition)
             positions[partition] = nil
         }
-    }
-}
-
-/// What a group committed for a partition.
-public struct CommittedOffset: Sendable, Hashable {
-    /// The next offset to read; nil when the group committed none.
-    public var offset: Int64?
-    /// What was committed with it.
-    public var metadata: [UInt8]
-
-    public init(offset: Int64?, metadata: [UInt8]) {
-        self.offset = offset
-        self.metadata = metadata
     }
 }
 
@@ -447,76 +435,4 @@ extension KafkaConsumer {
         /// handle is destroyed without another attempt.
         case abandoned
     }
-}
-
-/// What the C rebalance callback reaches through librdkafka's opaque pointer.
-final class ConsumerContext {
-    let logger: Logger
-    var onRebalance: (RebalanceEvent) -> Void = { _ in }
-    var startOffsets: ([TopicPartition]) -> [TopicPartition: Int64] = { _ in [:] }
-    /// What librdkafka said when it found every broker down; nil once one answers.
-    var brokersDown: String?
-    /// A rebalance happened during the current poll.
-    var rebalanced = false
-    weak var consumer: KafkaConsumer?
-
-    init(logger: Logger) {
-        self.logger = logger
-    }
-}
-
-private func rebalanceCallback(
-    _ handle: OpaquePointer?, _ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
-    _ opaque: UnsafeMutableRawPointer?
-) {
-    guard let handle, let list, let opaque else { return }
-    let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
-    let partitions = PartitionList.partitions(of: list)
-    context.rebalanced = true
-    let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
-    switch error {
-    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-        context.logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
-        context.onRebalance(.assigned(partitions))
-        let starts = context.startOffsets(partitions)
-        for i in 0..<Int(list.pointee.cnt) {
-            let entry = list.pointee.elems[i]
-            if let start = starts[TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)] {
-                list.pointee.elems[i].offset = start
-            }
-        }
-        if cooperative {
-            if let failure = rd_kafka_incremental_assign(handle, list) { rd_kafka_error_destroy(failure) }
-        } else {
-            rd_kafka_assign(handle, list)
-        }
-    case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-        if rd_kafka_assignment_lost(handle) != 0 {
-            context.logger.warning("partitions lost", metadata: ["partitions": "\(partitions)"])
-            context.onRebalance(.lost(partitions))
-        } else {
-            context.logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
-            context.onRebalance(.revoked(partitions))
-        }
-        context.consumer?.forget(partitions)
-        if cooperative {
-            if let failure = rd_kafka_incremental_unassign(handle, list) { rd_kafka_error_destroy(failure) }
-        } else {
-            rd_kafka_assign(handle, nil)
-        }
-    default:
-        context.logger.error("rebalance failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
-        rd_kafka_assign(handle, nil)
-    }
-}
-
-/// Errors librdkafka raises outside any request: only "all brokers down" changes anything.
-private func errorCallback(_ handle: OpaquePointer?, _ error: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
-    guard let opaque else { return }
-    let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
-    let text = reason.map { String(cString: $0) } ?? "unknown"
-    if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue {
-        context.brokersDown = text
-    }
-    context.logger.warning("kafka client error", metadata: ["error": "\(text)"])
 }
