@@ -33,11 +33,6 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
         ),
         .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
-        ),
-        .systemLibrary(
             name: "CProtobufC",
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]
@@ -50,7 +45,7 @@ let package = Package(
         .target(name: "InferenceProto", dependencies: ["CProtobufC"]),
 
         // MARK: - Modules
-        .target(name: "DriftKernels", dependencies: ["COpenBLAS"]),
+        .target(name: "DriftKernels"),
         .target(name: "DriftMonitor", dependencies: ["DriftKernels"]),
         .target(name: "Ingest", dependencies: ["DriftMonitor", "InferenceProto"]),
         .target(
@@ -125,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "driftwatch",
             dependencies: [
-                "Agent", "DriftMonitor", "HTTP", "Hook", "Injector", "Ingest", "KafkaIO", "Registry", "Telemetry",
+                "Agent", "DriftKernels", "DriftMonitor", "HTTP", "Hook", "Injector", "Ingest", "KafkaIO", "Registry", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,7 +4,9 @@
     scripts/check-image-libraries.py Dockerfile BINARY
 
 No image can be built here (no Docker engine), so this is the check instead: each library
-`ldd BINARY` resolves is mapped to the Debian package that ships it (`dpkg -S`), and that
+`ldd BINARY` resolves, and each one the sources open with dlopen (a "lib*.so.N" literal in a
+Swift file that calls dlopen: OpenBLAS, opened when first needed; found with `ldconfig -p`,
+as dlopen finds it), is mapped to the Debian package that ships it (`dpkg -S`), and that
 package must be installed in the runtime stage: listed on its `apt-get install` line, pulled
 in by one of those (Depends and Pre-Depends, recursively, as apt would), or part of the base
 image (Debian's Priority: required packages and their dependencies, which debian:*-slim keeps).
@@ -92,6 +94,27 @@ def base_image():
     return {line.split()[0] for line in listing.splitlines() if line.endswith(" required")}
 
 
+def libraries(binary, root):
+    """(name, path as the loader finds it) of each library the binary links or opens."""
+    found = {}
+    for line in subprocess.check_output(["ldd", binary], text=True).splitlines():
+        match = re.match(r"\s*(\S+) => (/\S+)", line)
+        if match:
+            found[os.path.realpath(match.group(2))] = (match.group(1), match.group(2))
+    cache = subprocess.check_output(["ldconfig", "-p"], text=True)
+    for folder, _, files in os.walk(os.path.join(root, "Sources")):
+        for file in (f for f in files if f.endswith(".swift")):
+            text = open(os.path.join(folder, file)).read()
+            if "dlopen(" not in text:
+                continue
+            for name in sorted(set(re.findall(r'"(lib[\w.+-]+\.so\.\d+)"', text))):
+                paths = re.findall(rf"^\s*{re.escape(name)} \(.*\) => (/\S+)$", cache, re.M)
+                if not paths:
+                    sys.exit(f"{name}, which {file} opens with dlopen, is not installed here")
+                found.setdefault(os.path.realpath(paths[0]), (name, paths[0]))
+    return list(found.values())
+
+
 def main():
     dockerfile, binary = sys.argv[1], sys.argv[2]
     found = stages(dockerfile)
@@ -102,18 +125,15 @@ def main():
     available = closure(runtime_packages | base_image())
     swift_root = os.path.realpath(os.path.join(os.path.dirname(subprocess.check_output(["which", "swift"], text=True).strip()), ".."))
     problems, covered = [], []
-    for line in subprocess.check_output(["ldd", binary], text=True).splitlines():
-        match = re.match(r"\s*(\S+) => (/\S+)", line)
-        if not match:
-            continue
-        name, path = match.group(1), os.path.realpath(match.group(2))
+    for name, found_at in libraries(binary, os.path.dirname(os.path.abspath(dockerfile))):
+        path = os.path.realpath(found_at)
         if name in FORBIDDEN:
             problems.append(f"{name}: the binary links Foundation beyond FoundationEssentials (an `import Foundation`, or a package that has one)")
             continue
         if path.startswith(swift_root):
             covered.append(f"{name}: Swift runtime, linked statically")
             continue
-        package = owning_package(match.group(2), path)
+        package = owning_package(found_at, path)
         if package is None:
             problems.append(f"{name} ({path}) belongs to no Debian package")
         elif package not in available:

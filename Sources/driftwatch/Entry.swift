@@ -1,5 +1,11 @@
 import ArgumentParser
 import Dispatch
+import DriftKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The process's entry: `Driftwatch` on the global executor while the main thread waits.
 ///
@@ -9,6 +15,14 @@ import Dispatch
 @main
 enum Entry {
     static func main() {
+        // Opened when first needed, not linked (`OpenBLAS`): a missing library is named here, as
+        // the loader would.
+        do {
+            try OpenBLAS.checkInstalled()
+        } catch {
+            StandardError.write("Error: \(error)\n")
+            exit(2)
+        }
         let finished = DispatchSemaphore(value: 0)
         Task.detached {
             await Driftwatch.main()

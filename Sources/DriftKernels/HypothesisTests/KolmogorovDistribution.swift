@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import COpenBLAS
 
 /// The two-sided one-sample Kolmogorov distribution `Pr(D_n > x)`, as `scipy.stats.kstwo.sf`.
 ///
@@ -157,14 +156,10 @@ public enum KolmogorovDistribution {
     }
 
     static func multiply(_ a: [Double], _ b: [Double], into c: inout [Double], _ m: Int) {
-        BLASThreads.configure()
-        let dimension = Int32(m)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, dimension, dimension, dimension,
-                        1, a.baseAddress, dimension, b.baseAddress, dimension, 0, c.baseAddress, dimension)
+                    MatrixProduct.rowMajor(m: m, n: m, k: m, a: a.baseAddress!, lda: m, b: b.baseAddress!, ldb: m, c: c.baseAddress!, ldc: m)
                 }
             }
         }

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 extension PrincipalComponents {
     /// Running sum of per-row reconstruction errors: mergeable by addition.
     public struct ErrorSum: Sendable, Hashable, Codable {
@@ -31,7 +29,6 @@ extension PrincipalComponents {
     /// pass over `Z`.
     public func accumulateErrors(standardisingInPlace data: inout ColumnMatrix, into total: inout ErrorSum, scratch: inout Scratch) {
         guard data.rows > 0 else { return }
-        BLASThreads.configure()
         precondition(data.columns == dimension, "data has \(data.columns) columns, the basis \(dimension)")
         let n = data.rows
         let d = dimension
@@ -53,9 +50,8 @@ extension PrincipalComponents {
         data.storage.withUnsafeBufferPointer { x in
             components.withUnsafeBufferPointer { v in
                 scratch.projection.storage.withUnsafeMutableBufferPointer { z in
-                    cblas_dgemm(
-                        CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(k), Int32(d), 1,
-                        x.baseAddress, Int32(n), v.baseAddress, Int32(d), 0, z.baseAddress, Int32(n))
+                    MatrixProduct.columnMajor(
+                        m: n, n: k, k: d, a: x.baseAddress!, lda: n, b: v.baseAddress!, ldb: d, c: z.baseAddress!, ldc: n)
                 }
             }
         }

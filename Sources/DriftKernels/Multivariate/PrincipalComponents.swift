@@ -1,5 +1,3 @@
-import COpenBLAS
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -70,14 +68,14 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
 
     /// `X'X` of a matrix, one `dsyrk` (upper triangle filled, column-major `d x d`).
     static func gram(of x: ColumnMatrix) -> [Double] {
-        BLASThreads.configure()
+        let blas = OpenBLAS.routines
         let d = x.columns
         var gram = [Double](repeating: 0, count: d * d)
         let n = Int32(x.rows)
         x.storage.withUnsafeBufferPointer { x in
             gram.withUnsafeMutableBufferPointer { c in
-                cblas_dsyrk(
-                    CblasColMajor, CblasUpper, CblasTrans, Int32(d), n, 1, x.baseAddress, Swift.max(n, 1), 0, c.baseAddress, Int32(d))
+                blas.dsyrk(
+                    OpenBLAS.columnMajor, OpenBLAS.upper, OpenBLAS.transpose, Int32(d), n, 1, x.baseAddress, Swift.max(n, 1), 0, c.baseAddress, Int32(d))
             }
         }
         return gram
@@ -143,7 +141,7 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
     /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix whose upper
     /// triangle is filled, by LAPACK `dsyevd`.
     static func symmetricEigen(_ matrix: inout [Double], dimension d: Int) throws(FitError) -> ([Double], [Double]) {
-        BLASThreads.configure()
+        let blas = OpenBLAS.routines
         var n = Int32(d)
         var lda = Int32(d)
         var values = [Double](repeating: 0, count: d)
@@ -154,13 +152,13 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
         var iworkSize: Int32 = -1
         var workQuery = 0.0
         var iworkQuery: Int32 = 0
-        dsyevd_(&jobz, &uplo, &n, &matrix, &lda, &values, &workQuery, &workSize, &iworkQuery, &iworkSize, &info)
+        blas.dsyevd(&jobz, &uplo, &n, &matrix, &lda, &values, &workQuery, &workSize, &iworkQuery, &iworkSize, &info)
         guard info == 0 else { throw .lapack(info: info) }
         workSize = Int32(workQuery)
         iworkSize = iworkQuery
         var work = [Double](repeating: 0, count: Int(workSize))
         var iwork = [Int32](repeating: 0, count: Int(iworkSize))
-        dsyevd_(&jobz, &uplo, &n, &matrix, &lda, &values, &work, &workSize, &iwork, &iworkSize, &info)
+        blas.dsyevd(&jobz, &uplo, &n, &matrix, &lda, &values, &work, &workSize, &iwork, &iworkSize, &info)
         guard info == 0 else { throw .lapack(info: info) }
         return (values, matrix)
     }

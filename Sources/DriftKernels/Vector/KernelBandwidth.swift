@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// The Gaussian kernel's bandwidth by the median heuristic, as alibi-detect's `sigma_median`
 /// sets it: σ = √(m / 2), m the median squared distance between distinct rows of a reference
 /// sample (the lower one of the middle pair), so that k(x, y) = exp(−‖x − y‖² / m).
@@ -12,11 +10,11 @@ public enum KernelBandwidth {
         precondition(dimension > 0 && rows.count % dimension == 0, "rows of \(dimension) values")
         let n = min(rows.count / dimension, sample)
         guard n > 1 else { return nil }
-        BLASThreads.configure()
+        let blas = OpenBLAS.routines
         // ‖x − y‖² = ‖x‖² + ‖y‖² − 2 x·y, the products from one syrk.
         var gram = [Double](repeating: 0, count: n * n)
         gram.withUnsafeMutableBufferPointer { g in
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension), 1, rows.baseAddress, Int32(dimension), 0, g.baseAddress, Int32(n))
+            blas.dsyrk(OpenBLAS.rowMajor, OpenBLAS.upper, OpenBLAS.noTranspose, Int32(n), Int32(dimension), 1, rows.baseAddress, Int32(dimension), 0, g.baseAddress, Int32(n))
         }
         var distances: [Double] = []
         distances.reserveCapacity(n * (n - 1) / 2)

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,7 +40,6 @@ public struct RandomFourierFeatures: Sendable {
     public func accumulate(rows: UnsafeBufferPointer<Double>, into embedding: inout MeanEmbedding, scratch: inout [Double]) {
         precondition(rows.count % dimension == 0, "rows of \(dimension) values")
         precondition(embedding.features == features, "an embedding of \(features) features")
-        BLASThreads.configure()
         let n = rows.count / dimension
         let (d, D) = (dimension, features)
         if scratch.count < Self.blockRows * D { scratch = [Double](repeating: 0, count: Self.blockRows * D) }
@@ -53,9 +50,9 @@ public struct RandomFourierFeatures: Sendable {
             let block = min(Self.blockRows, n - first)
             scratch.withUnsafeMutableBufferPointer { z in
                 frequencies.withUnsafeBufferPointer { omega in
-                    cblas_dgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(block), Int32(D), Int32(d), 1,
-                        rows.baseAddress! + first * d, Int32(d), omega.baseAddress, Int32(D), 0, z.baseAddress, Int32(D))
+                    MatrixProduct.rowMajor(
+                        m: block, n: D, k: d, a: rows.baseAddress! + first * d, lda: d, b: omega.baseAddress!, ldb: D, c: z.baseAddress!,
+                        ldc: D)
                 }
                 embedding.sums.withUnsafeMutableBufferPointer { sums in
                     squaredNorms += Self.addCosines(z, rows: block, phases: phases, scale: scale, into: sums)
