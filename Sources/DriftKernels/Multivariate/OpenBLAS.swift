@@ -13,7 +13,7 @@ import Darwin
 /// relocated at load; libgfortran). Small matrix products are computed without it
 /// (``MatrixProduct``), so an agent whose products stay small (no PCA to fit, no vector
 /// features, Kolmogorov distributions of effective samples up to about 10,000) never opens it.
-package struct OpenBLAS: @unchecked Sendable {  // function pointers into a library never closed
+package struct OpenBLAS: Sendable {
     /// `cblas_dgemm`: order, transpose A, transpose B, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc.
     typealias GeneralProduct = @convention(c) (
         Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32, Double,
