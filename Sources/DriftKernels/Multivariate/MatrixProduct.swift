@@ -22,14 +22,50 @@ enum MatrixProduct {
                 Int32(ldb), 0, c, Int32(ldc))
             return
         }
-        for j in 0..<n {
-            let column = c + j * ldc
-            column.update(repeating: 0, count: m)
-            for p in 0..<k {
-                let factor = b[p + j * ldb]
-                let source = a + p * lda
-                for i in 0..<m { column[i] += source[i] * factor }
+        // Four columns of C at a time, four rows in registers: each value of A read once per
+        // four products instead of a load and a store of C per product.
+        var j = 0
+        while j + 4 <= n {
+            let (b0, b1, b2, b3) = (b + j * ldb, b + (j + 1) * ldb, b + (j + 2) * ldb, b + (j + 3) * ldb)
+            let (c0, c1, c2, c3) = (c + j * ldc, c + (j + 1) * ldc, c + (j + 2) * ldc, c + (j + 3) * ldc)
+            var i = 0
+            while i + 4 <= m {
+                var (s0, s1, s2, s3) = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
+                for p in 0..<k {
+                    let x = UnsafeRawPointer(a + p * lda + i).loadUnaligned(as: SIMD4<Double>.self)
+                    s0 += x * b0[p]
+                    s1 += x * b1[p]
+                    s2 += x * b2[p]
+                    s3 += x * b3[p]
+                }
+                UnsafeMutableRawPointer(c0 + i).storeBytes(of: s0, as: SIMD4<Double>.self)
+                UnsafeMutableRawPointer(c1 + i).storeBytes(of: s1, as: SIMD4<Double>.self)
+                UnsafeMutableRawPointer(c2 + i).storeBytes(of: s2, as: SIMD4<Double>.self)
+                UnsafeMutableRawPointer(c3 + i).storeBytes(of: s3, as: SIMD4<Double>.self)
+                i += 4
             }
+            while i < m {
+                var (t0, t1, t2, t3) = (0.0, 0.0, 0.0, 0.0)
+                for p in 0..<k {
+                    let x = a[p * lda + i]
+                    t0 += x * b0[p]
+                    t1 += x * b1[p]
+                    t2 += x * b2[p]
+                    t3 += x * b3[p]
+                }
+                (c0[i], c1[i], c2[i], c3[i]) = (t0, t1, t2, t3)
+                i += 1
+            }
+            j += 4
+        }
+        while j < n {
+            let (column, factors) = (c + j * ldc, b + j * ldb)
+            for i in 0..<m {
+                var total = 0.0
+                for p in 0..<k { total += a[p * lda + i] * factors[p] }
+                column[i] = total
+            }
+            j += 1
         }
     }
 
