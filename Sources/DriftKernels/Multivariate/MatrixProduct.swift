@@ -1,10 +1,11 @@
 /// `C = A B`, no transposes: small products computed here, large ones by OpenBLAS's `dgemm`.
 ///
 /// The agent's products are small (its PCA reconstructs chunks of 64 rows; the Kolmogorov
-/// distribution's matrix powers are at most about 130 x 130, most below 50 x 50), and at that
-/// size a loop over contiguous columns keeps up with `dgemm`'s call. Computed here, they never
-/// open OpenBLAS, whose mapping (1.2 MiB of relocated function tables, libgfortran) an agent
-/// without vector features then does without.
+/// distribution's matrix powers are at most about 130 x 130, most below 50 x 50). Computed
+/// here, they never open OpenBLAS, whose mapping (1.2 MiB of relocated function tables,
+/// libgfortran) an agent without vector features then does without. The price is speed: built
+/// for SSE2, the loop has no AVX-512 kernel as `dgemm` does (`make bench-kernels`: the
+/// window's univariate tests with its PCA 13.7 ms here, 10.7 with `dgemm`).
 enum MatrixProduct {
     /// The most multiply-adds (`m n k`) computed here.
     static let smallest = 1 << 18

@@ -282,8 +282,7 @@ public final class KafkaConsumer {
         if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw .rdKafka(error, while: "committing offsets") }
         let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
         while true {
-            let left = ((deadline - ContinuousClock.now) / .milliseconds(1)).rounded(.up)
-            guard let event = rd_kafka_queue_poll(commitAnswers, Int32(clamping: Int(max(0, left)))) else {
+            guard let event = rd_kafka_queue_poll(commitAnswers, Int32(clamping: Self.millisecondsLeft(until: deadline))) else {
                 if ContinuousClock.now < deadline { continue }
                 throw .client("no answer from the group coordinator in \(timeoutMilliseconds) ms", while: "committing offsets")
             }
@@ -399,13 +398,14 @@ public final class KafkaConsumer {
         }
         let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
         while rd_kafka_consumer_closed(handle) == 0 {
-            let left = ((deadline - ContinuousClock.now) / .milliseconds(1)).rounded(.up)
+            let left = Self.millisecondsLeft(until: deadline)
             guard left > 0 else {
                 logger.warning("the consumer did not leave its group in \(timeoutMilliseconds) ms: is the group coordinator gone?")
                 lifecycle = .abandoned
                 return false
             }
-            guard let event = rd_kafka_queue_poll(answers, Int32(clamping: Int(min(left, 100)))) else { continue }
+            // Closed is a flag, not an event on this queue: look at it at least every 100 ms.
+            guard let event = rd_kafka_queue_poll(answers, Int32(clamping: min(left, 100))) else { continue }
             defer { rd_kafka_event_destroy(event) }
             // The revocation arrives here as an event, not through the rebalance callback.
             if rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE {
@@ -414,6 +414,11 @@ public final class KafkaConsumer {
         }
         lifecycle = .closed
         return true
+    }
+
+    /// Whole milliseconds until `deadline`, rounded up; 0 once it has passed.
+    private static func millisecondsLeft(until deadline: ContinuousClock.Instant) -> Int {
+        max(0, Int(((deadline - ContinuousClock.now) / .milliseconds(1)).rounded(.up)))
     }
 
     /// Drops what is kept per partition for partitions given up (called by the rebalance callback).
