@@ -39,7 +39,7 @@ enum AgentHarness {
         configuration.httpPort = 0
         configuration.windowRecords = windowRecords
         configuration.models = [.init(name: DemoTraffic.model, reference: "(test)")]
-        // The mock broker lets a member that left go only when its session times out.
+        // A member that dies without leaving holds the group until its session ends: 6 s, not 45.
         configuration.kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
         return configuration
     }
@@ -221,8 +221,8 @@ enum AgentHarness {
 
     /// Committed offsets of the agents' group.
     static func committed(_ cluster: MockCluster, topic: String = "logs", partitions: Int, group: String = "agent", logger: Logger) throws -> [Int64] {
-        let checker = try KafkaConsumer(
-            configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: group, topics: [topic], logger: logger)
+        let checker = try KafkaConsumer.observing(
+            groupID: group, configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), logger: logger)
         defer { checker.close() }
         let committed = try checker.committed((0..<partitions).map { TopicPartition(topic: topic, partition: Int32($0)) })
         return (0..<partitions).map { committed[TopicPartition(topic: topic, partition: Int32($0))].flatMap { $0 } ?? 0 }

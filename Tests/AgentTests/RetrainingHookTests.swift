@@ -67,7 +67,7 @@ extension AgentOnKafka {
             let arguments = [
                 "hook", "--bootstrap", cluster.bootstrapServers, "--topic", "events", "--group", "hooks", "--failed-topic", "failed",
                 "--attempts", "3", "--backoff", "0.05", "--max-backoff", "0.1", "--http-port", "0",
-                // The mock broker lets a member that left go only when its session times out.
+                // A member that dies without leaving holds the group until its session ends: 6 s, not 45.
                 "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=500", "--", "/bin/sh", script.path, runs.path,
             ]
             func series(_ type: DriftEvent.Kind, _ result: String) -> String {

@@ -13,7 +13,7 @@ extension AgentOnKafka {
             var logger = Logger(label: "shutdown")
             logger.logLevel = .warning
             let cluster = try AgentHarness.cluster(partitions: 1)
-            // The mock broker lets a member that left go only when its session times out.
+            // A member that dies without leaving holds the group until its session ends: 6 s, not 45.
             let (directory, configuration, _) = try AgentHarness.processSetup(
                 cluster, extra: "log_level: debug", kafkaExtra: "  properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}")
             defer { try? FileManager.default.removeItem(at: directory) }

@@ -180,6 +180,26 @@ struct MockClusterBehaviourTests {
         #expect(throws: KafkaError.self) { try producer.send(topic: "logs", key: nil, value: Array("late".utf8), partition: 0) }
     }
 
+    @Test("A consumer observing the group reads its committed offsets without joining it: the member keeps its partitions and hears no rebalance")
+    func observerDoesNotJoin() throws {
+        let cluster = try clusterWithLogs(partitions: 2, records: 10)
+        let consumer = try member(of: cluster)
+        var heard: [RebalanceEvent] = []
+        consumer.onRebalance { heard.append($0) }
+        poll([consumer]) { consumer.isAtEndOfAssignment }
+        let partitions = [TopicPartition(topic: "logs", partition: 0), TopicPartition(topic: "logs", partition: 1)]
+        try consumer.commit([partitions[0]: 4, partitions[1]: 5])
+
+        let observer = try KafkaConsumer.observing(groupID: "g", configuration: groupConfiguration(cluster), logger: logger)
+        #expect(try observer.committed(partitions) == [partitions[0]: 4, partitions[1]: 5])
+        #expect(observer.close())
+        // A member joining would have made the group rebalance within a heartbeat (500 ms).
+        poll([consumer], for: .seconds(3))
+        #expect(heard.count == 1, "heard \(heard)")
+        #expect(Set(consumer.assignment()) == Set(partitions))
+        #expect(consumer.close())
+    }
+
     @Test("Committed offsets are nil where the group committed none; a closed consumer polls nothing and commits nothing")
     func committedAndClosed() throws {
         let cluster = try clusterWithLogs(partitions: 2, records: 10)

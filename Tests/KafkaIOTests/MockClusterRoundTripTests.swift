@@ -21,7 +21,7 @@ struct MockClusterRoundTripTests {
         }
         try producer.waitForDelivery(of: tickets)
 
-        // The mock broker lets a closed member go only when its session times out.
+        // A member that dies without leaving holds the group until its session ends: 6 s, not 45.
         var groupConfiguration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
         groupConfiguration["session.timeout.ms"] = "6000"
         groupConfiguration["heartbeat.interval.ms"] = "500"

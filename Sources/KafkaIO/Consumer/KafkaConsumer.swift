@@ -46,11 +46,27 @@ public final class KafkaConsumer {
     ///   - topics: topics to subscribe to.
     ///   - maxBatch: the most messages one poll returns.
     ///   - prefetchKilobytes: the most librdkafka queues ahead of processing, all partitions together.
-    public init(
+    public convenience init(
         configuration: KafkaConfiguration, groupID: String, topics: [String], maxBatch: Int = 4096,
         prefetchKilobytes: Int = 2048, logger: Logger
     ) throws(KafkaError) {
         guard !topics.isEmpty else { throw .client("no topic to consume", while: "creating the consumer") }
+        try self.init(
+            configuration: configuration, groupID: groupID, topics: topics, subscribing: true, maxBatch: maxBatch,
+            prefetchKilobytes: prefetchKilobytes, logger: logger)
+    }
+
+    /// A handle on `groupID` that reads its committed offsets without joining it, as
+    /// `kafka-consumer-groups --describe` does: a member that joined would make the group
+    /// rebalance, and one that left uncleanly would hold partitions until its session ends.
+    package static func observing(groupID: String, configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) -> KafkaConsumer {
+        try KafkaConsumer(configuration: configuration, groupID: groupID, topics: [], subscribing: false, maxBatch: 1, prefetchKilobytes: 2048, logger: logger)
+    }
+
+    private init(
+        configuration: KafkaConfiguration, groupID: String, topics: [String], subscribing: Bool, maxBatch: Int,
+        prefetchKilobytes: Int, logger: Logger
+    ) throws(KafkaError) {
         self.topics = topics
         self.groupID = groupID
         self.logger = logger
@@ -93,6 +109,8 @@ public final class KafkaConsumer {
         commitAnswers = rd_kafka_queue_new(handle)!
         batch = Array(repeating: nil, count: maxBatch)
 
+        shared.consumer = self
+        guard subscribing else { return }
         let subscription = PartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
         let error = subscription.withList { rd_kafka_subscribe(handle, $0) }
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -100,7 +118,6 @@ public final class KafkaConsumer {
             // queue, the handle and the context: freeing them here too was a double free.
             throw .rdKafka(error, while: "subscribing to \(topics.joined(separator: ", "))")
         }
-        shared.consumer = self
     }
 
     deinit {
