@@ -6,6 +6,7 @@ Usage: bench_compare.py DRIFTWATCH [ROWS]
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,12 +30,22 @@ def generate(path, rows, drifted, rng):
 
 
 def timed(command, repeats):
-    samples, output = [], None
+    samples, output, errors = [], None, []
     for _ in range(repeats):
         start = time.perf_counter()
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
         samples.append(time.perf_counter() - start)
-    return float(np.median(samples)), output
+        output = done.stdout
+        errors.append(done.stderr)
+    return float(np.median(samples)), output, errors
+
+
+def steps(line):
+    """`compare --timings`' line as {step: milliseconds}."""
+    match = re.search(r"timings: read (\d+) ms, reference (\d+) ms, window and tests (\d+) ms, total (\d+) ms", line)
+    if not match:
+        sys.exit(f"no timings line in: {line!r}")
+    return dict(zip(("read", "reference", "window", "total"), map(int, match.groups())))
 
 
 def main():
@@ -46,14 +57,22 @@ def main():
         generate(reference, rows, False, rng)
         generate(current, rows, True, rng)
         size = (os.path.getsize(reference) + os.path.getsize(current)) / 1e6
-        ours, report = timed([driftwatch, "compare", "--reference", reference, "--current", current, "--format", "json"], 5)
-        theirs, peer = timed([sys.executable, os.path.join(HERE, "compare_scipy.py"), reference, current], 3)
+        ours, report, errors = timed(
+            [driftwatch, "compare", "--reference", reference, "--current", current, "--format", "json", "--timings"], 9)
+        theirs, peer, _ = timed([sys.executable, os.path.join(HERE, "compare_scipy.py"), reference, current], 3)
     drifted = sorted(f["name"] for f in json.loads(report)["features"] if f["drifted"])
     peer_drifted = sorted(json.loads(peer)["drifted"])
     print(f"two JSONL files of {rows} rows x 20 features ({size:.0f} MB together); median wall seconds")
     print(f"driftwatch compare (release)          {ours:8.3f} s   drifted: {drifted}")
     print(f"json + numpy/scipy (compare_scipy.py) {theirs:8.3f} s   drifted: {peer_drifted}")
     print(f"ratio: {theirs / ours:.1f}x")
+    runs = [steps(e) for e in errors]
+    median = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+    ratios = sorted(r["total"] / r["read"] for r in runs)
+    print(f"inside driftwatch (compare --timings, median of {len(runs)} runs, ms): read both files {median['read']:.0f}, "
+          f"reference profile and PCA fit {median['reference']:.0f}, window and sample tests {median['window']:.0f}, "
+          f"total {median['total']:.0f}")
+    print(f"total / read: median {float(np.median(ratios)):.2f}x (runs {ratios[0]:.2f}-{ratios[-1]:.2f}x)")
     if drifted != peer_drifted:
         sys.exit("the two disagree on the drifted features")
 

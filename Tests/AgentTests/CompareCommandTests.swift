@@ -3,9 +3,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `driftwatch compare --task` run as a process on labelled JSON lines files, its JSON
-/// against scikit-learn and nannyml reading the same files.
-@Suite("compare --task against scikit-learn and nannyml")
+/// `driftwatch compare` run as a process on labelled JSON lines files: with `--task`, its
+/// JSON against scikit-learn and nannyml reading the same files; with `--timings`, its clock.
+@Suite("compare --task against scikit-learn and nannyml, and --timings")
 struct CompareCommandTests {
     enum Case: String, CaseIterable, CustomTestStringConvertible {
         case binaryDegraded, binaryUnlabelled, multiclass, regression
@@ -103,5 +103,29 @@ struct CompareCommandTests {
         }
         let breaches = (performance["breaches"] as? [[String: Any]] ?? []).compactMap { $0["metric"] as? String }
         #expect(breaches.isEmpty == !degraded, "\(breaches)")
+    }
+
+    @Test("--timings writes one line to stderr whose steps fit inside the total, and leaves the report alone")
+    func timings() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-compare-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let reference = directory.appendingPathComponent("reference.jsonl")
+        let current = directory.appendingPathComponent("current.jsonl")
+        try Self.write(Self.records("regression", count: 5_000, seed: 3, degraded: false, labelled: true), to: reference)
+        try Self.write(Self.records("regression", count: 5_000, seed: 4, degraded: false, labelled: true), to: current)
+        let arguments = [AgentProcess.executable.path, "compare", "--reference", reference.path, "--current", current.path, "--format", "json"]
+
+        let plain = try ChildProcess.run(arguments)
+        let timed = try ChildProcess.run(arguments + ["--timings"])
+        #expect(plain.status == 0 && timed.status == 0, "\(timed.errors)")
+        #expect(timed.output == plain.output)
+        let pattern = /timings: read (\d+) ms, reference (\d+) ms, window and tests (\d+) ms, total (\d+) ms\n/
+        let match = try #require(timed.errors.firstMatch(of: pattern), "\(timed.errors)")
+        let (read, profile, window, total) = (Int(match.1)!, Int(match.2)!, Int(match.3)!, Int(match.4)!)
+        // Each figure is rounded on its own: the three steps may exceed the total by a millisecond each.
+        #expect(read + profile + window <= total + 3, "\(timed.errors)")
+        #expect(read > 0 && total < 60_000, "\(timed.errors)")
+        #expect(!plain.errors.contains("timings"))
     }
 }

@@ -43,6 +43,22 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
     /// NannyML's data reconstruction), at most `dimension - 1` of them so that the
     /// reconstruction error stays informative.
     public init(fitting data: ColumnMatrix, varianceShare: Double = 0.65) throws(FitError) {
+        var standardised = data
+        (self, _) = try Self.fit(standardisingInPlace: &standardised, varianceShare: varianceShare)
+    }
+
+    private init(means: [Double], scales: [Double]) {
+        self.means = means
+        self.scales = scales
+        eigenvalues = []
+        components = []
+        componentCount = 0
+    }
+
+    /// The fit of ``init(fitting:varianceShare:)`` on `data`, which is left standardised,
+    /// with the standardised data's Gram matrix `X'X`: a caller that goes on working on the
+    /// standardised rows (``ReconstructionDrift``'s calibration) copies nothing.
+    static func fit(standardisingInPlace data: inout ColumnMatrix, varianceShare: Double) throws(FitError) -> (PrincipalComponents, gram: [Double]) {
         guard data.rows >= 3 else { throw .tooFewRows(data.rows) }
         guard data.columns >= 2 else { throw .tooFewColumns(data.columns) }
         var means = [Double](repeating: 0, count: data.columns)
@@ -56,26 +72,26 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
             let deviation = moments.standardDeviation
             scales[column] = deviation > 0 && deviation.isFinite ? deviation : 1
         }
-        self.means = means
-        self.scales = scales
-        eigenvalues = []
-        components = []
-        componentCount = 0
-        let standardised = Self.standardise(data, means: means, scales: scales)
-        let covariance = Self.gram(of: standardised).map { $0 / Double(data.rows - 1) }
-        try setAxes(covariance: covariance, varianceShare: varianceShare)
+        var fitted = PrincipalComponents(means: means, scales: scales)
+        standardise(&data, means: means, scales: scales, squaredNorms: nil)
+        let gram = Self.gram(of: data)
+        try fitted.setAxes(covariance: gram.map { $0 / Double(data.rows - 1) }, varianceShare: varianceShare)
+        return (fitted, gram)
     }
 
-    /// `X'X` of a matrix, one `dsyrk` (upper triangle filled, column-major `d x d`).
-    static func gram(of x: ColumnMatrix) -> [Double] {
+    /// `X'X` of a matrix's rows `range` (all rows by default), one `dsyrk` on the rows in
+    /// place (upper triangle filled, column-major `d x d`).
+    static func gram(of x: ColumnMatrix, rows range: Range<Int>? = nil) -> [Double] {
         let blas = OpenBLAS.routines
         let d = x.columns
+        let range = range ?? 0..<x.rows
+        let stride = Int32(Swift.max(x.rows, 1))
         var gram = [Double](repeating: 0, count: d * d)
-        let n = Int32(x.rows)
         x.storage.withUnsafeBufferPointer { x in
             gram.withUnsafeMutableBufferPointer { c in
                 blas.dsyrk(
-                    OpenBLAS.columnMajor, OpenBLAS.upper, OpenBLAS.transpose, Int32(d), n, 1, x.baseAddress, Swift.max(n, 1), 0, c.baseAddress, Int32(d))
+                    OpenBLAS.columnMajor, OpenBLAS.upper, OpenBLAS.transpose, Int32(d), Int32(range.count), 1,
+                    x.baseAddress.map { $0 + range.lowerBound }, stride, 0, c.baseAddress, Int32(d))
             }
         }
         return gram
@@ -109,15 +125,9 @@ public struct PrincipalComponents: Sendable, Hashable, Codable {
         self.components = components
     }
 
-    /// `(x - mean) / scale` per column, NaN replaced by 0.
-    static func standardise(_ data: ColumnMatrix, means: [Double], scales: [Double]) -> ColumnMatrix {
-        var result = data
-        standardise(&result, means: means, scales: scales, squaredNorms: nil)
-        return result
-    }
-
-    /// Standardises `data` in place; with `squaredNorms` (one slot per row, zeroed), also adds
-    /// each standardised row's squared length there, in the same pass.
+    /// Standardises `data` in place, `(x - mean) / scale` per column, NaN replaced by 0; with
+    /// `squaredNorms` (one slot per row, zeroed), also adds each standardised row's squared
+    /// length there, in the same pass.
     static func standardise(
         _ data: inout ColumnMatrix, means: [Double], scales: [Double], squaredNorms: UnsafeMutableBufferPointer<Double>?
     ) {

@@ -19,20 +19,27 @@ public struct ReconstructionDrift: Sendable, Hashable, Codable {
 
     /// - Parameter chunks: reference chunks to calibrate on (at least 2).
     public init(reference: ColumnMatrix, chunks: Int = 10, varianceShare: Double = 0.65) throws(PrincipalComponents.FitError) {
-        basis = try PrincipalComponents(fitting: reference, varianceShare: varianceShare)
+        var standardised = reference
+        try self.init(standardisingInPlace: &standardised, chunks: chunks, varianceShare: varianceShare)
+    }
+
+    /// The fit of ``init(reference:chunks:varianceShare:)`` on `reference`, which is left
+    /// standardised: the fit and every chunk work on it in place, without a copy.
+    package init(standardisingInPlace reference: inout ColumnMatrix, chunks: Int = 10, varianceShare: Double = 0.65) throws(
+        PrincipalComponents.FitError
+    ) {
+        let total: [Double]
+        (basis, total) = try PrincipalComponents.fit(standardisingInPlace: &reference, varianceShare: varianceShare)
         let count = Swift.max(2, Swift.min(chunks, reference.rows / 4))
         let size = reference.rows / count
-        let standardised = PrincipalComponents.standardise(reference, means: basis.means, scales: basis.scales)
-        let total = PrincipalComponents.gram(of: standardised)
         var means: [Double] = []
         for chunk in 0..<count {
             let rows = (chunk * size)..<((chunk + 1) * size)
-            let held = standardised.rows(rows)
-            let own = PrincipalComponents.gram(of: held)
+            let own = PrincipalComponents.gram(of: reference, rows: rows)
             let others = zip(total, own).map { ($0 - $1) / Double(reference.rows - size - 1) }
             var axes = basis
             try axes.setAxes(covariance: others, varianceShare: varianceShare)
-            means.append(axes.meanError(of: reference.rows(rows)))
+            means.append(axes.meanError(ofStandardised: reference, rows: rows))
         }
         let mean = means.reduce(0, +) / Double(count)
         referenceMean = mean

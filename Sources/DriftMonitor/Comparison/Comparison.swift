@@ -16,6 +16,16 @@ public struct Comparison: Sendable {
     public var multivariateSkipped: String?
     /// The model's performance, when the comparison was asked for it (`compare --task`).
     public var performance: PerformanceComparison?
+    /// How long each step took (`compare --timings`).
+    public var timings: Timings
+
+    /// The wall time of each step of the comparison.
+    public struct Timings: Sendable {
+        /// The reference's numeric columns sorted and profiled, its PCA fitted beside them.
+        public var reference: Duration
+        /// The current records as one window, and beside it the sample tests.
+        public var window: Duration
+    }
 
     /// - Parameters: both batches hold `features` in order (numeric columns, then categorical),
     ///   categorical codes from their own dictionaries.
@@ -23,20 +33,23 @@ public struct Comparison: Sendable {
         features: [Feature], reference: RecordBatch, referenceDictionaries: [CategoryDictionary], current: RecordBatch,
         currentDictionaries: [CategoryDictionary], policy: DriftPolicy
     ) throws(SchemaError) {
+        let started = ContinuousClock.now
         let numericNames = features.filter { $0.kind == .numeric }.map(\.name)
-        let numeric = Self.numericColumns(names: numericNames, reference: reference.numeric, current: current.numeric, bins: policy.bins)
+        let (referenceColumns, multivariateFit) = Self.referenceColumns(names: numericNames, reference.numeric, bins: policy.bins)
+        let profiled = ContinuousClock.now
         let profile = ReferenceProfile(
             model: nil, features: features, batch: reference, dictionaries: referenceDictionaries, bins: policy.bins,
-            fineBins: ReferenceProfile.defaultFineBins, version: nil, numericProfiles: numeric.map(\.profile))
+            fineBins: ReferenceProfile.defaultFineBins, version: nil, numericProfiles: referenceColumns.map(\.profile),
+            multivariateFit: multivariateFit)
         var space = FeatureSpace()
         try space.declare(features)
         space.dictionaries = currentDictionaries
-        let monitor = try Monitor(model: "compare", reference: profile, policy: policy, windowRecords: current.count, space: space)
-        monitor.add(current)
-        var report = monitor.closeWindow(space: space).report
+        let (window, exact) = Self.judge(current, space: space, profile: profile, policy: policy, sortedReferences: referenceColumns.map(\.sorted))
+        var report = try window.get()
+        timings = Timings(reference: profiled - started, window: ContinuousClock.now - profiled)
 
         for (column, name) in numericNames.enumerated() {
-            guard let index = report.features.firstIndex(where: { $0.name == name }), let tests = numeric[column].exact else { continue }
+            guard let index = report.features.firstIndex(where: { $0.name == name }), let tests = exact[column] else { continue }
             var feature = report.features[index]
             let scale = max(profile.features.first { $0.name == name }?.moments?.standardDeviation ?? 1, 1e-3)
             feature.replace(.init(method: .ks, value: tests.ks.statistic, pvalue: tests.ks.pvalue))
@@ -57,20 +70,52 @@ public struct Comparison: Sendable {
         multivariateSkipped = profile.multivariateSkipped
     }
 
-    /// Sorts each column pair once, for the reference's feature profile and the sample tests,
-    /// columns in parallel; only the columns being worked on are held sorted.
-    static func numericColumns(
-        names: [String], reference: [[Double]], current: [[Double]], bins: Int
-    ) -> [(profile: FeatureProfile, exact: ExactSampleTests?)] {
-        let results = Mutex([(profile: FeatureProfile, exact: ExactSampleTests?)?](repeating: nil, count: reference.count))
-        DispatchQueue.concurrentPerform(iterations: reference.count) { column in
-            let sortedReference = ReferenceProfile.sorted(reference[column])
+    /// The reference's numeric columns, in parallel: each sorted once, for its feature profile
+    /// and later the sample tests; beside them the PCA baseline, the longest piece of work.
+    static func referenceColumns(
+        names: [String], _ reference: [[Double]], bins: Int
+    ) -> (columns: [(profile: FeatureProfile, sorted: [Double])], multivariate: ReferenceProfile.MultivariateFit) {
+        let results = Mutex([(profile: FeatureProfile, sorted: [Double])?](repeating: nil, count: reference.count))
+        let multivariate = Mutex(ReferenceProfile.MultivariateFit())
+        // Iteration 0, taken first, is the fit.
+        DispatchQueue.concurrentPerform(iterations: reference.count + 1) { iteration in
+            guard iteration > 0 else {
+                let fit = ReferenceProfile.multivariateFit(of: reference)
+                multivariate.withLock { $0 = fit }
+                return
+            }
+            let column = iteration - 1
+            let sorted = ReferenceProfile.sorted(reference[column])
             let profile = ReferenceProfile.numericProfile(
-                name: names[column], column: reference[column], sorted: sortedReference, bins: bins, fineBins: ReferenceProfile.defaultFineBins)
-            let tests = exactTests(sortedReference, ReferenceProfile.sorted(current[column]))
-            results.withLock { $0[column] = (profile, tests) }
+                name: names[column], column: reference[column], sorted: sorted, bins: bins, fineBins: ReferenceProfile.defaultFineBins)
+            results.withLock { $0[column] = (profile, sorted) }
         }
-        return results.withLock { $0.map { $0! } }
+        return (results.withLock { $0.map { $0! } }, multivariate.withLock { $0 })
+    }
+
+    /// The current records as one window of a ``Monitor`` on `profile`, and beside it, in
+    /// parallel, each numeric column sorted and its sample tests against the sorted reference.
+    static func judge(
+        _ current: RecordBatch, space: FeatureSpace, profile: ReferenceProfile, policy: DriftPolicy, sortedReferences: [[Double]]
+    ) -> (window: Result<WindowReport, SchemaError>, exact: [ExactSampleTests?]) {
+        let exact = Mutex([ExactSampleTests?](repeating: nil, count: sortedReferences.count))
+        let window = Mutex<Result<WindowReport, SchemaError>?>(nil)
+        // Iteration 0, taken first, is the window: one thread's work from start to end.
+        DispatchQueue.concurrentPerform(iterations: sortedReferences.count + 1) { iteration in
+            guard iteration > 0 else {
+                let report = Result { () throws(SchemaError) -> WindowReport in
+                    let monitor = try Monitor(model: "compare", reference: profile, policy: policy, windowRecords: current.count, space: space)
+                    monitor.add(current)
+                    return monitor.closeWindow(space: space).report
+                }
+                window.withLock { $0 = report }
+                return
+            }
+            let column = iteration - 1
+            let tests = exactTests(sortedReferences[column], ReferenceProfile.sorted(current.numeric[column]))
+            exact.withLock { $0[column] = tests }
+        }
+        return (window.withLock { $0! }, exact.withLock { $0 })
     }
 
     /// The sample tests on two sorted columns without NaN.

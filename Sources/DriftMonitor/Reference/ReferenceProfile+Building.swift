@@ -16,12 +16,15 @@ extension ReferenceProfile {
             numericProfiles: nil)
     }
 
-    /// - Parameter numericProfiles: the numeric features' profiles, in order, already built by
-    ///   ``numericProfile(name:column:sorted:bins:fineBins:)`` by a caller that sorted the columns
-    ///   for itself too (`compare`'s exact tests).
+    /// - Parameters:
+    ///   - numericProfiles: the numeric features' profiles, in order, already built by
+    ///     ``numericProfile(name:column:sorted:bins:fineBins:)`` by a caller that sorted the columns
+    ///     for itself too (`compare`'s exact tests).
+    ///   - multivariateFit: ``multivariateFit(of:)`` of the batch's numeric columns, already
+    ///     made (`compare` makes it beside the columns' work).
     package init(
         model: String?, features: [Feature], batch: RecordBatch, dictionaries: [CategoryDictionary], bins: Int, fineBins: Int,
-        version: String?, numericProfiles: [FeatureProfile]?
+        version: String?, numericProfiles: [FeatureProfile]?, multivariateFit: MultivariateFit? = nil
     ) {
         var numericIndex = 0
         var categoricalIndex = 0
@@ -69,16 +72,29 @@ extension ReferenceProfile {
         self.model = model
         self.rows = batch.count
         self.features = profiles
-        // Needs rows to cut into calibration chunks; the PCA columns are the numeric ones in order.
-        if batch.numeric.count >= 2 && batch.count >= 200 {
-            do {
-                multivariate = try ReconstructionDrift(reference: ColumnMatrix(columns: batch.numeric))
-            } catch {
-                multivariateSkipped = "no multivariate (PCA) baseline: \(error)"
-            }
-        }
+        let fit = multivariateFit ?? Self.multivariateFit(of: batch.numeric)
+        multivariate = fit.baseline
+        multivariateSkipped = fit.skipped
         self.version = ""
         self.version = version ?? contentHash()
+    }
+
+    /// The PCA baseline of the numeric columns, or why there is none.
+    package struct MultivariateFit: Sendable {
+        var baseline: ReconstructionDrift?
+        var skipped: String?
+    }
+
+    /// The PCA baseline of equal-length `numeric` columns (the profile's numeric features in
+    /// order); none without two columns of 200 rows to cut into calibration chunks.
+    package static func multivariateFit(of numeric: [[Double]]) -> MultivariateFit {
+        guard numeric.count >= 2 && numeric[0].count >= 200 else { return MultivariateFit() }
+        var matrix = ColumnMatrix(columns: numeric)
+        do {
+            return MultivariateFit(baseline: try ReconstructionDrift(standardisingInPlace: &matrix))
+        } catch {
+            return MultivariateFit(skipped: "no multivariate (PCA) baseline: \(error)")
+        }
     }
 
     /// The public initializer's fine bins.
@@ -86,9 +102,7 @@ extension ReferenceProfile {
 
     /// A column's values without NaN, ascending.
     package static func sorted(_ column: [Double]) -> [Double] {
-        var sorted = column.filter { !$0.isNaN }
-        RadixSort.sort(&sorted)
-        return sorted
+        column.withUnsafeBufferPointer { RadixSort.sortedWithoutNaN($0) }
     }
 
     /// A numeric feature's profile from its column and the column's ``sorted(_:)`` values:

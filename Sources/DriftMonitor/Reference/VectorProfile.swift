@@ -83,8 +83,8 @@ extension VectorProfile {
             : nil
         var matrix = ColumnMatrix(rows: 0, columns: dimension)
         rows.withUnsafeBufferPointer { matrix.load(rowMajor: $0) }
-        reconstruction = count >= 200 ? try? ReconstructionDrift(reference: matrix) : nil
-        projection = reconstruction.map { Self.project(matrix, on: $0.basis, rows: Self.projectedRows) } ?? []
+        reconstruction = count >= 200 ? try? ReconstructionDrift(standardisingInPlace: &matrix) : nil
+        projection = reconstruction.map { Self.project(matrix, on: $0.basis, rows: Self.projectedRows, standardised: true) } ?? []
     }
 
     /// The first `rows` rows on the basis's first two axes, x and y alternating; `matrix`

@@ -34,9 +34,11 @@ struct Compare: ParsableCommand {
     @Option(help: "Field of the true label (with --task).") var labelField = "label"
     @Option(help: "Field of the prediction: the positive class's probability (binary), the class, or the value.") var predictionField = "prediction"
     @Option(help: "Binary: a score at or above it predicts the positive class.") var decisionThreshold = 0.5
+    @Flag(help: "Write to stderr how long reading both files, the reference's profile and the tests took.") var timings = false
     @OptionGroup var featureDeclarations: FeatureDeclarations
 
     func run() throws {
+        let started = ContinuousClock.now
         var policy = DriftPolicy()
         policy.bins = bins
         if let psiThreshold {
@@ -64,6 +66,7 @@ struct Compare: ParsableCommand {
                 StandardError.write("\(path): \(contents.invalid.count) records skipped in all\n")
             }
         }
+        let read = ContinuousClock.now - started
         guard currentContents.batch.count > 0 else { throw ValidationError("\(current): no record to compare") }
         var comparison = try Comparison(
             features: features, reference: referenceContents.batch, referenceDictionaries: referenceContents.dictionaries,
@@ -83,7 +86,16 @@ struct Compare: ParsableCommand {
         case .json: print(comparison.json())
         case .table: print(comparison.table(), terminator: "")
         }
+        if timings { Self.writeTimings(read: read, comparison.timings, total: ContinuousClock.now - started) }
         if failOnDrift && (!comparison.report.driftedFeatures.isEmpty || comparison.performance?.degraded == true) { throw ExitCode(3) }
+    }
+
+    /// One line in milliseconds, for people and for `make bench-compare`.
+    static func writeTimings(read: Duration, _ steps: Comparison.Timings, total: Duration) {
+        func milliseconds(_ duration: Duration) -> String { "\(Int((duration / .milliseconds(1)).rounded())) ms" }
+        StandardError.write(
+            "timings: read \(milliseconds(read)), reference \(milliseconds(steps.reference)), "
+                + "window and tests \(milliseconds(steps.window)), total \(milliseconds(total))\n")
     }
 
     static func readBoth(
