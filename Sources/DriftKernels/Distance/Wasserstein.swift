@@ -22,7 +22,10 @@ public enum Wasserstein {
         let nu: Double
         let nv: Double
         var previous: Double
-        private(set) var distance = 0.0
+        /// The area times `nu * nv`: each step's CDF gap `i/nu - j/nv` is `(i nv - j nu) / (nu nv)`,
+        /// whose numerator is exact in doubles, so the walk has no division.
+        private var scaledArea = 0.0
+        var distance: Double { scaledArea / (nu * nv) }
 
         /// - Parameters: both samples sorted and not empty.
         init(_ u: UnsafeBufferPointer<Double>, _ v: UnsafeBufferPointer<Double>) {
@@ -33,7 +36,7 @@ public enum Wasserstein {
 
         @inline(__always)
         mutating func add(_ run: TiedRuns.Run) {
-            distance += abs(Double(run.a.lowerBound) / nu - Double(run.b.lowerBound) / nv) * (run.value - previous)
+            scaledArea += abs(Double(run.a.lowerBound) * nv - Double(run.b.lowerBound) * nu) * (run.value - previous)
             previous = run.value
         }
     }

@@ -15,10 +15,18 @@ struct TiedRuns {
         var i = 0
         var j = 0
         while i < a.count || j < b.count {
-            let z: Double
-            if j >= b.count || (i < a.count && a[i] <= b[j]) { z = a[i] } else { z = b[j] }
+            // Which sample holds the next value cannot be predicted on continuous data: the
+            // first step of each sample is taken without a branch, and only a tie, rarely,
+            // takes the loops.
+            let inA = i < a.count
+            let inB = j < b.count
+            let x = inA ? a[i] : .infinity
+            let y = inB ? b[j] : .infinity
+            let z = inB && (!inA || y < x) ? y : x
             let startA = i
             let startB = j
+            i &+= inA && x == z ? 1 : 0
+            j &+= inB && y == z ? 1 : 0
             while i < a.count && a[i] == z { i += 1 }
             while j < b.count && b[j] == z { j += 1 }
             body(Run(value: z, a: startA..<i, b: startB..<j))
