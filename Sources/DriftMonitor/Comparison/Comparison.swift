@@ -21,7 +21,7 @@ public struct Comparison: Sendable {
 
     /// The wall time of each step of the comparison.
     public struct Timings: Sendable {
-        /// The reference's numeric columns sorted and profiled, its PCA fitted beside them.
+        /// The reference's profile: its numeric columns sorted and profiled, its PCA fitted beside them.
         public var reference: Duration
         /// The current records as one window, and beside it the sample tests.
         public var window: Duration
@@ -36,11 +36,11 @@ public struct Comparison: Sendable {
         let started = ContinuousClock.now
         let numericNames = features.filter { $0.kind == .numeric }.map(\.name)
         let (referenceColumns, multivariateFit) = Self.referenceColumns(names: numericNames, reference.numeric, bins: policy.bins)
-        let profiled = ContinuousClock.now
         let profile = ReferenceProfile(
             model: nil, features: features, batch: reference, dictionaries: referenceDictionaries, bins: policy.bins,
             fineBins: ReferenceProfile.defaultFineBins, version: nil, numericProfiles: referenceColumns.map(\.profile),
             multivariateFit: multivariateFit)
+        let profiled = ContinuousClock.now
         var space = FeatureSpace()
         try space.declare(features)
         space.dictionaries = currentDictionaries
