@@ -60,7 +60,8 @@ public final class KafkaConsumer {
     /// `kafka-consumer-groups --describe` does: a member that joined would make the group
     /// rebalance, and one that left uncleanly would hold partitions until its session ends.
     package static func observing(groupID: String, configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) -> KafkaConsumer {
-        try KafkaConsumer(configuration: configuration, groupID: groupID, topics: [], subscribing: false, maxBatch: 1, prefetchKilobytes: 2048, logger: logger)
+        try KafkaConsumer(
+            configuration: configuration, groupID: groupID, topics: [], subscribing: false, maxBatch: 1, prefetchKilobytes: 2048, logger: logger)
     }
 
     private init(
