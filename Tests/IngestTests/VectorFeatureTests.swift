@@ -215,26 +215,34 @@ extension VectorFeatureTests {
 }
 
 extension VectorFeatureTests {
-    @Test("Seldon ModelInferRequest (packed by the committed protoc-c code), typed and raw contents: a [batch, d] FP32 or INT64 tensor gives each row its vector; BYTES for it are a type mismatch", arguments: [false, true])
+    /// A `ModelInferRequest` serialized by protobuf's Python classes compiled from Seldon's .proto
+    /// (`Tests/Scripts/seldon_message.py`).
+    static func seldonRequest(model: String, id: String, raw: Bool, tensors: [[String: Any]]) throws -> [UInt8] {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: tensors), as: UTF8.self)
+        let printed = try NumpyOracle.run("request", arguments: [model, id, raw ? "1" : "0", json], script: "seldon_message.py")
+        return Array(try #require((printed["value"] as? String).flatMap { Data(base64Encoded: $0) }))
+    }
+
+    @Test("Seldon ModelInferRequest (serialized by Python protobuf from Seldon's .proto), typed and raw contents: a [batch, d] FP32 or INT64 tensor gives each row its vector; BYTES for it are a type mismatch", arguments: [false, true])
     func seldon(raw: Bool) throws {
         var decoder = try decoder()
-        let embedding: [Float] = [0.5, -1, 2, 3, 4.25, -6]
-        let cases: [(ModelInferEncoder.Values, [[Double]?])] = [
-            (.fp32(embedding), [[0.5, -1, 2], [3, 4.25, -6]]),
-            (.int64([1, 2, 3, 4, 5, 6]), [[1, 2, 3], [4, 5, 6]]),
-            (.bytes(["a", "b", "c", "d", "e", "f"]), [nil, nil]),
+        let cases: [(datatype: String, values: [Any], expected: [[Double]?])] = [
+            ("FP32", [0.5, -1, 2, 3, 4.25, -6], [[0.5, -1, 2], [3, 4.25, -6]]),
+            ("INT64", [1, 2, 3, 4, 5, 6], [[1, 2, 3], [4, 5, 6]]),
+            ("BYTES", ["a", "b", "c", "d", "e", "f"], [nil, nil]),
         ]
-        for (values, expected) in cases {
-            let inputs: [ModelInferEncoder.Tensor] = [
-                .init(name: "embedding", shape: [2, 3], values: values), .init(name: "tokens", shape: [2], values: .int64([7, 9])),
+        for (datatype, values, expected) in cases {
+            let tensors: [[String: Any]] = [
+                ["name": "embedding", "datatype": datatype, "shape": [2, 3], "values": values],
+                ["name": "tokens", "datatype": "INT64", "shape": [2], "values": [7, 9]],
             ]
             let message = InferenceMessage(
                 topic: "seldon.prod.model.encoder.inputs", key: "0.encoder.r1",
-                value: ModelInferEncoder.request(model: "encoder", id: "r1", inputs: inputs, raw: raw))
+                value: try Self.seldonRequest(model: "encoder", id: "r1", raw: raw, tensors: tensors))
             var payload = InferencePayload(space: decoder.space)
             try message.decode(.seldon, with: &decoder, into: &payload)
             #expect(payload.rowCount == 2)
-            #expect((0..<payload.rowCount).map { vector(payload.rows[$0]) } == expected, "\(values)")
+            #expect((0..<payload.rowCount).map { vector(payload.rows[$0]) } == expected, "\(datatype)")
             #expect(payload.numbers("tokens", in: decoder.space) == [7, 9])
             #expect(payload.rows[0].typeMismatches == (expected[0] == nil ? [0] : []))
         }
