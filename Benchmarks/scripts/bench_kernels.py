@@ -104,6 +104,9 @@ def main():
           f"Swift one pass: {swift['one_pass'] * 1e3:.2f} ms; the window's pass (fine histogram, moments, "
           f"range, repeats): {swift['window_pass'] * 1e3:.2f} ms, {swift['window_pass'] / py['one_pass']:.1f}x numpy's sum; "
           f"in the agent's batches of 128 rows: {swift['window_pass_batches'] * 1e3:.2f} ms")
+    print(f"the floor of any pass that keeps per-bin counts and sums (each value added to its bin, the bins "
+          f"found beforehand): {swift['bin_scatter_floor'] * 1e3:.2f} ms, "
+          f"{swift['bin_scatter_floor'] / py['one_pass']:.1f}x numpy's sum")
     print()
     lines = [
         ("univariate tests, streaming window (one pass + PSI, KS, Wasserstein, JS)", swift["window_univariate_tests"],
