@@ -136,7 +136,7 @@ public enum AgentRuntime {
                 ? [] : Set(performance.values.map(\.settings.labelsTopic)).subtracting(subscription.topics).sorted()
             let consumer = try KafkaConsumer(
                 configuration: client, groupID: subscription.group, topics: subscription.topics + labelTopics, logger: logger)
-            let producer = try KafkaProducer(configuration: client)
+            let producer = try KafkaProducer(configuration: client, logger: logger)
             var settings = Pipeline.Settings(
                 eventsTopic: configuration.kafka.eventsTopic, dlqTopic: configuration.kafka.dlqTopic, untilEnd: configuration.untilEnd)
             settings.formats = Dictionary(uniqueKeysWithValues: configuration.kafka.topics.map { ($0, configuration.kafka.format(of: $0)) })

@@ -44,7 +44,7 @@ public final class RetrainingHook {
         let budget = RetryPolicy.seconds(settings.retry.worstCase) * 1000 + 60_000
         configuration["max.poll.interval.ms"] = configuration["max.poll.interval.ms"] ?? String(Int(min(budget, 86_400_000)))
         consumer = try KafkaConsumer(configuration: configuration, groupID: settings.group, topics: [settings.topic], maxBatch: 64, logger: logger)
-        producer = try settings.failedTopic.map { _ in try KafkaProducer(configuration: settings.kafka) }
+        producer = try settings.failedTopic.map { _ in try KafkaProducer(configuration: settings.kafka, logger: logger) }
     }
 
     /// Handles events until `shouldStop` turns true, or with `untilEnd` until every assigned

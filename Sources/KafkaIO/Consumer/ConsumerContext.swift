@@ -1,7 +1,7 @@
 import CRdKafka
 import Logging
 
-/// What the C callbacks (rebalance, error) reach through librdkafka's opaque pointer.
+/// What the C callbacks (rebalance, error, log) reach through librdkafka's opaque pointer.
 final class ConsumerContext {
     let logger: Logger
     var onRebalance: (RebalanceEvent) -> Void = { _ in }
@@ -72,4 +72,11 @@ func errorCallback(_ handle: OpaquePointer?, _ error: Int32, _ reason: UnsafePoi
         context.brokersDown = text
     }
     context.logger.warning("kafka client error", metadata: ["error": "\(text)"])
+}
+
+/// librdkafka's log lines, to the consumer's logger (``ClientLog``).
+func consumerLogCallback(_ handle: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
+    guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
+    let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
+    ClientLog.forward(to: context.logger, client: rd_kafka_name(handle), level: level, facility: facility, message: message)
 }

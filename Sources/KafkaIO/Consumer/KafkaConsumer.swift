@@ -91,6 +91,7 @@ public final class KafkaConsumer {
                 rd_kafka_conf_set_opaque(conf, context.toOpaque())
                 rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
                 rd_kafka_conf_set_error_cb(conf, errorCallback)
+                rd_kafka_conf_set_log_cb(conf, consumerLogCallback)
             }
         } catch {
             context.release()

@@ -13,16 +13,20 @@ public final class KafkaProducer: Sendable {
     private let nextTicket = Atomic<UInt64>(1)
     private let closed = Atomic<Bool>(false)
 
-    /// - Parameter configuration: client properties; idempotence is switched on unless set.
-    public init(configuration: KafkaConfiguration) throws(KafkaError) {
+    /// - Parameters:
+    ///   - configuration: client properties; idempotence is switched on unless set.
+    ///   - logger: where librdkafka's own log lines go; nil leaves them on standard error in
+    ///     librdkafka's layout.
+    public init(configuration: KafkaConfiguration, logger: Logger? = nil) throws(KafkaError) {
         var configuration = configuration
         configuration["enable.idempotence"] = configuration["enable.idempotence"] ?? "true"
         configuration["linger.ms"] = configuration["linger.ms"] ?? "5"
-        let reports = Unmanaged.passRetained(DeliveryReports())
+        let reports = Unmanaged.passRetained(DeliveryReports(logger: logger))
         do {
             let pointer = try configuration.makeClient(RD_KAFKA_PRODUCER, for: "creating the producer") { conf in
                 rd_kafka_conf_set_opaque(conf, reports.toOpaque())
                 rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback)
+                if logger != nil { rd_kafka_conf_set_log_cb(conf, producerLogCallback) }
             }
             handle = NativeHandle(pointer: pointer)
         } catch {
@@ -178,6 +182,12 @@ final class DeliveryReports: Sendable {
         case failed(KafkaError)
     }
     private let slots = Mutex<[UInt64: Slot]>([:])
+    /// librdkafka's log lines go here (``ClientLog``), when set.
+    let logger: Logger?
+
+    init(logger: Logger?) {
+        self.logger = logger
+    }
 
     func expect(_ ticket: UInt64) { slots.withLock { $0[ticket] = .pending } }
     func forget(_ ticket: UInt64) { _ = slots.withLock { $0.removeValue(forKey: ticket) } }
@@ -221,4 +231,11 @@ private func deliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer
     let error = message.pointee.err
     let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
     reports.report(ticket, error: error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : .rdKafka(error, while: "delivering to \(topic)"))
+}
+
+/// librdkafka's log lines, to the producer's logger (``ClientLog``).
+private func producerLogCallback(_ handle: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ message: UnsafePointer<CChar>?) {
+    guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
+    guard let logger = Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue().logger else { return }
+    ClientLog.forward(to: logger, client: rd_kafka_name(handle), level: level, facility: facility, message: message)
 }
