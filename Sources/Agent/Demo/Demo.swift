@@ -19,7 +19,8 @@ public enum Demo {
         public var windowRecords = 5_000
         /// When the three features start to drift; a third of the duration by default.
         public var driftAfter: Duration?
-        public var partitions = 3
+        /// Partitions of the traffic's topics; nil: enough for the traffic (``partitions(for:)``).
+        public var partitions: Int?
         /// How the traffic is written (and so how the agent reads it).
         public var format: RecordDecoder.Format = .json
         /// JSON traffic: the true labels follow on their own topic this much later, and the
@@ -47,12 +48,13 @@ public enum Demo {
         let cluster = try MockCluster()
         // Seldon traffic has its own topics: the model's .inputs and .outputs.
         let topics = options.format == .seldon ? [DemoTraffic.seldonInputs, DemoTraffic.seldonOutputs] : [topic]
-        for topic in topics { try cluster.createTopic(topic, partitions: options.partitions) }
+        let partitions = options.partitions ?? Self.partitions(for: options)
+        for topic in topics { try cluster.createTopic(topic, partitions: partitions) }
         try cluster.createTopic("driftwatch.events", partitions: 1)
         try cluster.createTopic("driftwatch.dlq", partitions: 1)
         let labelled = options.format == .json && options.labelDelay != nil
-        if labelled { try cluster.createTopic(labelsTopic, partitions: options.partitions) }
-        print("embedded Kafka (librdkafka mock cluster) at \(cluster.bootstrapServers)")
+        if labelled { try cluster.createTopic(labelsTopic, partitions: partitions) }
+        print("embedded Kafka (librdkafka mock cluster) at \(cluster.bootstrapServers), \(partitions) partitions")
 
         let reference = DemoTraffic.reference(records: 20_000)
         print("reference profile \(reference.version): \(reference.rows) records, \(reference.features.count) features")
@@ -129,7 +131,7 @@ public enum Demo {
             bootstrap: cluster.bootstrapServers, topic: topic, rate: options.rate,
             driftAfter: Int(driftAfterSeconds * Double(options.rate)), malformedEvery: 5_000, format: options.format,
             labelDelayRecords: labelled ? Int(options.labelDelay!.inSeconds * Double(options.rate)) : nil,
-            embeddingRate: embeddingRate, shiftAfterSeconds: driftAfterSeconds)
+            embeddingRate: embeddingRate, shiftAfterSeconds: driftAfterSeconds, logger: logger)
         print("producing \(options.rate) records/s; \(DemoTraffic.driftingFeatures.joined(separator: ", ")) drift after \(Int(driftAfterSeconds)) s")
         print("metrics at http://localhost:\(options.httpPort)/metrics; stops after \(options.duration) or on Ctrl-C")
         let group = ServiceGroup(
@@ -186,12 +188,13 @@ public enum Demo {
         /// Records per second of the embedding model, if any, and when its topic mix shifts.
         var embeddingRate: Int?
         var shiftAfterSeconds = 0.0
+        let logger: Logger
 
         func run() async throws {
             let stop = StopFlag()
             try await withGracefulShutdownHandler {
                 try await DedicatedThread.run(name: "driftwatch-demo-traffic") {
-                    let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
+                    let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap), logger: logger)
                     var traffic = DemoTraffic(driftAfter: driftAfter, malformedEvery: malformedEvery, format: format, labelled: labelDelayRecords != nil)
                     var embeddings = embeddingRate.map { EmbeddingTraffic(shiftAfter: Int(shiftAfterSeconds * Double($0))) }
                     var embeddingsSent = 0
@@ -237,6 +240,28 @@ public enum Demo {
                 stop.set()
             }
         }
+    }
+
+    /// Enough partitions that each holds 4 s of the traffic, 3 to 64.
+    ///
+    /// The mock cluster keeps 5 MiB a partition and drops the oldest records past that
+    /// (`max_size` in librdkafka's `src/rdkafka_mock.c`). At 20,000 records/s with
+    /// embeddings, 3 partitions held a second each: once the agent's fetches paused that long
+    /// (librdkafka waits up to a second to fetch again after its queue was full), the broker
+    /// had dropped the next records, and each reset to the partition's start was dropped
+    /// again before the next fetch, 0.5 s later (`fetch.error.backoff.ms`): the partition lost
+    /// records until the end of the run.
+    static func partitions(for options: Options) -> Int {
+        var traffic = DemoTraffic(driftAfter: 0, format: options.format)
+        let samples = 100
+        let bytes = (0..<samples).flatMap { _ in traffic.nextMessages(timestampMilliseconds: 0) }.reduce(0) { $0 + $1.value.count }
+        var bytesPerSecond = Double(bytes) / Double(samples) * Double(options.rate)
+        if options.format == .json, let rate = options.embeddingRate {
+            var embeddings = EmbeddingTraffic(shiftAfter: 0)
+            bytesPerSecond += Double(embeddings.next(timestampMilliseconds: 0).count * rate)
+        }
+        let retainedBytes = 5.0 * 1024 * 1024
+        return min(64, max(3, Int((bytesPerSecond * 4 / retainedBytes).rounded(.up))))
     }
 
     /// Ends the demo after its duration.
