@@ -91,9 +91,11 @@ public enum Demo {
             labels.maxDelay = "30s"
             configuration.models[0].labels = labels
             // A performance window holds 5 s of traffic, as many records as the reference:
-            // too few reference chunks for the default rule, so thresholds relative to it.
+            // too few reference chunks for the default rule, so thresholds relative to it for
+            // every metric (ECE, near 0 before the drift, gets an absolute one).
             var policy = DriftPolicy()
-            policy.performance.rules = [.accuracy: .relative(0.1), .rocAUC: .relative(0.1), .logLoss: .relative(0.25)]
+            policy.performance.defaultRule = .relative(0.1)
+            policy.performance.rules = [.logLoss: .relative(0.25), .ece: .absolute(0.05)]
             configuration.models[0].policy = policy
             labelledReference[DemoTraffic.model] = DemoTraffic.labelledReference(records: 20_000)
             print("labels on \(labelsTopic), \(options.labelDelay!) after their predictions; performance windows of 5 s")
