@@ -5,7 +5,7 @@ import Testing
 @Suite("Radix sort")
 struct RadixSortTests {
     enum Shape: String, CaseIterable {
-        case normal, ties, signedZeros, extremes, withNaN, constant
+        case normal, ties, signedZeros, extremes, withNaN, allNaN, constant
     }
 
     static func values(_ shape: Shape, count: Int, seed: UInt64) -> [Double] {
@@ -20,6 +20,7 @@ struct RadixSortTests {
                 return [Double.infinity, -.infinity, .greatestFiniteMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, u][
                     Int.random(in: 0..<6, using: &rng)]
             case .withNaN: return Int.random(in: 0..<5, using: &rng) == 0 ? .nan : u
+            case .allNaN: return .nan
             case .constant: return 2.5
             }
         }

@@ -7,7 +7,7 @@ public enum RadixSort {
     static let passes = (64 + bits - 1) / bits
     static let mask = UInt64(radix - 1)
 
-    /// Sorts `values` ascending (NaN must be filtered out first; -0 sorts before +0).
+    /// Sorts `values` ascending, -0 before +0; NaN is dropped, which shortens the array.
     public static func sort(_ values: inout [Double]) {
         values = values.withUnsafeBufferPointer { sortedWithoutNaN($0) }
     }
@@ -41,6 +41,8 @@ public enum RadixSort {
             counts[Int(key & mask)] += 1
             n += 1
         }
+        // Every value was NaN: the passes below would read a key that was never written.
+        guard n > 0 else { return [] }
         var source = buffer
         var target = buffer + values.count
         var current = counts
