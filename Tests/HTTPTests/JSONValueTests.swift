@@ -56,6 +56,8 @@ struct JSONValueTests {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array("\"\\ud800\"".utf8)) }
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array("\"\\udc00\"".utf8)) }
         #expect(try JSONValue(parsing: Array("\"\\ud83d\\ude00\"".utf8)) == "😀")
+        #expect(throws: JSONParseError(offset: 5, reason: "a number beyond a double's range")) { try JSONValue(parsing: Array("[1,2,-1e400]".utf8)) }
+        #expect(try JSONValue(parsing: Array("[1e-400,1.7976931348623157e308]".utf8)) == [0, 1.7976931348623157e308])
         #expect(try JSONValue(parsing: Array(" {\"a\": [1, 2.5e3, -0, true, null]} ".utf8)) == ["a": [1, 2500, 0, true, nil]])
     }
 
@@ -80,7 +82,7 @@ extension JSONValueTests {
             let bytes = mutation.apply(to: original, edits: 6, using: &generator)
             do {
                 let value = try JSONValue(parsing: bytes)
-                #expect(try JSONValue(parsing: value.bytes) == value)
+                #expect(try JSONValue(parsing: value.bytes) == value, "\(String(decoding: bytes, as: UTF8.self))")
             } catch {
                 #expect(error.offset <= bytes.count)
                 refused += 1

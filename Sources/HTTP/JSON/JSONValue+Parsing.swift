@@ -21,7 +21,8 @@ extension JSONValue {
     package static let maximumDepth = 256
 
     /// Parses one JSON document (RFC 8259): whitespace may surround it, nothing may follow.
-    /// Strings must be valid UTF-8; a number is read as a `Double`. Duplicate keys keep the last.
+    /// Strings must be valid UTF-8; a number is read as a `Double`, and one beyond its range is
+    /// refused. Duplicate keys keep the last.
     package init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
         let buffer = Array(bytes)
         var parser = Parser(bytes: buffer)
@@ -217,9 +218,13 @@ extension JSONValue {
             }
             var text = Array(bytes[start..<offset])
             text.append(0)
-            return text.withUnsafeBufferPointer { buffer in
+            let value = text.withUnsafeBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { strtod($0, nil) }
             }
+            // strtod makes 1e400 infinity, which would be written back as null: refused, as Go's
+            // encoding/json (the API server's) refuses it.
+            guard value.isFinite else { throw JSONParseError(offset: start, reason: "a number beyond a double's range") }
+            return value
         }
     }
 }
